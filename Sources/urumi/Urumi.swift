@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Urumi: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "urumi",
+        abstract: "Provisions WooCommerce stores on Kubernetes, as an event-sourced service.",
+        subcommands: [Migrate.self]
+    )
+}

@@ -1,0 +1,133 @@
+import EventStore
+import Foundation
+import Logging
+import Postgres
+import PostgresStore
+import Testing
+
+/// A fresh database per test on the PostgreSQL server named by `DATABASE_URL`, migrated with
+/// the real `schema/` files. No database is a failure, not a skip: CI must not go green
+/// without having touched PostgreSQL.
+struct TestDatabase {
+    let name: String
+    let url: String
+    let adminURL: String
+    let pool: PostgresPool
+
+    static let logger: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    static func serverURL() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
+            Issue.record("DATABASE_URL is not set: these tests need a PostgreSQL server (see .ci/run)")
+            throw TestSetupError.noDatabase
+        }
+        return url
+    }
+
+    /// Creates and migrates a database; `body` gets it; it is dropped afterwards.
+    static func with<T>(
+        maxConnections: Int = 4, serverURL: String? = nil, _ body: (TestDatabase) async throws -> T
+    ) async throws -> T {
+        let admin = try serverURL ?? Self.serverURL()
+        let name = "urumi_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        let adminPool = PostgresPool(url: admin, maxConnections: 1, logger: logger)
+        try await adminPool.query(PostgresQuery(unsafeSQL: "create database \(name)"))
+        let url = Self.replacingDatabase(in: admin, with: name)
+        let pool = PostgresPool(url: url, maxConnections: maxConnections, logger: logger)
+        let database = TestDatabase(name: name, url: url, adminURL: admin, pool: pool)
+        do {
+            try await Migrator(directory: try Migrator.locateSchemaDirectory(), logger: logger).migrate(pool: pool)
+            let value = try await body(database)
+            await database.drop(adminPool)
+            return value
+        } catch {
+            await database.drop(adminPool)
+            throw error
+        }
+    }
+
+    private func drop(_ adminPool: PostgresPool) async {
+        await pool.close()
+        _ = try? await adminPool.query(PostgresQuery(unsafeSQL: "drop database if exists \(name) with (force)"))
+        await adminPool.close()
+    }
+
+    /// The same server URL with another database name (postgres://user@host:port/NAME?...).
+    static func replacingDatabase(in url: String, with name: String) -> String {
+        guard var components = URLComponents(string: url) else { return url }
+        components.path = "/" + name
+        return components.string ?? url
+    }
+
+    func makeStore(pollInterval: Duration = .seconds(2)) -> PostgresEventStore {
+        PostgresEventStore(pool: pool, logger: Self.logger, pollInterval: pollInterval)
+    }
+}
+
+enum TestSetupError: Error {
+    case noDatabase
+    case timedOut(String)
+}
+
+/// Builds a small event.
+func event(_ type: String = "test.happened.v1", _ data: String = #"{"n":1}"#, actor: String = "tester") -> NewEvent {
+    NewEvent(type: type, data: data, metadata: EventMetadata(actor: actor))
+}
+
+func stream(_ prefix: String = "test") -> StreamID {
+    try! StreamID("\(prefix)-\(UUID().uuidString.lowercased())")
+}
+
+/// True when both texts are the same JSON value (the database normalises whitespace).
+func sameJSON(_ lhs: String, _ rhs: String) -> Bool {
+    guard let a = try? JSONSerialization.jsonObject(with: Data(lhs.utf8)) as? NSObject,
+        let b = try? JSONSerialization.jsonObject(with: Data(rhs.utf8)) as? NSObject
+    else { return false }
+    return a.isEqual(b)
+}
+
+/// Collects `count` events from a subscription, or fails after `timeout`.
+func collect(_ subscription: EventSubscription, count: Int, timeout: Duration = .seconds(30)) async throws
+    -> [RecordedEvent]
+{
+    try await withThrowingTaskGroup(of: [RecordedEvent]?.self) { group in
+        group.addTask {
+            var seen: [RecordedEvent] = []
+            for try await event in subscription {
+                seen.append(event)
+                if seen.count == count { break }
+            }
+            return seen
+        }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let seen = first else {
+            throw TestSetupError.timedOut("subscription did not deliver \(count) events in \(timeout)")
+        }
+        return seen
+    }
+}
+
+/// Reads the whole log after `cursor` until it holds `count` events (or 10 s pass).
+///
+/// PostgreSQL readers stop before the oldest transaction still running anywhere on the server
+/// (that is what makes reading gap-free), so an event can become readable a moment after its
+/// append returned while other tests' transactions run. The assertions that follow still
+/// compare exact contents.
+func readAllSettled(_ store: any EventStore, after cursor: LogCursor = .start, count: Int) async throws
+    -> [RecordedEvent]
+{
+    let deadline = ContinuousClock.now + .seconds(10)
+    while true {
+        let events = try await store.readAll(after: cursor, limit: max(count, 1) + 100)
+        if events.count >= count || ContinuousClock.now > deadline { return events }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
