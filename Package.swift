@@ -30,6 +30,8 @@ let package = Package(
         ),
         // The event store port, its value types and an in-memory implementation.
         .target(name: "EventStore"),
+        // The domain: store commands and events, the saga, projections and the ports.
+        .target(name: "Provisioning", dependencies: ["EventStore"]),
         // PostgreSQL implementations of the ports, and the migration runner for schema/.
         .target(
             name: "PostgresStore",
@@ -59,6 +61,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        .testTarget(
+            name: "ProvisioningTests",
+            dependencies: ["Provisioning", "EventStore"]
         ),
         .testTarget(
             name: "EventStoreTests",

@@ -1,0 +1,27 @@
+/// Errors of the provisioning domain; `HTTPAPI` maps them to problem+json.
+public enum ProvisioningError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The request is invalid; every field's problem is listed.
+    case validation([FieldError])
+    case storeNotFound(StoreID)
+    case storeAlreadyExists(StoreID)
+    /// The domain belongs to another live store.
+    case domainInUse(String)
+    /// The command does not apply in the store's current status.
+    case conflict(StoreID, String)
+    /// The same idempotency key came with a different request.
+    case idempotencyKeyReused
+    /// Another writer changed the store at the same moment; try again.
+    case concurrentModification(StoreID)
+
+    public var description: String {
+        switch self {
+        case .validation(let errors): "invalid request: " + errors.map(\.description).joined(separator: "; ")
+        case .storeNotFound(let id): "store \(id) not found"
+        case .storeAlreadyExists(let id): "store \(id) already exists"
+        case .domainInUse(let domain): "domain \(domain) is already used by another store"
+        case .conflict(_, let reason): reason
+        case .idempotencyKeyReused: "this Idempotency-Key was already used with a different request"
+        case .concurrentModification(let id): "store \(id) was changed concurrently; try again"
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// One step of one store, as the events tell it.
+public struct StepState: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Hashable, Codable {
+        case pending
+        case running
+        case succeeded
+        case failed
+        /// Undone by compensation or deletion.
+        case compensated
+    }
+
+    public var status: Status = .pending
+    /// Attempts of the current run (reset by a retry of the store).
+    public var attempts = 0
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var durationMs: Int?
+    public var deadline: Date?
+    public var lastError: String?
+    public var retryable = false
+    public var nextAttemptAt: Date?
+    public var details: [String: String] = [:]
+    /// Undo attempts in the current compensation round.
+    public var undoAttempts = 0
+    public var undoNextAttemptAt: Date?
+
+    public init() {}
+}

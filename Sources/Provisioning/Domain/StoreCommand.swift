@@ -1,0 +1,8 @@
+/// What users ask of a store.
+public enum StoreCommand: Sendable, Hashable {
+    case create(id: StoreID, spec: StoreSpec, by: String)
+    /// Tear the store down; while it still provisions, cancel and compensate.
+    case delete(by: String)
+    /// Run a failed store again from the first step whose effects are gone.
+    case retry(by: String)
+}

@@ -1,0 +1,156 @@
+import EventStore
+import Foundation
+
+/// Everything that happens to a store, as recorded on its stream `store-<id>`.
+///
+/// Each case has an explicit, versioned wire name (never the Swift type name); payloads are
+/// plain data and never carry secrets.
+public enum StoreEvent: Sendable, Hashable {
+    case requested(Requested)
+    case stepStarted(StepStarted)
+    case stepSucceeded(StepSucceeded)
+    case stepFailed(StepFailed)
+    case ready(Ready)
+    case compensationStarted(CompensationStarted)
+    case stepCompensated(StepCompensated)
+    case compensationStepFailed(StepFailed)
+    case compensationFailed(CompensationFailed)
+    case failed(Failed)
+    case deletionRequested(ByActor)
+    case deleted(Deleted)
+    case retryRequested(RetryRequested)
+
+    public struct Requested: Sendable, Hashable, Codable {
+        public let storeId: StoreID
+        public let name: String
+        public let domain: String
+        public let adminEmail: String
+        public let plan: Plan
+        public let requestedBy: String
+        public init(storeId: StoreID, spec: StoreSpec, requestedBy: String) {
+            self.storeId = storeId
+            self.name = spec.name
+            self.domain = spec.domain
+            self.adminEmail = spec.adminEmail
+            self.plan = spec.plan
+            self.requestedBy = requestedBy
+        }
+        public var spec: StoreSpec { StoreSpec(name: name, domain: domain, adminEmail: adminEmail, plan: plan) }
+    }
+
+    public struct StepStarted: Sendable, Hashable, Codable {
+        public let step: SagaStep
+        public let attempt: Int
+        /// When this attempt's deadline passes.
+        public let deadline: Date
+    }
+
+    public struct StepSucceeded: Sendable, Hashable, Codable {
+        public let step: SagaStep
+        public let attempt: Int
+        public let durationMs: Int
+        public let details: [String: String]
+    }
+
+    public struct StepFailed: Sendable, Hashable, Codable {
+        public let step: SagaStep
+        public let attempt: Int
+        public let error: String
+        public let retryable: Bool
+        public let nextAttemptAt: Date?
+    }
+
+    public struct Ready: Sendable, Hashable, Codable {
+        public let urls: StoreURLs
+        public let totalDurationMs: Int
+    }
+
+    /// Why a store is being undone.
+    public enum UndoCause: String, Sendable, Hashable, Codable {
+        /// A step failed for good.
+        case failure
+        /// Deleted while it was still provisioning.
+        case cancelled
+        /// Deleted after it was ready or failed.
+        case deletion
+    }
+
+    public struct CompensationStarted: Sendable, Hashable, Codable {
+        public let cause: UndoCause
+        public let reason: String
+        public let failedStep: SagaStep?
+    }
+
+    public struct StepCompensated: Sendable, Hashable, Codable {
+        public let step: SagaStep
+        public let attempt: Int
+    }
+
+    public struct CompensationFailed: Sendable, Hashable, Codable {
+        public let step: SagaStep
+        public let error: String
+        /// What is still in the cluster: an operator must look.
+        public let leftovers: [SagaStep]
+    }
+
+    public struct Failed: Sendable, Hashable, Codable {
+        public let reason: String
+        public let failedStep: SagaStep?
+    }
+
+    public struct ByActor: Sendable, Hashable, Codable {
+        public let by: String
+    }
+
+    public struct Deleted: Sendable, Hashable, Codable {
+        public let domain: String
+    }
+
+    public struct RetryRequested: Sendable, Hashable, Codable {
+        public let by: String
+        public let failedStep: SagaStep?
+        /// The first step that will run again.
+        public let fromStep: SagaStep
+    }
+
+    /// The wire name, e.g. `store.requested.v1`.
+    public var type: String {
+        switch self {
+        case .requested: "store.requested.v1"
+        case .stepStarted: "store.step-started.v1"
+        case .stepSucceeded: "store.step-succeeded.v1"
+        case .stepFailed: "store.step-failed.v1"
+        case .ready: "store.ready.v1"
+        case .compensationStarted: "store.compensation-started.v1"
+        case .stepCompensated: "store.step-compensated.v1"
+        case .compensationStepFailed: "store.compensation-step-failed.v1"
+        case .compensationFailed: "store.compensation-failed.v1"
+        case .failed: "store.failed.v1"
+        case .deletionRequested: "store.deletion-requested.v1"
+        case .deleted: "store.deleted.v1"
+        case .retryRequested: "store.retry-requested.v1"
+        }
+    }
+
+    /// Every wire name this version understands.
+    public static let knownTypes: Set<String> = [
+        "store.requested.v1", "store.step-started.v1", "store.step-succeeded.v1", "store.step-failed.v1",
+        "store.ready.v1", "store.compensation-started.v1", "store.step-compensated.v1",
+        "store.compensation-step-failed.v1", "store.compensation-failed.v1", "store.failed.v1",
+        "store.deletion-requested.v1", "store.deleted.v1", "store.retry-requested.v1",
+    ]
+
+    /// The unique claim a store's domain takes (one live store per domain).
+    public static func domainClaim(_ domain: String) -> String { "domain:\(domain)" }
+
+    /// Claims this event takes and releases, written in the same transaction as the event.
+    public var claims: [String] {
+        if case .requested(let payload) = self { return [Self.domainClaim(payload.domain)] }
+        return []
+    }
+
+    public var releases: [String] {
+        if case .deleted(let payload) = self { return [Self.domainClaim(payload.domain)] }
+        return []
+    }
+}

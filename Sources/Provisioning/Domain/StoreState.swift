@@ -1,0 +1,175 @@
+import Foundation
+
+/// A store's state, folded from its events (`evolve`). Pure: no I/O, no clock.
+public struct StoreState: Sendable, Hashable {
+    public struct Undo: Sendable, Hashable {
+        public let cause: StoreEvent.UndoCause
+        public let reason: String
+        public let failedStep: SagaStep?
+    }
+
+    public let id: StoreID
+    public let spec: StoreSpec
+    public let requestedBy: String
+    public let createdAt: Date
+    public var updatedAt: Date
+    public var status: StoreStatus = .provisioning
+    public var steps: [SagaStep: StepState] = Dictionary(uniqueKeysWithValues: SagaStep.allCases.map { ($0, StepState()) })
+    /// The compensation or teardown under way, if any.
+    public var undo: Undo?
+    public var deletionRequestedBy: String?
+    /// Whether the deletion arrived while the store was still provisioning.
+    public var deletionCancelsProvisioning = false
+    public var needsAttention = false
+    public var leftovers: [SagaStep] = []
+    public var failureReason: String?
+    public var failedStep: SagaStep?
+    public var urls: StoreURLs?
+    /// When the current provisioning run began (creation or the last retry).
+    public var runStartedAt: Date
+    public var readyAt: Date?
+    /// The stream version this state reflects.
+    public var version: Int64 = 0
+
+    public init(requested: StoreEvent.Requested, at: Date) {
+        self.id = requested.storeId
+        self.spec = requested.spec
+        self.requestedBy = requested.requestedBy
+        self.createdAt = at
+        self.updatedAt = at
+        self.runStartedAt = at
+    }
+
+    public subscript(step: SagaStep) -> StepState {
+        get { steps[step]! }
+        set { steps[step] = newValue }
+    }
+
+    /// The step the store is on: running, waiting to retry, or failed at.
+    public var currentStep: SagaStep? {
+        if let undo, status == .compensating || status == .deleting {
+            return undoQueue.first ?? undo.failedStep
+        }
+        if status == .failed { return failedStep }
+        return SagaStep.allCases.first { self[$0].status != .succeeded }
+    }
+
+    /// Whether a step's effects are in the cluster now.
+    public func isPresent(_ step: SagaStep) -> Bool {
+        let state = self[step]
+        guard state.status == .succeeded else { return false }
+        return step.hasUndo || isPresent(step.undoneBy)
+    }
+
+    /// Steps still to undo, in the order to undo them: touched steps that have an undo of
+    /// their own, newest first.
+    public var undoQueue: [SagaStep] {
+        SagaStep.allCases.reversed().filter { step in
+            guard step.hasUndo else { return false }
+            let status = self[step].status
+            return status == .running || status == .succeeded || status == .failed
+        }
+    }
+
+    /// Folds one more event in. `at` is when it was recorded.
+    public static func evolve(_ state: StoreState?, _ event: StoreEvent, at: Date) -> StoreState? {
+        if case .requested(let requested) = event {
+            return state ?? StoreState(requested: requested, at: at)
+        }
+        guard var state else { return nil }
+        state.apply(event, at: at)
+        state.updatedAt = at
+        return state
+    }
+
+    mutating func apply(_ event: StoreEvent, at: Date) {
+        switch event {
+        case .requested:
+            break
+        case .stepStarted(let started):
+            self[started.step].status = .running
+            self[started.step].attempts = started.attempt
+            self[started.step].startedAt = at
+            self[started.step].finishedAt = nil
+            self[started.step].deadline = started.deadline
+            self[started.step].nextAttemptAt = nil
+        case .stepSucceeded(let succeeded):
+            self[succeeded.step].status = .succeeded
+            self[succeeded.step].finishedAt = at
+            self[succeeded.step].durationMs = succeeded.durationMs
+            self[succeeded.step].details = succeeded.details
+            self[succeeded.step].lastError = nil
+            self[succeeded.step].nextAttemptAt = nil
+        case .stepFailed(let failed):
+            self[failed.step].status = .failed
+            self[failed.step].finishedAt = at
+            self[failed.step].lastError = failed.error
+            self[failed.step].retryable = failed.retryable
+            self[failed.step].nextAttemptAt = failed.nextAttemptAt
+        case .ready(let ready):
+            status = .ready
+            urls = ready.urls
+            readyAt = at
+        case .compensationStarted(let started):
+            undo = Undo(cause: started.cause, reason: started.reason, failedStep: started.failedStep)
+            status = started.cause == .failure ? .compensating : .deleting
+            needsAttention = false
+            leftovers = []
+            if started.cause == .failure {
+                failureReason = started.reason
+                failedStep = started.failedStep
+            }
+            for step in SagaStep.allCases {
+                self[step].undoAttempts = 0
+                self[step].undoNextAttemptAt = nil
+            }
+        case .stepCompensated(let compensated):
+            for step in SagaStep.allCases where step.undoneBy == compensated.step {
+                if self[step].status != .pending { self[step].status = .compensated }
+            }
+            self[compensated.step].undoNextAttemptAt = nil
+        case .compensationStepFailed(let failed):
+            self[failed.step].undoAttempts = failed.attempt
+            self[failed.step].undoNextAttemptAt = failed.nextAttemptAt
+            self[failed.step].lastError = failed.error
+        case .compensationFailed(let failed):
+            status = .failed
+            undo = nil
+            needsAttention = true
+            leftovers = failed.leftovers
+            failureReason = "could not undo \(failed.step.rawValue): \(failed.error)"
+            self[failed.step].lastError = failed.error
+        case .failed(let failed):
+            status = .failed
+            undo = nil
+            failureReason = failed.reason
+            failedStep = failed.failedStep
+        case .deletionRequested(let by):
+            deletionRequestedBy = by.by
+            deletionCancelsProvisioning = status == .provisioning
+            undo = nil
+            status = .deleting
+        case .deleted:
+            status = .deleted
+            undo = nil
+            needsAttention = false
+            leftovers = []
+        case .retryRequested:
+            status = .provisioning
+            needsAttention = false
+            leftovers = []
+            failureReason = nil
+            failedStep = nil
+            runStartedAt = at
+            readyAt = nil
+            for step in SagaStep.allCases where !isPresent(step) {
+                self[step] = StepState()
+            }
+        }
+    }
+
+    /// Folds a whole stream.
+    public static func fold(_ events: [(StoreEvent, Date)]) -> StoreState? {
+        events.reduce(nil) { evolve($0, $1.0, at: $1.1) }
+    }
+}

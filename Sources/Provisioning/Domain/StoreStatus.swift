@@ -1,0 +1,18 @@
+/// Where a store is in its life, as shown to users.
+public enum StoreStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    case provisioning
+    case ready
+    /// A step failed for good; completed steps are being undone.
+    case compensating
+    /// Ended without a shop: after compensation (or with `needsAttention` when it could not
+    /// clean up).
+    case failed
+    /// Being torn down after a delete (also while cancelling a provisioning store).
+    case deleting
+    case deleted
+
+    /// True while the saga coordinator has work for this store.
+    public var isOpen: Bool {
+        self == .provisioning || self == .compensating || self == .deleting
+    }
+}

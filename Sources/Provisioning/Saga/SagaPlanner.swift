@@ -1,0 +1,144 @@
+import Foundation
+
+/// The saga as a pure state machine over a store's state.
+///
+/// `next` says what to do now; `afterStep` and `afterUndo` turn an outcome into the events
+/// to record. The runtime (the coordinator) calls the cluster and appends the events; it
+/// holds no saga state of its own, so after a crash the state folded from the stream is all
+/// it needs to continue. Time and randomness are inputs.
+public enum SagaPlanner {
+    public static func next(_ state: StoreState, now: Date) -> SagaDecision {
+        switch state.status {
+        case .ready, .deleted, .failed:
+            return .idle
+        case .deleting where state.undo == nil:
+            let cause: StoreEvent.UndoCause = state.deletionCancelsProvisioning ? .cancelled : .deletion
+            let reason = cause == .cancelled ? "deleted while provisioning" : "deleted"
+            return .record([
+                .compensationStarted(StoreEvent.CompensationStarted(cause: cause, reason: reason, failedStep: nil))
+            ])
+        case .compensating, .deleting:
+            return nextUndo(state, now: now)
+        case .provisioning:
+            return nextStep(state, now: now)
+        }
+    }
+
+    private static func nextStep(_ state: StoreState, now: Date) -> SagaDecision {
+        guard let step = SagaStep.allCases.first(where: { state[$0].status != .succeeded }) else {
+            let total = Int((now.timeIntervalSince(state.runStartedAt) * 1000).rounded())
+            return .record([.ready(StoreEvent.Ready(urls: StoreURLs(domain: state.spec.domain), totalDurationMs: total))])
+        }
+        let current = state[step]
+        switch current.status {
+        case .pending, .compensated:
+            return .run(step, attempt: current.attempts + 1)
+        case .running:
+            // Started but no outcome recorded: the process stopped mid-step. Steps are
+            // idempotent, so run the same attempt again.
+            return .run(step, attempt: max(current.attempts, 1))
+        case .failed where current.retryable:
+            if let at = current.nextAttemptAt, at > now { return .wait(until: at) }
+            return .run(step, attempt: current.attempts + 1)
+        case .failed:
+            let reason = "\(step.rawValue) failed: \(current.lastError ?? "unknown error")"
+            return .record([
+                .compensationStarted(StoreEvent.CompensationStarted(cause: .failure, reason: reason, failedStep: step))
+            ])
+        case .succeeded:
+            return .idle  // unreachable: filtered above
+        }
+    }
+
+    private static func nextUndo(_ state: StoreState, now: Date) -> SagaDecision {
+        guard let undo = state.undo else { return .idle }
+        guard let step = state.undoQueue.first else {
+            switch undo.cause {
+            case .failure:
+                return .record([.failed(StoreEvent.Failed(reason: undo.reason, failedStep: undo.failedStep))])
+            case .cancelled, .deletion:
+                return .record([.deleted(StoreEvent.Deleted(domain: state.spec.domain))])
+            }
+        }
+        let current = state[step]
+        if let at = current.undoNextAttemptAt, at > now { return .wait(until: at) }
+        return .undo(step, attempt: current.undoAttempts + 1)
+    }
+
+    /// The event that marks the start of an attempt.
+    public static func started(_ step: SagaStep, attempt: Int, now: Date, policy: SagaPolicy) -> StoreEvent {
+        let deadline = now.addingTimeInterval(policy.deadline(step).seconds)
+        return .stepStarted(StoreEvent.StepStarted(step: step, attempt: attempt, deadline: deadline))
+    }
+
+    /// Events for the outcome of a step attempt. `random` is uniform in [0, 1).
+    public static func afterStep(
+        _ state: StoreState, step: SagaStep, attempt: Int, outcome: StepOutcome, now: Date, policy: SagaPolicy,
+        random: Double
+    ) -> [StoreEvent] {
+        let startedAt = state[step].startedAt ?? now
+        switch outcome {
+        case .succeeded(let details):
+            let duration = max(0, Int((now.timeIntervalSince(startedAt) * 1000).rounded()))
+            return [
+                .stepSucceeded(StoreEvent.StepSucceeded(step: step, attempt: attempt, durationMs: duration, details: details))
+            ]
+        case .failed(let error) where error.kind == .transient && attempt < policy.retry.maxAttempts:
+            let wait = policy.retry.delay(afterAttempt: attempt, random: random)
+            return [
+                .stepFailed(
+                    StoreEvent.StepFailed(
+                        step: step, attempt: attempt, error: error.message, retryable: true,
+                        nextAttemptAt: now.addingTimeInterval(wait.seconds)))
+            ]
+        case .failed(let error):
+            let message =
+                error.kind == .transient
+                ? "\(error.message) (gave up after \(attempt) attempts)" : error.message
+            return giveUp(step, attempt: attempt, message: message)
+        case .deadlineExceeded(let limit):
+            return giveUp(step, attempt: attempt, message: "deadline of \(format(limit)) passed")
+        }
+    }
+
+    private static func giveUp(_ step: SagaStep, attempt: Int, message: String) -> [StoreEvent] {
+        [
+            .stepFailed(StoreEvent.StepFailed(step: step, attempt: attempt, error: message, retryable: false, nextAttemptAt: nil)),
+            .compensationStarted(
+                StoreEvent.CompensationStarted(
+                    cause: .failure, reason: "\(step.rawValue) failed: \(message)", failedStep: step)),
+        ]
+    }
+
+    /// Events for the outcome of an undo attempt.
+    public static func afterUndo(
+        _ state: StoreState, step: SagaStep, attempt: Int, outcome: StepOutcome, now: Date, policy: SagaPolicy,
+        random: Double
+    ) -> [StoreEvent] {
+        let message: String
+        switch outcome {
+        case .succeeded:
+            return [.stepCompensated(StoreEvent.StepCompensated(step: step, attempt: attempt))]
+        case .failed(let error) where error.kind == .transient && attempt < policy.retry.maxAttempts:
+            let wait = policy.retry.delay(afterAttempt: attempt, random: random)
+            return [
+                .compensationStepFailed(
+                    StoreEvent.StepFailed(
+                        step: step, attempt: attempt, error: error.message, retryable: true,
+                        nextAttemptAt: now.addingTimeInterval(wait.seconds)))
+            ]
+        case .failed(let error):
+            message = error.kind == .transient ? "\(error.message) (gave up after \(attempt) attempts)" : error.message
+        case .deadlineExceeded(let limit):
+            message = "deadline of \(format(limit)) passed"
+        }
+        return [
+            .compensationFailed(StoreEvent.CompensationFailed(step: step, error: message, leftovers: state.undoQueue))
+        ]
+    }
+
+    static func format(_ duration: Duration) -> String {
+        let seconds = duration.seconds
+        return seconds >= 1 ? "\(Int(seconds.rounded()))s" : "\(Int((seconds * 1000).rounded()))ms"
+    }
+}

@@ -1,0 +1,26 @@
+/// How the saga retries and how long each step may take.
+public struct SagaPolicy: Sendable, Hashable {
+    public var retry: RetryPolicy
+    /// Deadline of one attempt of each step; passing it is a permanent failure.
+    public var deadlines: [SagaStep: Duration]
+    /// Deadline of one attempt to undo a step.
+    public var undoDeadline: Duration
+
+    public static let defaultDeadlines: [SagaStep: Duration] = [
+        .namespace: .seconds(60), .helm: .seconds(300), .mysql: .seconds(600),
+        .wordpress: .seconds(600), .woocommerce: .seconds(900),
+    ]
+
+    public init(
+        retry: RetryPolicy = RetryPolicy(), deadlines: [SagaStep: Duration] = SagaPolicy.defaultDeadlines,
+        undoDeadline: Duration = .seconds(300)
+    ) {
+        self.retry = retry
+        self.deadlines = deadlines
+        self.undoDeadline = undoDeadline
+    }
+
+    public func deadline(_ step: SagaStep) -> Duration {
+        deadlines[step] ?? Self.defaultDeadlines[step]!
+    }
+}
