@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
     ],
     targets: [
         // libpq, the PostgreSQL C client library (Debian: libpq-dev).
@@ -31,13 +33,35 @@ let package = Package(
         // The event store port, its value types and an in-memory implementation.
         .target(name: "EventStore"),
         // The domain: store commands and events, the saga, projections and the ports.
-        .target(name: "Provisioning", dependencies: ["EventStore"]),
+        .target(
+            name: "Provisioning",
+            dependencies: [
+                "EventStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Adapters of the ClusterDriver port: the simulated cluster (Kubernetes and Helm later).
+        .target(name: "Cluster", dependencies: ["Provisioning"]),
+        // The HTTP API (the only module that imports Hummingbird).
+        .target(
+            name: "HTTPAPI",
+            dependencies: [
+                "Provisioning",
+                "EventStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // PostgreSQL implementations of the ports, and the migration runner for schema/.
         .target(
             name: "PostgresStore",
             dependencies: [
                 "Postgres",
                 "EventStore",
+                "Provisioning",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -47,6 +71,10 @@ let package = Package(
             dependencies: [
                 "PostgresStore",
                 "EventStore",
+                "Provisioning",
+                "Cluster",
+                "HTTPAPI",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,3 +1,4 @@
+import EventStore
 import Foundation
 import Logging
 import Postgres
@@ -13,7 +14,7 @@ public struct Migrator: Sendable {
         public let version: Int
         public let name: String
         public let sql: String
-        public var checksum: String { Checksum.fnv1a64(sql) }
+        public var checksum: String { Fingerprint.of(sql) }
     }
 
     public enum Failure: Error, CustomStringConvertible {
@@ -146,17 +147,5 @@ public struct Migrator: Sendable {
             applied.append(migration.name)
         }
         return applied
-    }
-}
-
-enum Checksum {
-    /// FNV-1a, 64 bits, as hex: enough to notice an edited file.
-    static func fnv1a64(_ text: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        return String(hash, radix: 16)
     }
 }

@@ -20,7 +20,8 @@ public final class PostgresEventStore: EventStore, Service {
 
     let pool: PostgresPool
     let logger: Logger
-    let signal = WakeSignal()
+    /// Bumped when the log may have grown (local append, NOTIFY, listener reconnect).
+    public let signal = WakeSignal()
     let pollInterval: Duration
     let pokesStream: AsyncStream<Void>
     private let poke: AsyncStream<Void>.Continuation
@@ -199,7 +200,14 @@ public final class PostgresEventStore: EventStore, Service {
     }
 
     static func readAll(pool: PostgresPool, after cursor: LogCursor, limit: Int) async throws -> [RecordedEvent] {
-        let rows = try await pool.query(
+        try await pool.withConnection { try await readAll(on: $0, after: cursor, limit: limit) }
+    }
+
+    /// Reads the log on a given connection (e.g. inside a projector's transaction).
+    public static func readAll(on connection: PostgresConnection, after cursor: LogCursor, limit: Int) async throws
+        -> [RecordedEvent]
+    {
+        let rows = try await connection.query(
             """
             select \(unsafeRaw: columns) from events
             where (transaction_id, position) > (\(cursor.transactionID)::xid8, \(cursor.position)::bigint)

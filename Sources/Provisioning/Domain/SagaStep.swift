@@ -1,5 +1,5 @@
 /// The provisioning steps, in order.
-public enum SagaStep: String, Sendable, Codable, CaseIterable, Hashable, Comparable {
+public enum SagaStep: String, Sendable, Codable, CodingKeyRepresentable, CaseIterable, Hashable, Comparable {
     /// Namespace `store-<id>` with Urumi and Pod Security labels.
     case namespace
     /// `helm upgrade --install` of the store chart.

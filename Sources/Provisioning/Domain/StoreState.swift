@@ -1,8 +1,8 @@
 import Foundation
 
 /// A store's state, folded from its events (`evolve`). Pure: no I/O, no clock.
-public struct StoreState: Sendable, Hashable {
-    public struct Undo: Sendable, Hashable {
+public struct StoreState: Sendable, Hashable, Codable {
+    public struct Undo: Sendable, Hashable, Codable {
         public let cause: StoreEvent.UndoCause
         public let reason: String
         public let failedStep: SagaStep?

@@ -1,0 +1,52 @@
+import Provisioning
+import Synchronization
+
+/// The simulated cluster's inventory in memory (tests that need no database).
+public final class InMemorySimulatedInventory: SimulatedInventory {
+    private struct Object {
+        var present: Bool
+        var created: Int
+    }
+
+    private let objects = Mutex<[String: Object]>([:])
+
+    public init() {}
+
+    private static func key(_ kind: SimulatedObjectKind, _ name: String) -> String { "\(kind.rawValue)/\(name)" }
+
+    public func create(_ kind: SimulatedObjectKind, name: String, owner: String) async throws -> Bool {
+        objects.withLock { objects in
+            let key = Self.key(kind, name)
+            if objects[key]?.present == true { return false }
+            objects[key, default: Object(present: false, created: 0)].present = true
+            objects[key]!.created += 1
+            return true
+        }
+    }
+
+    public func delete(_ kind: SimulatedObjectKind, name: String) async throws -> Bool {
+        objects.withLock { objects in
+            let key = Self.key(kind, name)
+            guard objects[key]?.present == true else { return false }
+            objects[key]!.present = false
+            return true
+        }
+    }
+
+    public func exists(_ kind: SimulatedObjectKind, name: String) async throws -> Bool {
+        objects.withLock { $0[Self.key(kind, name)]?.present == true }
+    }
+
+    public func snapshot() async throws -> SimulatedInventorySnapshot {
+        objects.withLock { objects in
+            var namespaces: [SimulatedInventorySnapshot.Entry] = []
+            var releases: [SimulatedInventorySnapshot.Entry] = []
+            for (key, object) in objects.sorted(by: { $0.key < $1.key }) where object.present {
+                let parts = key.split(separator: "/", maxSplits: 1)
+                let entry = SimulatedInventorySnapshot.Entry(name: String(parts[1]), created: object.created)
+                if parts[0] == "namespace" { namespaces.append(entry) } else { releases.append(entry) }
+            }
+            return SimulatedInventorySnapshot(namespaces: namespaces, releases: releases)
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Provisioning
+import Synchronization
+
+/// A cluster that exists only in Urumi's database: namespaces and releases are rows in an
+/// inventory, steps take a configurable time and fail, flake or hang on demand.
+///
+/// It behaves like the real adapters where the saga can tell: operations are idempotent,
+/// Helm needs its namespace, the workload steps need the release, and deleting a namespace
+/// removes the release in it. No real store is created, which logs, the API and the dashboard
+/// say plainly.
+public final class SimulatedCluster: ClusterDriver {
+    public let settings: SimulationSettings
+    let inventory: any SimulatedInventory
+    let clock: any Clock<Duration>
+    private let rng: Mutex<SplitMix64>
+
+    public init(settings: SimulationSettings, inventory: any SimulatedInventory, clock: any Clock<Duration> = ContinuousClock()) {
+        self.settings = settings
+        self.inventory = inventory
+        self.clock = clock
+        self.rng = Mutex(SplitMix64(seed: settings.seed))
+    }
+
+    public var description: String { "simulated cluster (no real stores are created)" }
+    public var isSimulated: Bool { true }
+
+    public func run(_ step: SagaStep, for target: StoreTarget) async throws -> [String: String] {
+        try await clock.sleep(for: settings.latency)
+        try await injectFaults(step.rawValue)
+        switch step {
+        case .namespace:
+            try await inventory.create(.namespace, name: target.namespace, owner: target.id.description)
+            return ["namespace": target.namespace]
+        case .helm:
+            guard try await inventory.exists(.namespace, name: target.namespace) else {
+                throw ClusterError.permanent("namespace \(target.namespace) does not exist")
+            }
+            try await inventory.create(.release, name: target.release, owner: target.id.description)
+            return ["release": target.release, "chart": "helm/store", "plan": target.spec.plan.rawValue]
+        case .mysql, .wordpress, .woocommerce:
+            guard try await inventory.exists(.release, name: target.release) else {
+                throw ClusterError.permanent("release \(target.release) is not installed")
+            }
+            return step == .woocommerce ? ["product": "sample product 29.99, stock 100"] : [:]
+        }
+    }
+
+    public func undo(_ step: SagaStep, for target: StoreTarget) async throws {
+        try await clock.sleep(for: settings.latency)
+        try await injectFaults("undo-\(step.rawValue)")
+        switch step {
+        case .helm:
+            try await inventory.delete(.release, name: target.release)
+        case .namespace:
+            // Deleting a namespace deletes what is in it, the release included.
+            try await inventory.delete(.release, name: target.release)
+            try await inventory.delete(.namespace, name: target.namespace)
+        case .mysql, .wordpress, .woocommerce:
+            break
+        }
+    }
+
+    /// Draws this attempt's fault: hang (until cancelled), permanent or transient failure.
+    private func injectFaults(_ name: String) async throws {
+        let (hang, fail, flake) = rng.withLock { rng in
+            (
+                Double.random(in: 0..<1, using: &rng) < (settings.hangs[name] ?? 0),
+                Double.random(in: 0..<1, using: &rng) < (settings.failures[name] ?? 0),
+                Double.random(in: 0..<1, using: &rng) < (settings.flaky[name] ?? 0)
+            )
+        }
+        if hang {
+            while true { try await clock.sleep(for: .seconds(3600)) }
+        }
+        if fail { throw ClusterError.permanent("simulated failure of \(name)") }
+        if flake { throw ClusterError.transient("simulated transient failure of \(name)") }
+    }
+}

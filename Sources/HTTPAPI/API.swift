@@ -1,0 +1,28 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Builds the HTTP router: every route, behind the problem+json middleware.
+public enum API {
+    public static func router(_ environment: APIEnvironment) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
+        StoreRoutes(environment: environment).register(on: router)
+        HealthRoutes(environment: environment).register(on: router)
+        return router
+    }
+}
+
+extension API {
+    /// The HTTP server as a `Service`. `onListening` gets the bound port (useful with port 0).
+    public static func server(
+        _ environment: APIEnvironment, host: String, port: Int, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some Service {
+        Application(
+            router: router(environment),
+            configuration: .init(address: .hostname(host, port: port), serverName: "urumi"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+}

@@ -1,0 +1,38 @@
+import EventStore
+import Provisioning
+
+/// What the routes need, built once by the composition root (`urumi serve`) or a test.
+public struct APIEnvironment: Sendable {
+    public let commands: StoreCommandHandler
+    public let readModel: any StoreReadModel
+    /// Said in every store response, so nobody mistakes a simulation for real shops.
+    public let cluster: ClusterInfo
+    /// Answers whether the server can take requests (database reachable, ...).
+    public let readiness: @Sendable () async -> Bool
+    /// The actor recorded on events while authentication is off.
+    public let anonymousActor: String
+
+    public init(
+        commands: StoreCommandHandler, readModel: any StoreReadModel, cluster: ClusterInfo,
+        readiness: @escaping @Sendable () async -> Bool, anonymousActor: String = "anonymous"
+    ) {
+        self.commands = commands
+        self.readModel = readModel
+        self.cluster = cluster
+        self.readiness = readiness
+        self.anonymousActor = anonymousActor
+    }
+}
+
+/// Which cluster is behind Urumi, as every store response says.
+public struct ClusterInfo: Sendable, Codable, Hashable {
+    public let kind: String
+    public let simulated: Bool
+    public let note: String
+
+    public init(kind: String, simulated: Bool, note: String) {
+        self.kind = kind
+        self.simulated = simulated
+        self.note = note
+    }
+}

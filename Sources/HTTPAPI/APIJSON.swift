@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+import Provisioning
+
+/// JSON as the API writes it: sorted keys, ISO 8601 dates with milliseconds, UTC.
+enum APIJSON {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(StoreEvent.formatDate(date))
+        }
+        return encoder
+    }()
+
+    /// A JSON response with `status`.
+    static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws
+        -> Response
+    {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(
+            status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    /// Reads a JSON object body of at most `limit` bytes; only `allowed` fields may appear.
+    /// Unknown fields are rejected (a typo must not be silently ignored).
+    static func object(from request: Request, allowed: Set<String>, limit: Int = 64 * 1024) async throws -> [String: Any] {
+        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
+            throw Problem(
+                .unsupportedMediaType, status: .unsupportedMediaType, title: "Unsupported media type",
+                detail: "send the body as application/json")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            throw Problem(
+                .payloadTooLarge, status: .contentTooLarge, title: "Payload too large",
+                detail: "the body must be at most \(limit) bytes")
+        }
+        let data = Data(buffer.readableBytesView)
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: data, options: [])
+        } catch {
+            throw Problem(.malformedJSON, status: .badRequest, title: "Malformed JSON", detail: "the body is not valid JSON")
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw Problem(.malformedJSON, status: .badRequest, title: "Malformed JSON", detail: "the body must be a JSON object")
+        }
+        let unknown = Set(object.keys).subtracting(allowed).sorted()
+        if !unknown.isEmpty {
+            throw Problem(
+                .validation, status: .unprocessableContent, title: "Invalid request",
+                detail: "unknown fields: \(unknown.joined(separator: ", "))",
+                errors: unknown.map { FieldError(field: $0, message: "is not a known field") })
+        }
+        return object
+    }
+
+    /// A string field: absent or null is nil; another JSON type is a field error.
+    static func string(_ object: [String: Any], _ field: String, errors: inout [FieldError]) -> String? {
+        guard let value = object[field], !(value is NSNull) else { return nil }
+        guard let text = value as? String else {
+            errors.append(FieldError(field: field, message: "must be a string"))
+            return nil
+        }
+        return text
+    }
+}

@@ -1,0 +1,23 @@
+import Hummingbird
+
+/// `/health/live` (the process answers) and `/health/ready` (it can take requests).
+struct HealthRoutes<Context: RequestContext> {
+    let environment: APIEnvironment
+
+    struct Health: Encodable {
+        let status: String
+        let cluster: ClusterInfo
+    }
+
+    func register(on router: Router<Context>) {
+        router.get("health/live") { _, _ in
+            try APIJSON.response(Health(status: "ok", cluster: environment.cluster))
+        }
+        router.get("health/ready") { _, _ in
+            guard await environment.readiness() else {
+                throw Problem(.unavailable, status: .serviceUnavailable, title: "Not ready", detail: "the database is not reachable")
+            }
+            return try APIJSON.response(Health(status: "ready", cluster: environment.cluster))
+        }
+    }
+}

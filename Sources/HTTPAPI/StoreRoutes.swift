@@ -1,0 +1,144 @@
+import EventStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Provisioning
+
+/// `/stores`: create, list, show, delete, retry.
+struct StoreRoutes<Context: RequestContext> {
+    let environment: APIEnvironment
+
+    func register(on router: Router<Context>) {
+        let stores = router.group("stores")
+        stores.post(use: create)
+        stores.get(use: list)
+        stores.get(":id", use: show)
+        stores.delete(":id", use: delete)
+        stores.post(":id/retry", use: retry)
+    }
+
+    /// The body of a command's answer.
+    struct CommandResponse: Encodable {
+        let id: StoreID
+        let status: StoreStatus
+        /// Log cursor of the command's events: pass it as `min_position` to read your write.
+        let position: String?
+        let replayed: Bool
+        let store: StoreView
+        let cluster: ClusterInfo
+    }
+
+    struct StoreResponse: Encodable {
+        let store: StoreView
+        let cluster: ClusterInfo
+        /// False when `min_position` was given and the read model had not reached it in time.
+        let upToDate: Bool
+
+        func encode(to encoder: any Encoder) throws {
+            try store.encode(to: encoder)
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(cluster, forKey: .cluster)
+            try container.encode(upToDate, forKey: .upToDate)
+        }
+
+        enum Keys: String, CodingKey {
+            case cluster
+            case upToDate
+        }
+    }
+
+    struct ListResponse: Encodable {
+        let items: [StoreView]
+        let next: String?
+        let cluster: ClusterInfo
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> Response {
+        let body = try await APIJSON.object(from: request, allowed: ["name", "domain", "adminEmail", "plan"])
+        var typeErrors: [FieldError] = []
+        let name = APIJSON.string(body, "name", errors: &typeErrors)
+        let domain = APIJSON.string(body, "domain", errors: &typeErrors)
+        let email = APIJSON.string(body, "adminEmail", errors: &typeErrors)
+        let plan = APIJSON.string(body, "plan", errors: &typeErrors)
+        if !typeErrors.isEmpty { throw ProvisioningError.validation(typeErrors) }
+        let key = try idempotencyKey(request)
+        let outcome = try await environment.commands.create(
+            name: name, domain: domain, adminEmail: email, plan: plan, metadata: metadata(context), idempotencyKey: key)
+        return try commandResponse(outcome, status: outcome.replayed ? .ok : .accepted)
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        let query = request.uri.queryParameters
+        var status: StoreStatus?
+        if let text = query["status"].map(String.init) {
+            guard let parsed = StoreStatus(rawValue: text) else {
+                throw badParameter("status", "must be one of \(StoreStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            status = parsed
+        }
+        var limit = 50
+        if let text = query["limit"].map(String.init) {
+            guard let parsed = Int(text), (1...500).contains(parsed) else { throw badParameter("limit", "must be 1-500") }
+            limit = parsed
+        }
+        let page = try await environment.readModel.stores(
+            status: status, after: query["after"].map(String.init), limit: limit)
+        return try APIJSON.response(ListResponse(items: page.items, next: page.next, cluster: environment.cluster))
+    }
+
+    @Sendable func show(_ request: Request, context: Context) async throws -> Response {
+        let id = try storeID(context)
+        var upToDate = true
+        if let text = request.uri.queryParameters["min_position"].map(String.init) {
+            guard let cursor = LogCursor(text) else {
+                throw badParameter("min_position", "must be a position returned by a command, e.g. 1234-56")
+            }
+            upToDate = try await environment.readModel.waitUntil(cursor, timeout: .seconds(5))
+        }
+        guard let view = try await environment.readModel.store(id) else { throw ProvisioningError.storeNotFound(id) }
+        return try APIJSON.response(StoreResponse(store: view, cluster: environment.cluster, upToDate: upToDate))
+    }
+
+    @Sendable func delete(_ request: Request, context: Context) async throws -> Response {
+        let outcome = try await environment.commands.delete(try storeID(context), metadata: metadata(context))
+        return try commandResponse(outcome, status: .accepted)
+    }
+
+    @Sendable func retry(_ request: Request, context: Context) async throws -> Response {
+        let outcome = try await environment.commands.retry(try storeID(context), metadata: metadata(context))
+        return try commandResponse(outcome, status: .accepted)
+    }
+
+    private func commandResponse(_ outcome: StoreCommandHandler.Outcome, status: HTTPResponse.Status) throws -> Response {
+        let body = CommandResponse(
+            id: outcome.id, status: outcome.state.status, position: outcome.cursor?.description,
+            replayed: outcome.replayed, store: StoreView(outcome.state), cluster: environment.cluster)
+        return try APIJSON.response(body, status: status, headers: [.location: "/stores/\(outcome.id)"])
+    }
+
+    private func storeID(_ context: Context) throws -> StoreID {
+        let text = context.parameters.get("id") ?? ""
+        guard let id = StoreID(text.lowercased()) else {
+            throw Problem(.notFound, status: .notFound, title: "Store not found", detail: "no store with id \(text.prefix(64))")
+        }
+        return id
+    }
+
+    private func idempotencyKey(_ request: Request) throws -> String? {
+        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else { return nil }
+        guard !key.isEmpty, key.utf8.count <= 200, key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw badParameter("Idempotency-Key", "must be 1-200 printable characters")
+        }
+        return key
+    }
+
+    private func metadata(_ context: Context) -> EventMetadata {
+        EventMetadata(actor: environment.anonymousActor, correlationID: UUID(), requestID: context.id)
+    }
+
+    private func badParameter(_ name: String, _ message: String) -> Problem {
+        Problem(
+            .badParameter, status: .badRequest, title: "Invalid parameter", detail: "\(name) \(message)",
+            errors: [FieldError(field: name, message: message)])
+    }
+}

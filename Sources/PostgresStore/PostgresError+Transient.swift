@@ -1,0 +1,4 @@
+import EventStore
+import Postgres
+
+extension PostgresError: TransientError {}

@@ -1,0 +1,55 @@
+import Postgres
+import Provisioning
+
+/// The simulated cluster's inventory in `sim_objects`.
+public struct PostgresSimulatedInventory: SimulatedInventory {
+    let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    public func create(_ kind: SimulatedObjectKind, name: String, owner: String) async throws -> Bool {
+        // Counts a creation only when the object was absent: creating what exists is a no-op,
+        // as in a real cluster.
+        let rows = try await pool.query(
+            """
+            insert into sim_objects as o (kind, name, owner, present, created_count)
+            values (\(kind.rawValue), \(name), \(owner), true, 1)
+            on conflict (kind, name) do update set present = true, owner = excluded.owner,
+                created_count = o.created_count + 1, updated_at = now()
+            where not o.present
+            returning created_count
+            """)
+        return !rows.isEmpty
+    }
+
+    public func delete(_ kind: SimulatedObjectKind, name: String) async throws -> Bool {
+        let rows = try await pool.query(
+            """
+            update sim_objects set present = false, updated_at = now()
+            where kind = \(kind.rawValue) and name = \(name) and present
+            returning name
+            """)
+        return !rows.isEmpty
+    }
+
+    public func exists(_ kind: SimulatedObjectKind, name: String) async throws -> Bool {
+        let rows = try await pool.query(
+            "select 1 as one from sim_objects where kind = \(kind.rawValue) and name = \(name) and present")
+        return !rows.isEmpty
+    }
+
+    public func snapshot() async throws -> SimulatedInventorySnapshot {
+        let rows = try await pool.query(
+            "select kind, name, created_count from sim_objects where present order by kind, name")
+        var namespaces: [SimulatedInventorySnapshot.Entry] = []
+        var releases: [SimulatedInventorySnapshot.Entry] = []
+        for row in rows {
+            let entry = SimulatedInventorySnapshot.Entry(
+                name: try row.decode(String.self, "name"), created: try row.decode(Int.self, "created_count"))
+            if try row.decode(String.self, "kind") == "namespace" { namespaces.append(entry) } else { releases.append(entry) }
+        }
+        return SimulatedInventorySnapshot(namespaces: namespaces, releases: releases)
+    }
+}

@@ -1,0 +1,181 @@
+import EventStore
+import Foundation
+import Logging
+import Postgres
+import Provisioning
+import ServiceLifecycle
+import Synchronization
+
+/// Projects store events into `store_view` (the store list) and `saga_queue` (what the
+/// coordinator needs).
+///
+/// Each batch is one transaction: it takes the projector's advisory lock, reads the
+/// checkpoint, reads the events after it *on the same connection*, writes the rows and moves
+/// both checkpoints. The checkpoint in the database is the only cursor, so the projector
+/// never misses or repeats an event, also with several replicas running it (the second one
+/// finds the checkpoint moved and nothing left to do) or a rebuild running beside it.
+public final class PostgresStoreProjector: Service {
+    static let names = ["store_view", "saga_queue"]
+    /// Advisory lock key of this projector (an arbitrary constant).
+    static let lockKey: Int64 = 0x7572_756D_6932
+
+    let pool: PostgresPool
+    let events: PostgresEventStore
+    let logger: Logger
+    let batchSize: Int
+    /// Bumped after every batch that moved the checkpoint (read-your-writes, coordinator).
+    public let progress = WakeSignal()
+
+    public init(pool: PostgresPool, events: PostgresEventStore, logger: Logger, batchSize: Int = 500) {
+        self.pool = pool
+        self.events = events
+        self.logger = logger
+        self.batchSize = batchSize
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var failures = 0
+            while !Task.isCancelled {
+                let seen = self.events.signal.generation
+                do {
+                    while try await self.runBatch() > 0 {}
+                    failures = 0
+                } catch {
+                    failures += 1
+                    if failures == 1 || failures % 20 == 0 {
+                        self.logger.warning("projector batch failed; retrying", metadata: ["error": "\(error)"])
+                    }
+                    try? await Task.sleep(for: .milliseconds(min(5_000, 50 << min(failures, 7))))
+                    continue
+                }
+                await self.events.signal.wait(after: seen, timeout: self.events.pollInterval)
+            }
+        }
+    }
+
+    /// Applies one batch; returns how many events it applied.
+    @discardableResult
+    public func runBatch() async throws -> Int {
+        let (applied, moved) = try await pool.withTransaction { connection -> (Int, Bool) in
+            try await connection.query("select pg_advisory_xact_lock(\(Self.lockKey))")
+            let checkpoint = try await Self.checkpoint(on: connection)
+            let batch = try await PostgresEventStore.readAll(on: connection, after: checkpoint, limit: batchSize)
+            guard let last = batch.last else { return (0, checkpoint != lastSeen.withLock { $0 }) }
+            try await Self.apply(batch, on: connection)
+            try await connection.query(
+                """
+                update projection_checkpoints set txid = \(last.cursor.transactionID)::xid8, \
+                position = \(last.cursor.position), updated_at = now() where name = any(\(Self.names)::text[])
+                """)
+            return (batch.count, true)
+        }
+        if moved {
+            let now = try await Self.checkpoint(pool: pool)
+            lastSeen.withLock { $0 = now }
+            progress.bump()
+        }
+        return applied
+    }
+
+    private let lastSeen = Mutex(LogCursor.start)
+
+    static func checkpoint(on connection: PostgresConnection) async throws -> LogCursor {
+        let rows = try await connection.query(
+            "select txid, position from projection_checkpoints where name = \(names[0])")
+        guard let row = rows.first else { return .start }
+        return LogCursor(transactionID: try row.decode(UInt64.self, "txid"), position: try row.decode(Int64.self, "position"))
+    }
+
+    static func checkpoint(pool: PostgresPool) async throws -> LogCursor {
+        try await pool.withConnection { try await checkpoint(on: $0) }
+    }
+
+    /// Folds `batch` into the stored states of the stores it touches and writes the rows.
+    static func apply(_ batch: [RecordedEvent], on connection: PostgresConnection) async throws {
+        let ids = StoreProjection.storeIDs(in: batch)
+        guard !ids.isEmpty else { return }
+        var states: [StoreID: StoreState] = [:]
+        let rows = try await connection.query(
+            "select state::text as state from store_view where store_id = any(\(ids.map(\.uuid))::uuid[])")
+        for row in rows {
+            let state = try StoreProjection.decode(try row.decode(String.self, "state"))
+            states[state.id] = state
+        }
+        let changed = try StoreProjection.apply(batch, to: &states)
+        guard !changed.isEmpty else { return }
+        var viewRows: [[String: Any]] = []
+        var queueRows: [[String: Any]] = []
+        for id in changed.sorted() {
+            let state = states[id]!
+            let view = StoreView(state)
+            viewRows.append([
+                "store_id": id.description, "name": state.spec.name, "domain": state.spec.domain,
+                "plan": state.spec.plan.rawValue, "status": state.status.rawValue,
+                "current_step": view.currentStep?.rawValue ?? NSNull(), "needs_attention": state.needsAttention,
+                "created_at": StoreEvent.formatDate(state.createdAt), "updated_at": StoreEvent.formatDate(state.updatedAt),
+                "version": state.version,
+                "view": try JSONSerialization.jsonObject(with: Data(try StoreProjection.encode(view).utf8)),
+                "state": try JSONSerialization.jsonObject(with: Data(try StoreProjection.encode(state).utf8)),
+            ])
+            let entry = SagaQueueEntry(state)
+            queueRows.append([
+                "store_id": id.description, "open": entry.open,
+                "due_at": entry.dueAt.map(StoreEvent.formatDate) ?? NSNull(), "version": entry.version,
+            ])
+        }
+        try await connection.query(
+            """
+            insert into store_view (store_id, name, domain, plan, status, current_step, needs_attention, \
+            created_at, updated_at, version, view, state)
+            select r.store_id, r.name, r.domain, r.plan, r.status, r.current_step, r.needs_attention, \
+            r.created_at, r.updated_at, r.version, r.view, r.state
+            from jsonb_to_recordset(\(try json(viewRows))::jsonb) as r(store_id uuid, name text, domain text, \
+            plan text, status text, current_step text, needs_attention boolean, created_at timestamptz, \
+            updated_at timestamptz, version bigint, view jsonb, state jsonb)
+            on conflict (store_id) do update set name = excluded.name, domain = excluded.domain, \
+            plan = excluded.plan, status = excluded.status, current_step = excluded.current_step, \
+            needs_attention = excluded.needs_attention, created_at = excluded.created_at, \
+            updated_at = excluded.updated_at, version = excluded.version, view = excluded.view, state = excluded.state
+            """)
+        try await connection.query(
+            """
+            insert into saga_queue (store_id, open, due_at, version)
+            select r.store_id, r.open, r.due_at, r.version
+            from jsonb_to_recordset(\(try json(queueRows))::jsonb) as r(store_id uuid, open boolean, \
+            due_at timestamptz, version bigint)
+            on conflict (store_id) do update set open = excluded.open, due_at = excluded.due_at, version = excluded.version
+            """)
+    }
+
+    static func json(_ rows: [[String: Any]]) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys]), as: UTF8.self)
+    }
+}
+
+extension PostgresStoreProjector {
+    /// Replays the whole log into empty read models, in one transaction (a running projector
+    /// waits on the advisory lock meanwhile); returns the number of events replayed.
+    public static func rebuild(pool: PostgresPool, batchSize: Int = 1000) async throws -> Int {
+        try await pool.withTransaction { connection in
+            try await connection.query("select pg_advisory_xact_lock(\(lockKey))")
+            try await connection.query("delete from store_view")
+            try await connection.query("delete from saga_queue")
+            var cursor = LogCursor.start
+            var count = 0
+            while true {
+                let batch = try await PostgresEventStore.readAll(on: connection, after: cursor, limit: batchSize)
+                guard let last = batch.last else { break }
+                try await apply(batch, on: connection)
+                cursor = last.cursor
+                count += batch.count
+            }
+            try await connection.query(
+                """
+                update projection_checkpoints set txid = \(cursor.transactionID)::xid8, position = \(cursor.position), \
+                updated_at = now() where name = any(\(names)::text[])
+                """)
+            return count
+        }
+    }
+}

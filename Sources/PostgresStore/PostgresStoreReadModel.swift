@@ -1,0 +1,69 @@
+import EventStore
+import Foundation
+import Postgres
+import Provisioning
+
+/// Queries of the store list (`store_view`).
+public struct PostgresStoreReadModel: StoreReadModel {
+    let pool: PostgresPool
+    /// The projector's progress in this process, to wait without polling (may be absent).
+    let progress: WakeSignal?
+
+    public init(pool: PostgresPool, progress: WakeSignal?) {
+        self.pool = pool
+        self.progress = progress
+    }
+
+    public func store(_ id: StoreID) async throws -> StoreView? {
+        let rows = try await pool.query("select view::text as view from store_view where store_id = \(id.uuid)")
+        return try rows.first.map { try StoreProjection.decodeView(try $0.decode(String.self, "view")) }
+    }
+
+    public func stores(status: StoreStatus?, after: String?, limit: Int) async throws -> StorePage {
+        var afterMicros: Int64 = -1
+        var afterID = UUID(uuidString: "00000000-0000-0000-0000-000000000000")!
+        if let after {
+            let parts = after.split(separator: "_")
+            guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
+                throw InvalidPageCursor()
+            }
+            afterMicros = micros
+            afterID = id
+        }
+        let rows = try await pool.query(
+            """
+            select view::text as view, store_id, (extract(epoch from created_at) * 1000000)::bigint as created_us
+            from store_view
+            where (\(status?.rawValue)::text is null or status = \(status?.rawValue))
+              and (created_at, store_id) > ('epoch'::timestamptz + \(afterMicros) * interval '1 microsecond', \(afterID))
+            order by created_at, store_id
+            limit \(limit + 1)
+            """)
+        let items = try rows.prefix(limit).map { try StoreProjection.decodeView(try $0.decode(String.self, "view")) }
+        var next: String?
+        if rows.count > limit {
+            let last = rows[limit - 1]
+            next = "\(try last.decode(Int64.self, "created_us"))_\(try last.decode(String.self, "store_id"))"
+        }
+        return StorePage(items: items, next: next)
+    }
+
+    public func checkpoint() async throws -> LogCursor {
+        try await PostgresStoreProjector.checkpoint(pool: pool)
+    }
+
+    public func waitUntil(_ cursor: LogCursor, timeout: Duration) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let seen = progress?.generation ?? 0
+            if try await checkpoint() >= cursor { return true }
+            let left = deadline - ContinuousClock.now
+            if left <= .zero { return false }
+            if let progress {
+                await progress.wait(after: seen, timeout: min(left, .milliseconds(250)))
+            } else {
+                try await Task.sleep(for: min(left, .milliseconds(25)))
+            }
+        }
+    }
+}

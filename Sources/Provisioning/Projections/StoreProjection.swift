@@ -1,0 +1,61 @@
+import EventStore
+import Foundation
+
+/// Folds recorded events into store states: the logic shared by every read model (the
+/// store list and the saga queue), whatever holds them. Deterministic: replaying the same
+/// events gives the same states.
+public enum StoreProjection {
+    /// The stores that `events` touch.
+    public static func storeIDs(in events: [RecordedEvent]) -> Set<StoreID> {
+        Set(events.compactMap { StoreID(streamID: $0.streamID) })
+    }
+
+    /// Applies `events` (in log order) to `states`; returns the ids that changed.
+    @discardableResult
+    public static func apply(_ events: [RecordedEvent], to states: inout [StoreID: StoreState]) throws -> Set<StoreID> {
+        var changed = Set<StoreID>()
+        for recorded in events {
+            guard let id = StoreID(streamID: recorded.streamID) else { continue }
+            // A projection that already holds this version (replayed batch) skips it.
+            if let current = states[id], current.version >= recorded.version { continue }
+            // An event type this version does not know still advances the version, so that
+            // appends fenced on it stay right.
+            let event = try StoreEvent(recorded)
+            guard var next = event.map({ StoreState.evolve(states[id], $0, at: recorded.recordedAt) }) ?? states[id]
+            else { continue }
+            next.version = recorded.version
+            states[id] = next
+            changed.insert(id)
+        }
+        return changed
+    }
+
+    /// Encodes states for storage (sorted keys, millisecond dates: stable across rebuilds).
+    public static func encode(_ state: StoreState) throws -> String {
+        String(decoding: try StoreEvent.encoder.encode(state), as: UTF8.self)
+    }
+
+    public static func decode(_ text: String) throws -> StoreState {
+        try StoreEvent.decoder.decode(StoreState.self, from: Data(text.utf8))
+    }
+
+    public static func encode(_ view: StoreView) throws -> String {
+        String(decoding: try StoreEvent.encoder.encode(view), as: UTF8.self)
+    }
+
+    public static func decodeView(_ text: String) throws -> StoreView {
+        try StoreEvent.decoder.decode(StoreView.self, from: Data(text.utf8))
+    }
+
+    /// Loads one store's state straight from its stream (the source of truth).
+    public static func load(_ id: StoreID, from store: any EventStore) async throws -> StoreState? {
+        var state: StoreState?
+        for recorded in try await store.readStream(id.streamID) {
+            if let event = try StoreEvent(recorded) {
+                state = StoreState.evolve(state, event, at: recorded.recordedAt)
+            }
+            state?.version = recorded.version
+        }
+        return state
+    }
+}

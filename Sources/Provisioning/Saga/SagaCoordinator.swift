@@ -1,0 +1,161 @@
+import EventStore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs sagas: leases due stores from the queue, drives each through `SagaPlanner`, calls
+/// the cluster, and records every transition on the store's stream.
+///
+/// It keeps no saga state of its own: each saga is loaded from its stream, and every append
+/// carries the expected stream version, so a stale owner (lease lost, replica paused) is
+/// fenced off and a crash loses nothing: the next owner resumes from the last event.
+public final class SagaCoordinator: Service {
+    public struct Configuration: Sendable {
+        /// Sagas run at once by this process; beyond it, due sagas wait in the queue.
+        public var concurrency: Int
+        public var policy: SagaPolicy
+        public var leaseTTL: Duration
+        /// Safety-net poll of the queue (due retries, leases of dead replicas).
+        public var pollInterval: Duration
+        /// This replica's name in leases.
+        public var owner: String
+
+        public init(
+            concurrency: Int = 16, policy: SagaPolicy = SagaPolicy(), leaseTTL: Duration = .seconds(30),
+            pollInterval: Duration = .seconds(1), owner: String = "urumi-\(UUID().uuidString.prefix(8).lowercased())"
+        ) {
+            self.concurrency = concurrency
+            self.policy = policy
+            self.leaseTTL = leaseTTL
+            self.pollInterval = pollInterval
+            self.owner = owner
+        }
+    }
+
+    let events: any EventStore
+    let queue: any SagaQueue
+    let driver: any ClusterDriver
+    let configuration: Configuration
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let random: @Sendable () -> Double
+    let clock: any Clock<Duration>
+
+    private let running = Mutex<[StoreID: SagaInterrupt]>([:])
+    /// Bumped when a saga ends, so the leasing loop can fill the free slot at once.
+    private let slotFreed = WakeSignal()
+    private let shuttingDown = Atomic<Bool>(false)
+
+    public init(
+        events: any EventStore, queue: any SagaQueue, driver: any ClusterDriver, configuration: Configuration,
+        logger: Logger, clock: any Clock<Duration> = ContinuousClock(), now: @escaping @Sendable () -> Date = Date.init,
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        self.events = events
+        self.queue = queue
+        self.driver = driver
+        self.configuration = configuration
+        self.logger = logger
+        self.clock = clock
+        self.now = now
+        self.random = random
+    }
+
+    /// The sagas running here now.
+    public var runningCount: Int { running.withLock { $0.count } }
+
+    public func run() async throws {
+        logger.info(
+            "saga coordinator started",
+            metadata: [
+                "owner": "\(configuration.owner)", "concurrency": "\(configuration.concurrency)",
+                "cluster": "\(driver.description)",
+            ])
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.watchStreams() }
+            group.addTask { await self.renewLeases() }
+            await withGracefulShutdownHandler {
+                await self.leaseLoop(group: &group)
+            } onGracefulShutdown: {
+                self.shuttingDown.store(true, ordering: .relaxed)
+                self.slotFreed.bump()
+            }
+            // Shutting down: stop every saga where it is; each is resumable from its stream.
+            self.running.withLock { for interrupt in $0.values { interrupt.stop() } }
+            group.cancelAll()
+        }
+        logger.info("saga coordinator stopped")
+    }
+
+    private func leaseLoop(group: inout DiscardingTaskGroup) async {
+        while !Task.isCancelled && !shuttingDown.load(ordering: .relaxed) {
+            let queueSeen = queue.changes.generation
+            let slotSeen = slotFreed.generation
+            let busy = running.withLock { Set($0.keys) }
+            let free = configuration.concurrency - busy.count
+            var leased: [SagaLease] = []
+            if free > 0 {
+                do {
+                    leased = try await queue.leaseDue(
+                        owner: configuration.owner, limit: free, ttl: configuration.leaseTTL, excluding: busy)
+                } catch {
+                    logger.warning("could not lease sagas", metadata: ["error": "\(error)"])
+                }
+            }
+            for lease in leased {
+                let interrupt = SagaInterrupt()
+                running.withLock { $0[lease.id] = interrupt }
+                group.addTask {
+                    await self.drive(lease.id, interrupt: interrupt)
+                    self.running.withLock { _ = $0.removeValue(forKey: lease.id) }
+                    try? await self.queue.release(lease.id, owner: self.configuration.owner)
+                    self.slotFreed.bump()
+                }
+            }
+            if !leased.isEmpty && leased.count == free { continue }
+            // Wait for new work, a free slot, or the safety-net poll.
+            await withTaskGroup(of: Void.self) { waits in
+                waits.addTask { await self.queue.changes.wait(after: queueSeen, timeout: self.configuration.pollInterval) }
+                waits.addTask { await self.slotFreed.wait(after: slotSeen, timeout: self.configuration.pollInterval) }
+                await waits.next()
+                waits.cancelAll()
+            }
+        }
+    }
+
+    /// Interrupts a running saga when its stream gets an event it did not write (a deletion).
+    private func watchStreams() async {
+        do {
+            let start = try await events.head()
+            for try await recorded in events.subscribe(after: start) {
+                guard recorded.type == "store.deletion-requested.v1", let id = StoreID(streamID: recorded.streamID)
+                else { continue }
+                running.withLock { $0[id] }?.interrupt()
+            }
+        } catch {
+            if !Task.isCancelled { logger.error("saga stream watch ended", metadata: ["error": "\(error)"]) }
+        }
+    }
+
+    /// Renews this replica's leases; a saga whose lease was lost stops at once.
+    private func renewLeases() async {
+        let every = configuration.leaseTTL / 3
+        while !Task.isCancelled {
+            do {
+                try await clock.sleep(for: every)
+            } catch { return }
+            let ids = running.withLock { Set($0.keys) }
+            guard !ids.isEmpty else { continue }
+            do {
+                let lost = try await queue.renew(ids, owner: configuration.owner, ttl: configuration.leaseTTL)
+                for id in lost {
+                    logger.warning("saga lease lost; stopping", metadata: ["store": "\(id)"])
+                    running.withLock { $0[id] }?.stop()
+                }
+            } catch {
+                logger.warning("could not renew saga leases", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

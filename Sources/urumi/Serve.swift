@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the Urumi server: HTTP API, projector and saga coordinator.")
+
+    enum ClusterKind: String, ExpressibleByArgument, CaseIterable {
+        case simulated
+        case kubernetes
+    }
+
+    enum AuthMode: String, ExpressibleByArgument, CaseIterable {
+        case none
+    }
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Port to listen on (default: $URUMI_PORT or 8080).")
+    var port: Int?
+
+    @Option(help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Which cluster provisions the stores.")
+    var cluster: ClusterKind = .simulated
+
+    @Option(help: "Authentication: 'none' (local development; tokens arrive in a later version).")
+    var auth: AuthMode = .none
+
+    @OptionGroup(title: "Simulated cluster") var simulation: SimulationOptions
+    @OptionGroup(title: "Sagas") var saga: SagaOptions
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = ProcessInfo.processInfo.environment["URUMI_LOG_LEVEL"] ?? "info"
+
+    @Option(help: "Directory of the SQL migrations (default: found beside the binary).")
+    var schemaDir: String?
+
+    func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        if cluster == .kubernetes {
+            FileHandle.standardError.write(
+                Data("urumi: --cluster kubernetes is not available in this version yet; use --cluster simulated\n".utf8))
+            throw ExitCode.failure
+        }
+        let resolvedPort = try port ?? Self.environmentPort()
+        let settings = ServerSettings(
+            databaseURL: try database.resolvedURL(), poolSize: database.dbPoolSize, host: host, port: resolvedPort,
+            simulation: try simulation.settings(), saga: try saga.configuration(), logLevel: level, schemaDir: schemaDir)
+        try await failing { try await Server.run(settings) }
+    }
+
+    static func environmentPort() throws -> Int {
+        guard let text = ProcessInfo.processInfo.environment["URUMI_PORT"], !text.isEmpty else { return 8080 }
+        guard let port = Int(text), (0...65535).contains(port) else { throw ValidationError("URUMI_PORT must be a port number") }
+        return port
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresStore
+
+struct Sim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The simulated cluster.", subcommands: [Inventory.self])
+
+    struct Inventory: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print what the simulated cluster holds now, as JSON (namespaces, releases, creation counts).")
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let pool = try database.makePool(logger: Logger(label: "urumi.sim"))
+            let snapshot = try await failing {
+                defer { _ = pool }
+                let snapshot = try await PostgresSimulatedInventory(pool: pool).snapshot()
+                await pool.close()
+                return snapshot
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(snapshot), as: UTF8.self))
+        }
+    }
+}

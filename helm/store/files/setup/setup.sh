@@ -1,0 +1,130 @@
+#!/bin/sh
+# WooCommerce setup of one Urumi store, run by the chart's setup Job (image wordpress:cli, as
+# www-data) after every install and upgrade.
+#
+# Every step is safe to run again: it either checks before it changes something (core
+# install, WooCommerce install, shipping method, sample product) or sets a value to what the
+# chart says (options, payment gateway). A failed run is simply retried by the Job.
+#
+# Input comes from the environment (see templates/setup-job.yaml); secrets come from files.
+set -eu
+
+WP_PATH=/var/www/html
+
+log() { printf '[setup %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+die() { log "ERROR: $*"; exit 1; }
+
+# WP-CLI against this store; `woo` runs WooCommerce's REST-backed commands as the admin.
+wpc() { wp --path="$WP_PATH" --url="$SITE_URL" "$@"; }
+woo() { wpc wc "$@" --user="$ADMIN_USER"; }
+
+# wait_for WHAT SECONDS COMMAND...: retry COMMAND every 5 s for up to SECONDS; on giving up,
+# run it once more with its output shown, so the log says why.
+wait_for() {
+  what=$1
+  limit=$2
+  shift 2
+  waited=0
+  until "$@" >/dev/null 2>&1; do
+    if [ "$waited" -ge "$limit" ]; then
+      "$@" || true
+      die "$what did not become ready within ${limit}s"
+    fi
+    sleep 5
+    waited=$((waited + 5))
+  done
+  log "$what is ready (waited ${waited}s)"
+}
+
+# version_lt A B: true when version A is older than version B.
+# shellcheck disable=SC2016 # the $argv are PHP's, not the shell's
+version_lt() { php -r 'exit(version_compare($argv[1], $argv[2], "<") ? 0 : 1);' "$1" "$2"; }
+
+log "setting up $SITE_URL (WooCommerce $WOO_VERSION)"
+
+# 1. Dependencies: the database, and WordPress serving (its first start also copies the
+#    default themes into wp-content, which the core install below needs).
+[ -f "$WP_PATH/wp-includes/version.php" ] || die "WordPress core missing in $WP_PATH"
+wait_for "MySQL" "$WAIT_SECONDS" php "$SCRIPTS_DIR/db-ping.php"
+wait_for "WordPress" "$WAIT_SECONDS" php "$SCRIPTS_DIR/http-ping.php" "$WORDPRESS_SERVICE_URL/wp-login.php"
+ls "$WP_PATH"/wp-content/themes/*/style.css >/dev/null 2>&1 || die "no theme in wp-content/themes"
+
+# 2. WordPress core.
+if wpc core is-installed 2>/dev/null; then
+  log "WordPress is already installed"
+else
+  log "installing WordPress"
+  # --prompt reads the password from stdin, so it never appears in a process list.
+  wpc core install --title="$STORE_NAME" --admin_user="$ADMIN_USER" \
+    --admin_email="$ADMIN_EMAIL" --skip-email --prompt=admin_password <"$ADMIN_PASSWORD_FILE"
+fi
+wpc core update-db
+wpc option update blogname "$STORE_NAME"
+wpc option update admin_email "$ADMIN_EMAIL"
+wpc rewrite structure '/%postname%/'
+
+# 3. WooCommerce: install the pinned version, upgrade an older copy, never downgrade.
+if ! wpc plugin is-installed woocommerce; then
+  log "installing WooCommerce $WOO_VERSION"
+  wpc plugin install woocommerce --version="$WOO_VERSION"
+else
+  installed=$(wpc plugin get woocommerce --field=version)
+  if version_lt "$installed" "$WOO_VERSION"; then
+    log "upgrading WooCommerce $installed -> $WOO_VERSION"
+    wpc plugin install woocommerce --version="$WOO_VERSION" --force
+  else
+    log "WooCommerce $installed is installed"
+  fi
+fi
+wpc plugin is-active woocommerce || wpc plugin activate woocommerce
+wpc wc update
+woo tool run install_pages
+
+# 4. Store basics, onboarding finished, store open to visitors.
+wpc option update woocommerce_default_country "$STORE_COUNTRY"
+wpc option update woocommerce_currency "$STORE_CURRENCY"
+wpc option update woocommerce_store_address "$STORE_ADDRESS"
+wpc option update woocommerce_store_city "$STORE_CITY"
+wpc option update woocommerce_store_postcode "$STORE_POSTCODE"
+wpc option update woocommerce_calc_taxes no
+wpc option update woocommerce_enable_guest_checkout yes
+wpc option update woocommerce_allow_tracking no
+wpc option update woocommerce_show_marketplace_suggestions no
+wpc option update woocommerce_onboarding_profile '{"completed":true,"skipped":true}' --format=json
+wpc option update woocommerce_task_list_hidden yes
+wpc option update woocommerce_coming_soon no
+wpc option update woocommerce_store_pages_only no
+wpc transient delete _wc_activation_redirect >/dev/null 2>&1 || true
+
+# 5. Payment: Cash on Delivery, for physical and virtual products, with any shipping method.
+woo payment_gateway update cod --enabled=true >/dev/null
+log "Cash on Delivery enabled"
+
+# 6. Shipping: free shipping in the zone that covers every address no other zone covers
+#    (zone 0), so a physical product can be checked out anywhere.
+methods=$(woo shipping_zone_method list 0 --field=method_id)
+if printf '%s\n' "$methods" | grep -qx free_shipping; then
+  log "free shipping already set"
+else
+  woo shipping_zone_method create 0 --method_id=free_shipping --enabled=true >/dev/null
+  log "free shipping added"
+fi
+
+# 7. The sample product, created once: an existing product with the SKU is left alone (its
+#    stock goes down with orders).
+existing=$(woo product list --sku="$PRODUCT_SKU" --field=id)
+product_id=$(printf '%s\n' "$existing" | head -n 1)
+if [ -n "$product_id" ]; then
+  log "sample product $PRODUCT_SKU exists (id $product_id)"
+else
+  product_id=$(woo product create --type=simple --status=publish --name="$PRODUCT_NAME" \
+    --sku="$PRODUCT_SKU" --regular_price="$PRODUCT_PRICE" --manage_stock=true \
+    --stock_quantity="$PRODUCT_STOCK" --description="$PRODUCT_DESCRIPTION" --porcelain)
+  log "sample product $PRODUCT_SKU created (id $product_id)"
+fi
+
+# 8. The check Urumi relies on: the public Store API lists the product as purchasable and in
+#    stock, served by the WordPress pods through their Service.
+wait_for "Store API" 120 php "$SCRIPTS_DIR/store-check.php" "$WORDPRESS_SERVICE_URL" \
+  "$PRODUCT_SKU" "$product_id"
+log "store ready: $SITE_URL/"
