@@ -95,6 +95,14 @@ let package = Package(
             dependencies: ["Provisioning", "EventStore"]
         ),
         .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Postgres",
+                "urumi",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "EventStoreTests",
             dependencies: [
                 "EventStore",

@@ -76,16 +76,6 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{/* imagePullSecrets block, if any. */}}
-{{- define "store.imagePullSecrets" -}}
-{{- with .Values.images.pullSecrets }}
-imagePullSecrets:
-{{- range . }}
-  - name: {{ . | quote }}
-{{- end }}
-{{- end }}
-{{- end -}}
-
 {{/*
 Environment shared by WordPress and the setup Job: wp-config-docker.php (shipped in the
 wordpress image) reads these, and each *_FILE variant reads a file from the mounted Secret,

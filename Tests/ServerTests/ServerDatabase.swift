@@ -1,0 +1,87 @@
+import Foundation
+import Logging
+import Postgres
+import Testing
+
+/// A fresh, empty database for one test on the server named by `DATABASE_URL` (no database
+/// is a failure, not a skip). `urumi serve` migrates it when it starts.
+struct ServerDatabase {
+    let name: String
+    let url: String
+    let pool: PostgresPool
+    private let admin: String
+
+    static let logger: Logger = {
+        var logger = Logger(label: "server-test")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    static func with<T>(_ body: (ServerDatabase) async throws -> T) async throws -> T {
+        guard let admin = ProcessInfo.processInfo.environment["DATABASE_URL"], !admin.isEmpty else {
+            Issue.record("DATABASE_URL is not set: these tests need a PostgreSQL server (see .ci/run)")
+            throw ProcessFailure.failed("no DATABASE_URL")
+        }
+        let name = "urumi_srv_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        let adminPool = PostgresPool(url: admin, maxConnections: 1, logger: logger)
+        try await adminPool.query(PostgresQuery(unsafeSQL: "create database \(name)"))
+        var components = URLComponents(string: admin)!
+        components.path = "/" + name
+        let url = components.string!
+        let database = ServerDatabase(name: name, url: url, pool: PostgresPool(url: url, maxConnections: 2, logger: logger), admin: admin)
+        defer {}
+        do {
+            let value = try await body(database)
+            await database.drop(adminPool)
+            return value
+        } catch {
+            await database.drop(adminPool)
+            throw error
+        }
+    }
+
+    private func drop(_ adminPool: PostgresPool) async {
+        await pool.close()
+        _ = try? await adminPool.query(PostgresQuery(unsafeSQL: "drop database if exists \(name) with (force)"))
+        await adminPool.close()
+    }
+
+    /// The simulated cluster's inventory as `urumi sim inventory` prints it.
+    func inventory() throws -> (namespaces: [String: Int], releases: [String: Int]) {
+        let result = try runUrumi(["sim", "inventory", "--database-url", url])
+        guard result.status == 0 else { throw ProcessFailure.failed("sim inventory failed: \(result.stderr)") }
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        func entries(_ key: String) -> [String: Int] {
+            Dictionary(
+                uniqueKeysWithValues: (json[key] as! [[String: Any]]).map { ($0["name"] as! String, $0["created"] as! Int) })
+        }
+        return (entries("namespaces"), entries("releases"))
+    }
+
+    /// Every store stream's versions are 1...n with no gap or repeat.
+    func streamsAreContiguous() async throws -> Bool {
+        let rows = try await pool.query(
+            """
+            select stream_id, count(*) as n, min(stream_version) as lo, max(stream_version) as hi,
+                   count(distinct stream_version) as distinct_versions
+            from events group by stream_id
+            """)
+        return try rows.allSatisfy { row in
+            let n = try row.decode(Int64.self, "n")
+            return try row.decode(Int64.self, "lo") == 1 && row.decode(Int64.self, "hi") == n
+                && row.decode(Int64.self, "distinct_versions") == n
+        }
+    }
+
+    /// How many events of `type` each store has for each step (`data->>'step'`).
+    func stepEventCounts(_ type: String) async throws -> [String: Int] {
+        let rows = try await pool.query(
+            """
+            select stream_id || '/' || (data->>'step') as key, count(*) as n from events
+            where type = \(type) group by 1
+            """)
+        var counts: [String: Int] = [:]
+        for row in rows { counts[try row.decode(String.self, "key")] = try row.decode(Int.self, "n") }
+        return counts
+    }
+}

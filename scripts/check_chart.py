@@ -1,0 +1,628 @@
+#!/usr/bin/env python3
+"""Checks the store chart (helm/store), and k8s/ when it exists, without a cluster.
+
+- lints the chart with the real Helm engine (helm-python-sdk), strictly;
+- renders it for every plan, with ingress + TLS, and as an upgrade;
+- asserts that values.schema.json rejects bad values;
+- validates every rendered object against the Kubernetes JSON schemas of each version in
+  KUBE_VERSIONS (strict: unknown fields fail) and refuses kinds/apiVersions without a schema;
+- checks what the schemas cannot: resources and security contexts on every container, pinned
+  images, that a plan's pods fit in the plan's quota, the hook and secret policies;
+- syntax-checks the setup Job's script (sh -n, bash -n, shellcheck and php -l when present);
+- runs checkov over the rendered output, failing on any finding not listed with a reason in
+  helm/store/README.md (the one place where skips live).
+
+Run by scripts/check-manifests, which prepares the virtualenvs. Prints one line per check and
+ends with "check-manifests: N passed, M failed"; exits 1 when anything failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import helm_python as helm
+import kubernetes_validate
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CHART = ROOT / "helm" / "store"
+CHART_README = CHART / "README.md"
+K8S_DIR = ROOT / "k8s"
+
+# Oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and the newest whose schemas
+# the pinned kubernetes-validate bundles.
+KUBE_VERSIONS = ["1.31", "1.37"]
+RELEASE = "store"
+NAMESPACE = "store-01hx7k3m9q"
+PLANS = ["small", "medium", "large"]
+
+# Everything the chart may render. kubernetes-validate only knows core kinds anyway; this
+# list also stops a new kind from slipping in unreviewed.
+CHART_KINDS = {
+    ("v1", "ConfigMap"),
+    ("v1", "LimitRange"),
+    ("v1", "PersistentVolumeClaim"),
+    ("v1", "ResourceQuota"),
+    ("v1", "Secret"),
+    ("v1", "Service"),
+    ("v1", "ServiceAccount"),
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "StatefulSet"),
+    ("batch/v1", "Job"),
+    ("networking.k8s.io/v1", "Ingress"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
+}
+WORKLOAD_KINDS = {"Deployment", "StatefulSet", "Job", "DaemonSet", "ReplicaSet", "CronJob", "Pod"}
+
+BASE_VALUES: dict[str, Any] = {
+    "storeName": "Café Urumi",
+    "domain": "cafe-urumi.shops.example.com",
+    "adminEmail": "owner+shop@example.com",
+    "storeId": "01hx7k3m9q",
+}
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+class Report:
+    """Collects pass/fail per named check and prints one line each."""
+
+    def __init__(self) -> None:
+        self.passed = 0
+        self.failed: list[str] = []
+
+    def check(self, name: str, fn: Callable[[], str | None]) -> Any:
+        started = time.monotonic()
+        try:
+            note = fn()
+        except Exception as error:  # a failed check must not stop the others
+            self.failed.append(name)
+            detail = str(error).strip() or type(error).__name__
+            if not isinstance(error, CheckFailed):
+                detail = f"{type(error).__name__}: {detail}"
+                if os.environ.get("CHECK_DEBUG"):
+                    traceback.print_exc()
+            print(f"FAIL {name}\n     " + detail.replace("\n", "\n     "), flush=True)
+            return None
+        self.passed += 1
+        took = time.monotonic() - started
+        suffix = f" ({note})" if note else ""
+        print(f"ok   {name}{suffix} [{took:.1f}s]", flush=True)
+        return note
+
+
+class CheckFailed(Exception):
+    """A check's own finding (printed without a traceback)."""
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise CheckFailed(message)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def merged(*parts: dict[str, Any]) -> dict[str, Any]:
+    """Deep merge of value dicts; later ones win."""
+    out: dict[str, Any] = {}
+    for part in parts:
+        for key, value in part.items():
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = merged(out[key], value)
+            else:
+                out[key] = value
+    return out
+
+
+def without(values: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k != key}
+
+
+def render(values: dict[str, Any], upgrade: bool = False) -> dict[str, str]:
+    with helm.Chart.load(str(CHART)) as chart:
+        return chart.render(
+            values,
+            name=RELEASE,
+            namespace=NAMESPACE,
+            revision=2 if upgrade else 1,
+            is_install=not upgrade,
+            is_upgrade=upgrade,
+        )
+
+
+def documents(manifests: dict[str, str]) -> list[dict[str, Any]]:
+    """The Kubernetes objects of a render (NOTES.txt and empty files skipped)."""
+    docs = []
+    for path, text in sorted(manifests.items()):
+        if path.endswith("NOTES.txt") or not text.strip():
+            continue
+        docs += [doc for doc in yaml.safe_load_all(text) if doc]
+    return docs
+
+
+def annotations(doc: dict[str, Any]) -> dict[str, str]:
+    return doc.get("metadata", {}).get("annotations") or {}
+
+
+def ident(doc: dict[str, Any]) -> str:
+    return f"{doc.get('kind')}/{doc.get('metadata', {}).get('name')}"
+
+
+def pod_spec(doc: dict[str, Any]) -> dict[str, Any] | None:
+    kind = doc.get("kind")
+    if kind == "Pod":
+        return doc["spec"]
+    if kind == "CronJob":
+        return doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    if kind in WORKLOAD_KINDS:
+        return doc["spec"]["template"]["spec"]
+    return None
+
+
+_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "M": 10**6,
+          "G": 10**9, "T": 10**12, "m": 10**-3, "": 1}
+
+
+def quantity(value: Any) -> float:
+    match = re.fullmatch(r"([0-9.]+)([A-Za-z]*)", str(value))
+    if not match or match.group(2) not in _UNITS:
+        raise CheckFailed(f"cannot read quantity {value!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def validate_strict(doc: dict[str, Any], where: str) -> list[str]:
+    """Schema problems of one object for every version in KUBE_VERSIONS."""
+    problems = []
+    for version in KUBE_VERSIONS:
+        try:
+            kubernetes_validate.validate(doc, version, strict=True)
+        except kubernetes_validate.SchemaNotFoundError as error:
+            problems.append(f"{where} {ident(doc)}: unknown kind/apiVersion "
+                            f"{doc.get('apiVersion')} {doc.get('kind')} in Kubernetes {version}: "
+                            f"{error.message}")
+        except kubernetes_validate.ValidationError as error:
+            path = ".".join(str(p) for p in error.path) or "(top)"
+            problems.append(f"{where} {ident(doc)} (Kubernetes {version}) at {path}: {error.message}")
+    return problems
+
+
+# --------------------------------------------------------------------------- chart checks
+
+
+def lint(values: dict[str, Any], kube_version: str) -> str | None:
+    # Helm's severities: 1 info ("icon is recommended"), 2 warning, 3 error. As with
+    # `helm lint --strict`, warnings fail too; infos are only advice and are printed.
+    report = helm.lint(str(CHART), values, strict=True, namespace=NAMESPACE,
+                       kube_version=f"v{kube_version}.0")
+    bad = [m for m in report.get("messages", []) if m.get("severity", 0) >= 2]
+    bad_text = [f"[{m.get('severity')}] {m.get('path')}: {m.get('error')}" for m in bad]
+    bad_text += [str(e) for e in report.get("errors") or []]
+    require(not bad_text, "\n".join(bad_text))
+    infos = [m.get("error") for m in report.get("messages", []) if m.get("severity", 0) < 2]
+    return f"{len(infos)} info: {'; '.join(infos)}" if infos else None
+
+
+def check_objects(docs: list[dict[str, Any]], values: dict[str, Any]) -> str:
+    problems: list[str] = []
+    for doc in docs:
+        key = (doc.get("apiVersion"), doc.get("kind"))
+        if key not in CHART_KINDS:
+            problems.append(f"{ident(doc)}: {key[0]} {key[1]} is not a kind the chart may render")
+        problems += validate_strict(doc, "chart")
+        labels = doc.get("metadata", {}).get("labels") or {}
+        for label in ("app.kubernetes.io/name", "app.kubernetes.io/instance",
+                      "app.kubernetes.io/managed-by", "app.kubernetes.io/part-of"):
+            if label not in labels:
+                problems.append(f"{ident(doc)}: label {label} missing")
+        if values.get("storeId") and labels.get("urumi.io/store-id") != values["storeId"]:
+            problems.append(f"{ident(doc)}: label urumi.io/store-id is not {values['storeId']!r}")
+    require(not problems, "\n".join(problems))
+    return f"{len(docs)} objects x {len(KUBE_VERSIONS)} versions"
+
+
+def check_pods(docs: list[dict[str, Any]]) -> str:
+    problems: list[str] = []
+    containers_seen = 0
+    for doc in docs:
+        spec = pod_spec(doc)
+        if spec is None:
+            continue
+        where = ident(doc)
+        pod_sc = spec.get("securityContext") or {}
+        if pod_sc.get("runAsNonRoot") is not True:
+            problems.append(f"{where}: pod securityContext.runAsNonRoot is not true")
+        if (pod_sc.get("seccompProfile") or {}).get("type") != "RuntimeDefault":
+            problems.append(f"{where}: pod seccompProfile is not RuntimeDefault")
+        if spec.get("automountServiceAccountToken") is not False:
+            problems.append(f"{where}: automountServiceAccountToken is not false")
+        if spec.get("hostNetwork") or spec.get("hostPID") or spec.get("hostIPC"):
+            problems.append(f"{where}: uses host namespaces")
+        for group in ("initContainers", "containers"):
+            for container in spec.get(group) or []:
+                containers_seen += 1
+                name = f"{where} {group[:-1]} {container.get('name')}"
+                resources = container.get("resources") or {}
+                for kind in ("requests", "limits"):
+                    for res in ("cpu", "memory"):
+                        if res not in (resources.get(kind) or {}):
+                            problems.append(f"{name}: resources.{kind}.{res} missing")
+                sc = container.get("securityContext")
+                if not sc:
+                    problems.append(f"{name}: securityContext missing")
+                    continue
+                if sc.get("allowPrivilegeEscalation") is not False:
+                    problems.append(f"{name}: allowPrivilegeEscalation is not false")
+                if sc.get("privileged"):
+                    problems.append(f"{name}: privileged")
+                caps = sc.get("capabilities") or {}
+                if "ALL" not in (caps.get("drop") or []):
+                    problems.append(f"{name}: capabilities.drop does not contain ALL")
+                if caps.get("add"):
+                    problems.append(f"{name}: adds capabilities {caps['add']}")
+                image = container.get("image", "")
+                tag = image.rsplit("@", 1)[0].rsplit("/", 1)[-1]
+                if "@sha256:" not in image and (":" not in tag or tag.endswith(":latest")):
+                    problems.append(f"{name}: image {image!r} is not pinned")
+                if doc["kind"] in ("Deployment", "StatefulSet") and group == "containers":
+                    for probe in ("readinessProbe", "livenessProbe"):
+                        if probe not in container:
+                            problems.append(f"{name}: {probe} missing")
+    require(not problems, "\n".join(problems))
+    return f"{containers_seen} containers"
+
+
+def pod_footprint(spec: dict[str, Any], kind: str, res: str) -> float:
+    """What one pod counts against a quota: max(largest init container, sum of containers)."""
+    def total(containers: list[dict[str, Any]]) -> float:
+        return sum(quantity(((c.get("resources") or {}).get(kind) or {}).get(res, 0))
+                   for c in containers)
+    inits = [total([c]) for c in spec.get("initContainers") or []]
+    return max([total(spec.get("containers") or [])] + inits)
+
+
+def check_plan_fits(docs: list[dict[str, Any]], plan: str) -> str:
+    """Every pod of the store at once (the setup Job runs beside MySQL and WordPress) must fit
+    in the plan's ResourceQuota, and each container under the LimitRange's max."""
+    quota = next(d for d in docs if d["kind"] == "ResourceQuota")["spec"]["hard"]
+    limit_max = next(d for d in docs if d["kind"] == "LimitRange")["spec"]["limits"][0]["max"]
+    problems = []
+    pods = 0
+    for kind in ("requests", "limits"):
+        for res in ("cpu", "memory"):
+            used = 0.0
+            for doc in docs:
+                spec = pod_spec(doc)
+                if spec is None:
+                    continue
+                replicas = doc["spec"].get("replicas", 1) if doc["kind"] != "Job" else 1
+                used += replicas * pod_footprint(spec, kind, res)
+                for c in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+                    value = c["resources"].get("limits", {}).get(res)
+                    if kind == "limits" and value and quantity(value) > quantity(limit_max[res]):
+                        problems.append(f"{ident(doc)} {c['name']}: limits.{res} {value} above "
+                                        f"the LimitRange max {limit_max[res]}")
+            hard = quantity(quota[f"{kind}.{res}"])
+            if used > hard:
+                problems.append(f"{kind}.{res}: pods need {used:g}, quota is {quota[f'{kind}.{res}']}")
+    for doc in docs:
+        if pod_spec(doc) is not None:
+            pods += doc["spec"].get("replicas", 1) if doc["kind"] != "Job" else 1
+    require(pods <= int(quota["pods"]), f"{pods} pods, quota allows {quota['pods']}")
+    storage, claims = 0.0, 0
+    for doc in docs:
+        if doc["kind"] == "PersistentVolumeClaim":
+            storage += quantity(doc["spec"]["resources"]["requests"]["storage"])
+            claims += 1
+        if doc["kind"] == "StatefulSet":
+            for vct in doc["spec"].get("volumeClaimTemplates") or []:
+                storage += doc["spec"].get("replicas", 1) * quantity(
+                    vct["spec"]["resources"]["requests"]["storage"])
+                claims += doc["spec"].get("replicas", 1)
+    if storage > quantity(quota["requests.storage"]):
+        problems.append(f"volumes need {storage / 2**30:g}Gi, quota is {quota['requests.storage']}")
+    if claims > int(quota["persistentvolumeclaims"]):
+        problems.append(f"{claims} claims, quota allows {quota['persistentvolumeclaims']}")
+    for key in ("services.loadbalancers", "services.nodeports"):
+        if quota.get(key) != "0":
+            problems.append(f"quota {key} is {quota.get(key)!r}, want \"0\"")
+    require(not problems, "\n".join(problems))
+    return f"{plan}: {pods} pods, {claims} volumes ({storage / 2**30:g}Gi)"
+
+
+def check_store_semantics(docs: list[dict[str, Any]], values: dict[str, Any]) -> None:
+    """The promises README.md makes that no schema checks."""
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for doc in docs:
+        by_kind.setdefault(doc["kind"], []).append(doc)
+    problems = []
+
+    secret = by_kind["Secret"][0]
+    if annotations(secret).get("helm.sh/resource-policy") != "keep":
+        problems.append("the credentials Secret is not kept on uninstall")
+    for key in ("mysql-root-password", "mysql-password", "wordpress-admin-password",
+                "wordpress-admin-user"):
+        if key not in secret.get("data", {}):
+            problems.append(f"Secret lacks {key}")
+
+    job = by_kind["Job"][0]
+    hook = annotations(job)
+    if hook.get("helm.sh/hook") != "post-install,post-upgrade":
+        problems.append("setup Job is not a post-install,post-upgrade hook")
+    if "hook-succeeded" in hook.get("helm.sh/hook-delete-policy", ""):
+        problems.append("setup Job is deleted on success: Urumi could not read its status")
+    if job["spec"].get("ttlSecondsAfterFinished", 10**9) < 3600:
+        problems.append("setup Job's ttlSecondsAfterFinished is under an hour")
+    if not job["spec"].get("activeDeadlineSeconds") or job["spec"].get("backoffLimit") is None:
+        problems.append("setup Job lacks activeDeadlineSeconds or backoffLimit")
+    if job["spec"]["template"]["spec"]["securityContext"].get("runAsUser") != 33:
+        problems.append("setup Job does not run as www-data (33)")
+
+    mysql = by_kind["StatefulSet"][0]["spec"]["template"]["spec"]["containers"][0]
+    for probe in ("readinessProbe", "livenessProbe"):
+        command = mysql.get(probe, {}).get("exec", {}).get("command", [])
+        if "127.0.0.1" not in command:
+            problems.append(f"MySQL {probe} does not ping over TCP (-h 127.0.0.1)")
+
+    policies = by_kind.get("NetworkPolicy", [])
+    deny = [p for p in policies if p["spec"].get("podSelector") == {}
+            and sorted(p["spec"].get("policyTypes", [])) == ["Egress", "Ingress"]
+            and not p["spec"].get("ingress") and not p["spec"].get("egress")]
+    if not deny:
+        problems.append("no default-deny NetworkPolicy for ingress and egress")
+
+    ingress = by_kind.get("Ingress", [])
+    if values.get("ingress", {}).get("enabled"):
+        if not ingress:
+            problems.append("ingress.enabled but no Ingress rendered")
+        else:
+            spec = ingress[0]["spec"]
+            if spec["rules"][0].get("host") != values["domain"]:
+                problems.append("Ingress host is not the domain")
+            if values["ingress"].get("tls", {}).get("enabled"):
+                if not spec.get("tls") or spec["tls"][0]["hosts"] != [values["domain"]]:
+                    problems.append("Ingress TLS does not cover the domain")
+                issuer = values["ingress"]["tls"].get("clusterIssuer")
+                if issuer and annotations(ingress[0]).get(
+                        "cert-manager.io/cluster-issuer") != issuer:
+                    problems.append("cert-manager cluster-issuer annotation missing")
+    elif ingress:
+        problems.append("Ingress rendered although ingress.enabled is false")
+    require(not problems, "\n".join(problems))
+    return None
+
+
+def check_notes(manifests: dict[str, str], values: dict[str, Any]) -> None:
+    notes = next(text for path, text in manifests.items() if path.endswith("NOTES.txt"))
+    for needle in (f"https://{values['domain']}/", f"https://{values['domain']}/wp-admin",
+                   "kubectl", "base64 -d", "wordpress-admin-password"):
+        require(needle in notes, f"NOTES.txt does not mention {needle!r}")
+    return None
+
+
+def check_setup_script(docs: list[dict[str, Any]], workdir: Path) -> str:
+    config = next(d for d in docs if d["kind"] == "ConfigMap" and "setup.sh" in d.get("data", {}))
+    done = []
+    for name, text in config["data"].items():
+        path = workdir / name
+        path.write_text(text)
+    script = workdir / "setup.sh"
+    require(script.read_text().startswith("#!/bin/sh"), "setup.sh must start with #!/bin/sh")
+    require("\nset -eu\n" in script.read_text(), "setup.sh must `set -eu`")
+    for shell in ("sh", "bash"):
+        result = subprocess.run([shell, "-n", str(script)], capture_output=True, text=True)
+        require(result.returncode == 0, f"{shell} -n setup.sh:\n{result.stderr}")
+        done.append(f"{shell} -n")
+    if shutil.which("shellcheck"):
+        result = subprocess.run(["shellcheck", "-s", "sh", str(script)], capture_output=True,
+                                text=True)
+        require(result.returncode == 0, f"shellcheck:\n{result.stdout}{result.stderr}")
+        done.append("shellcheck")
+    else:
+        done.append("shellcheck not installed")
+    if shutil.which("php"):
+        for php in sorted(workdir.glob("*.php")):
+            result = subprocess.run(["php", "-l", str(php)], capture_output=True, text=True)
+            require(result.returncode == 0, f"php -l {php.name}:\n{result.stdout}")
+        done.append("php -l")
+    return ", ".join(done)
+
+
+def rejected(values: dict[str, Any], mentions: str) -> None:
+    try:
+        render(values)
+    except helm.HelmValuesError as error:
+        message = str(error)
+        require(mentions.lower() in message.lower(),
+                f"rejected, but the message does not name {mentions!r}: {message}")
+        return None
+    raise CheckFailed("values.schema.json accepted these values")
+
+
+# --------------------------------------------------------------------------- checkov
+
+
+def checkov_skips() -> dict[str, str]:
+    """The skip list: rows `| CKV_... | reason |` between the markers in the chart README."""
+    text = CHART_README.read_text()
+    match = re.search(r"<!-- checkov-skips:start -->(.*?)<!-- checkov-skips:end -->", text, re.S)
+    require(match is not None, f"{CHART_README} has no checkov-skips markers")
+    skips = {}
+    for line in match.group(1).splitlines():
+        row = re.match(r"^\|\s*`?(CKV2?_K8S_\d+)`?\s*\|(.*)\|\s*$", line.strip())
+        if row:
+            reason = row.group(2).strip()
+            require(len(reason) >= 20, f"{row.group(1)} is skipped without a real reason")
+            skips[row.group(1)] = reason
+    require("CKV_K8S_21" in skips, "CKV_K8S_21 (default namespace) must be in the skip list")
+    return skips
+
+
+def run_checkov(checkov: str, files: list[Path], skips: dict[str, str]) -> str:
+    command = [checkov, "--framework", "kubernetes", "--compact", "--quiet", "-o", "json",
+               "--skip-check", ",".join(sorted(skips))]
+    for path in files:
+        command += ["-f", str(path)]
+    env = dict(os.environ, BC_SKIP_MAPPING="TRUE")
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    require(result.returncode in (0, 1),
+            f"checkov exited {result.returncode}:\n{result.stderr[-3000:]}")
+    try:
+        parsed = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        raise CheckFailed(f"checkov printed no JSON:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    reports = parsed if isinstance(parsed, list) else [parsed]
+    failed, passed = [], 0
+    for report in reports:
+        results = report.get("results") or {}
+        failed += results.get("failed_checks") or []
+        passed += (report.get("summary") or {}).get("passed", 0)
+    require(passed > 0 or failed, "checkov scanned nothing")
+    lines = sorted({f"{f['check_id']} {f.get('check_name', '')} -> {f.get('resource', '')}"
+                    for f in failed})
+    require(not lines, "findings not in the README skip list:\n" + "\n".join(lines))
+    return f"{passed} passed, {len(skips)} skipped by README"
+
+
+# --------------------------------------------------------------------------- k8s/
+
+
+def k8s_files() -> list[Path]:
+    if not K8S_DIR.is_dir():
+        return []
+    return sorted(p for p in K8S_DIR.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def check_k8s_file(path: Path) -> str:
+    docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
+    problems = []
+    for doc in docs:
+        if not isinstance(doc, dict) or "apiVersion" not in doc or "kind" not in doc:
+            problems.append("a document without apiVersion/kind")
+            continue
+        problems += validate_strict(doc, str(path.relative_to(ROOT)))
+    require(not problems, "\n".join(problems))
+    return f"{len(docs)} objects x {len(KUBE_VERSIONS)} versions"
+
+
+# --------------------------------------------------------------------------- main
+
+
+def bad_values_cases(good: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """(description, values, a word the error message must contain)."""
+    yield "plan 'xl'", merged(good, {"plan": "xl"}), "plan"
+    yield "missing plan", without(good, "plan"), "plan"
+    yield "missing adminEmail", without(good, "adminEmail"), "adminEmail"
+    yield "adminEmail without @", merged(good, {"adminEmail": "owner.example.com"}), "adminEmail"
+    yield "missing domain", without(good, "domain"), "domain"
+    yield "domain with upper case", merged(good, {"domain": "Shop.Example.com"}), "domain"
+    yield "domain with underscore", merged(good, {"domain": "my_shop.example.com"}), "domain"
+    yield "domain starting with '-'", merged(good, {"domain": "-shop.example.com"}), "domain"
+    yield "domain with a single label", merged(good, {"domain": "localhost"}), "domain"
+    yield "domain with a 64-char label", merged(good, {"domain": "a" * 64 + ".example.com"}), "domain"
+    yield "domain with a URL scheme", merged(good, {"domain": "https://shop.example.com"}), "domain"
+    yield "missing storeName", without(good, "storeName"), "storeName"
+    yield "empty storeName", merged(good, {"storeName": ""}), "storeName"
+    yield "storeName of 81 chars", merged(good, {"storeName": "x" * 81}), "storeName"
+    yield "storeName with a newline", merged(good, {"storeName": "My\nStore"}), "storeName"
+    yield "storeId with a space", merged(good, {"storeId": "abc 123"}), "storeId"
+    yield "unknown top-level key", merged(good, {"replicas": 2}), "replicas"
+    yield "unknown nested key", merged(good, {"ingress": {"host": "x.example.com"}}), "host"
+    yield "image tag 'latest'", merged(good, {"images": {"wordpress": {"tag": "latest"}}}), "tag"
+    yield "woocommerce version 'latest'", merged(good, {"woocommerce": {"version": "latest"}}), "version"
+    yield "string stock quantity", merged(good, {"sampleProduct": {"stockQuantity": "100"}}), "stockQuantity"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkov", help="checkov executable (omit to skip checkov)")
+    args = parser.parse_args()
+
+    report = Report()
+    workdir = Path(tempfile.mkdtemp(prefix="urumi-check-"))
+    try:
+        renders: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
+        cases = {plan: merged(BASE_VALUES, {"plan": plan}) for plan in PLANS}
+        cases["large+ingress+tls"] = merged(BASE_VALUES, {
+            "plan": "large",
+            "ingress": {"enabled": True, "annotations": {
+                "nginx.ingress.kubernetes.io/proxy-body-size": "64m"},
+                "tls": {"enabled": True, "clusterIssuer": "letsencrypt-prod"}},
+        })
+        cases["small-without-storeId"] = without(merged(BASE_VALUES, {"plan": "small"}), "storeId")
+
+        for kube in KUBE_VERSIONS:
+            for name in ("small", "large+ingress+tls"):
+                report.check(f"helm lint --strict [{name}, Kubernetes {kube}]",
+                             lambda v=cases[name], k=kube: lint(v, k))
+
+        for name, values in cases.items():
+            def do_render(v=values, n=name) -> str:
+                manifests = render(v)
+                renders[n] = (v, manifests)
+                return f"{len(documents(manifests))} objects"
+            report.check(f"render [{name}]", do_render)
+        report.check("render as an upgrade (revision 2) [medium]",
+                     lambda: f"{len(documents(render(cases['medium'], upgrade=True)))} objects")
+
+        for name, (values, manifests) in renders.items():
+            docs = documents(manifests)
+            report.check(f"Kubernetes schemas, kinds and labels [{name}]",
+                         lambda d=docs, v=values: check_objects(d, v))
+            report.check(f"containers: resources, security contexts, pinned images [{name}]",
+                         lambda d=docs: check_pods(d))
+            report.check(f"store promises (secret, hook Job, probes, policies, ingress) [{name}]",
+                         lambda d=docs, v=values: check_store_semantics(d, v))
+            if name in PLANS:
+                report.check(f"plan fits its quota and limit range [{name}]",
+                             lambda d=docs, p=name: check_plan_fits(d, p))
+        if "large+ingress+tls" in renders:
+            report.check("NOTES.txt (shop URL, admin URL, credentials)",
+                         lambda: check_notes(renders["large+ingress+tls"][1], cases["large+ingress+tls"]))
+        if "small" in renders:
+            report.check("setup Job script", lambda: check_setup_script(
+                documents(renders["small"][1]), workdir))
+
+        for description, values, mentions in bad_values_cases(cases["small"]):
+            report.check(f"schema rejects {description}",
+                         lambda v=values, m=mentions: rejected(v, m))
+
+        if args.checkov:
+            files = []
+            for name, (_, manifests) in renders.items():
+                path = workdir / f"rendered-{re.sub(r'[^a-z0-9]+', '-', name)}.yaml"
+                path.write_text("\n---\n".join(
+                    text for p, text in sorted(manifests.items())
+                    if not p.endswith("NOTES.txt") and text.strip()))
+                files.append(path)
+            listed = report.check("checkov skip list in helm/store/README.md",
+                                  lambda: f"{len(checkov_skips())} checks skipped with a reason")
+            if listed is not None:
+                report.check("checkov (rendered chart)", lambda: run_checkov(
+                    args.checkov, files, checkov_skips()))
+        else:
+            print("note checkov not run (no --checkov given)")
+
+        for path in k8s_files():
+            report.check(f"k8s/ {path.relative_to(K8S_DIR)}", lambda p=path: check_k8s_file(p))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print(f"check-manifests: {report.passed} passed, {len(report.failed)} failed")
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
