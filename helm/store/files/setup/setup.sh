@@ -9,7 +9,7 @@
 # Input comes from the environment (see templates/setup-job.yaml); secrets come from files.
 set -eu
 
-WP_PATH=/var/www/html
+WP_PATH=${WP_PATH:-/var/www/html}
 
 log() { printf '[setup %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 die() { log "ERROR: $*"; exit 1; }
