@@ -440,6 +440,106 @@ def check_setup_script(docs: list[dict[str, Any]], workdir: Path) -> str:
     return ", ".join(done)
 
 
+# Stand-ins for WP-CLI and PHP: they record every call and keep just enough state (installed,
+# WooCommerce version, shipping method, product) for the script to take its branches.
+FAKE_WP = r"""#!/bin/bash
+state=$FAKE_STATE
+echo "wp $*" >>"$state/calls"
+case " $* " in *" --path=$WP_PATH "*) ;; *) echo "fake wp: no --path" >&2; exit 2 ;; esac
+case " $* " in *" --url=$SITE_URL "*) ;; *) echo "fake wp: no --url" >&2; exit 2 ;; esac
+case " $* " in *" wc update "*) ;; *" wc "*) case " $* " in *" --user="*) ;; *) echo "no --user" >&2; exit 2 ;; esac ;; esac
+case " $* " in
+  *" core is-installed "*) [ -e "$state/installed" ]; exit ;;
+  *" core install "*) cat >"$state/admin-password"; touch "$state/installed" ;;
+  *" plugin is-installed woocommerce "*) [ -e "$state/woo" ]; exit ;;
+  *" plugin install woocommerce "*) echo "$WOO_VERSION" >"$state/woo" ;;
+  *" plugin get woocommerce "*) cat "$state/woo" ;;
+  *" plugin is-active woocommerce "*) [ -e "$state/active" ]; exit ;;
+  *" plugin activate woocommerce "*) touch "$state/active" ;;
+  *" wc shipping_zone_method list "*) cat "$state/shipping" 2>/dev/null ;;
+  *" wc shipping_zone_method create "*) echo free_shipping >"$state/shipping" ;;
+  *" wc product list "*) cat "$state/product" 2>/dev/null ;;
+  *" wc product create "*) echo 42 >"$state/product"; echo 42 ;;
+esac
+exit 0
+"""
+FAKE_PHP = r"""#!/bin/bash
+echo "php $*" >>"$FAKE_STATE/calls"
+if [ "$1" = -r ]; then  # version_lt A B
+  [ "$3" != "$4" ] && [ "$(printf '%s\n%s\n' "$3" "$4" | sort -V | head -n 1)" = "$3" ]
+  exit
+fi
+exit 0
+"""
+
+
+def check_setup_script_flow(docs: list[dict[str, Any]], workdir: Path) -> str:
+    """Runs setup.sh with the Job's own environment against fake `wp` and `php`: the first
+    run installs and creates everything, a second run changes nothing it should not, and an
+    older WooCommerce is upgraded. Catches a variable the template does not set (set -u)."""
+    job = next(d for d in docs if d["kind"] == "Job")
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    config = next(d for d in docs if d["kind"] == "ConfigMap" and "setup.sh" in d.get("data", {}))
+    base = workdir / "flow"
+    bin_dir, scripts, docroot, state = (base / n for n in ("bin", "scripts", "html", "state"))
+    for directory in (bin_dir, scripts, docroot / "wp-includes", docroot / "wp-content/themes/t", state):
+        directory.mkdir(parents=True, exist_ok=True)
+    (docroot / "wp-includes/version.php").write_text("<?php\n")
+    (docroot / "wp-content/themes/t/style.css").write_text("/* theme */\n")
+    for name, text in config["data"].items():
+        (scripts / name).write_text(text)
+    for name, text in (("wp", FAKE_WP), ("php", FAKE_PHP)):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    password = workdir / "admin-password"
+    password.write_text("s3cret-from-the-secret")
+
+    env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
+    env.update(PATH=f"{bin_dir}:{os.environ['PATH']}", FAKE_STATE=str(state), WP_PATH=str(docroot),
+               SCRIPTS_DIR=str(scripts), ADMIN_PASSWORD_FILE=str(password))
+
+    def run() -> list[str]:
+        (state / "calls").write_text("")
+        result = subprocess.run(["sh", str(scripts / "setup.sh")], env=env, capture_output=True,
+                                text=True, timeout=60)
+        require(result.returncode == 0,
+                f"setup.sh exited {result.returncode}:\n{result.stdout[-1500:]}{result.stderr[-1500:]}")
+        return (state / "calls").read_text().splitlines()
+
+    def called(calls: list[str], fragment: str) -> bool:
+        return any(fragment in call for call in calls)
+
+    first = run()
+    for fragment in ("core install", f"plugin install woocommerce --version={env['WOO_VERSION']}",
+                     "plugin activate woocommerce", "wc tool run install_pages",
+                     "option update woocommerce_coming_soon no",
+                     "option update woocommerce_onboarding_profile",
+                     "payment_gateway update cod --enabled=true",
+                     "shipping_zone_method create 0 --method_id=free_shipping",
+                     f"--regular_price={env['PRODUCT_PRICE']}",
+                     f"--stock_quantity={env['PRODUCT_STOCK']}",
+                     "rewrite structure /%postname%/", "store-check.php"):
+        require(called(first, fragment), f"first run never ran `{fragment}`")
+    require((state / "admin-password").read_text() == password.read_text(),
+            "the admin password did not reach `wp core install` on stdin")
+    require(not called(first, password.read_text()), "the admin password appears in a command line")
+    require(called(first, f"store-check.php {env['WORDPRESS_SERVICE_URL']} {env['PRODUCT_SKU']} 42"),
+            "the Store API check did not get the product id")
+
+    second = run()
+    for fragment in ("core install", "plugin install", "plugin activate", "product create",
+                     "shipping_zone_method create"):
+        require(not called(second, fragment), f"second run ran `{fragment}` again")
+
+    (state / "woo").write_text("1.0.0\n")
+    third = run()
+    require(called(third, "plugin install woocommerce") and called(third, "--force"),
+            "an older WooCommerce was not upgraded")
+    (state / "woo").write_text("999.0.0\n")
+    require(not called(run(), "plugin install"), "a newer WooCommerce was downgraded")
+    return f"4 runs, {len(first)} calls on the first"
+
+
 def rejected(values: dict[str, Any], mentions: str) -> None:
     try:
         render(values)
@@ -592,8 +692,10 @@ def main() -> int:
             report.check("NOTES.txt (shop URL, admin URL, credentials)",
                          lambda: check_notes(renders["large+ingress+tls"][1], cases["large+ingress+tls"]))
         if "small" in renders:
-            report.check("setup Job script", lambda: check_setup_script(
+            report.check("setup Job script syntax", lambda: check_setup_script(
                 documents(renders["small"][1]), workdir))
+            report.check("setup Job script flow (fake wp: install, re-run, upgrade)",
+                         lambda: check_setup_script_flow(documents(renders["small"][1]), workdir))
 
         for description, values, mentions in bad_values_cases(cases["small"]):
             report.check(f"schema rejects {description}",
