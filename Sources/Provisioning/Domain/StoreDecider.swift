@@ -20,8 +20,12 @@ public enum StoreDecider {
 
         case .retry(let by):
             guard let state else { throw .storeNotFound(id) }
-            guard state.status == .failed, state.deletionRequestedBy == nil else {
+            guard state.status == .failed else {
                 throw .conflict(state.id, "store is \(state.status.rawValue); only a failed store can be retried")
+            }
+            // Failed while being deleted: it was asked to go, so it must not come back.
+            guard state.deletionRequestedBy == nil else {
+                throw .conflict(state.id, "the store's deletion could not finish; delete it again instead")
             }
             let from = SagaStep.allCases.first { !state.isPresent($0) } ?? .namespace
             return [.retryRequested(StoreEvent.RetryRequested(by: by, failedStep: state.failedStep, fromStep: from))]

@@ -24,14 +24,22 @@ extension StoreEvent {
         return decoder
     }()
 
-    /// ISO 8601 with milliseconds, UTC.
+    /// ISO 8601 in UTC with exactly three fraction digits, rounded to the nearest millisecond.
+    /// Foundation's ISO 8601 style truncates the fraction of the Double, so an instant like
+    /// x.002 s came out as x.001: the milliseconds are rounded and written here instead.
     public static func formatDate(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        let millis = (date.timeIntervalSinceReferenceDate * 1000).rounded()
+        let seconds = (millis / 1000).rounded(.down)
+        let whole = Date(timeIntervalSinceReferenceDate: seconds).formatted(.iso8601)  // …T15:06:40Z
+        return "\(whole.dropLast()).\(String(format: "%03d", Int(millis - seconds * 1000)))Z"
     }
 
+    /// Reads ISO 8601 with or without a fraction, honouring the offset (the field-by-field
+    /// style read `+02:00` as UTC), and rounds to the millisecond so that what `formatDate`
+    /// wrote decodes to the very same `Date`.
     public static func parseDate(_ text: String) -> Date? {
-        (try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)))
-            ?? (try? Date(text, strategy: .iso8601))
+        guard let date = try? Date(text, strategy: .iso8601) else { return nil }
+        return Date(timeIntervalSinceReferenceDate: (date.timeIntervalSinceReferenceDate * 1000).rounded() / 1000)
     }
 
     /// The event ready to append, with its metadata.

@@ -95,15 +95,21 @@ public enum SagaPlanner {
             let message =
                 error.kind == .transient
                 ? "\(error.message) (gave up after \(attempt) attempts)" : error.message
-            return giveUp(step, attempt: attempt, message: message)
+            return giveUp(state, step, attempt: attempt, message: message)
         case .deadlineExceeded(let limit):
-            return giveUp(step, attempt: attempt, message: "deadline of \(format(limit)) passed")
+            return giveUp(state, step, attempt: attempt, message: "deadline of \(format(limit)) passed")
         }
     }
 
-    private static func giveUp(_ step: SagaStep, attempt: Int, message: String) -> [StoreEvent] {
-        [
-            .stepFailed(StoreEvent.StepFailed(step: step, attempt: attempt, error: message, retryable: false, nextAttemptAt: nil)),
+    private static func giveUp(_ state: StoreState, _ step: SagaStep, attempt: Int, message: String) -> [StoreEvent] {
+        let failed = StoreEvent.stepFailed(
+            StoreEvent.StepFailed(step: step, attempt: attempt, error: message, retryable: false, nextAttemptAt: nil))
+        // A deletion that arrived while the step ran wins: `next` starts its teardown, which
+        // ends in `StoreDeleted`. Starting a failure compensation here would end in
+        // `StoreFailed` and lose the deletion.
+        if state.status == .deleting { return [failed] }
+        return [
+            failed,
             .compensationStarted(
                 StoreEvent.CompensationStarted(
                     cause: .failure, reason: "\(step.rawValue) failed: \(message)", failedStep: step)),

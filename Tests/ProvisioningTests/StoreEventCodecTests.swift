@@ -1,0 +1,157 @@
+import EventStore
+import Foundation
+import Testing
+
+@testable import Provisioning
+
+/// One event of each case (two where an optional field changes the shape), with its wire name.
+private let samples: [(StoreEvent, String)] = [
+    (.requested(.init(storeId: Fixtures.id, spec: Fixtures.spec, requestedBy: "alice")), "store.requested.v1"),
+    (.stepStarted(.init(step: .helm, attempt: 2, deadline: at(300.123))), "store.step-started.v1"),
+    (
+        .stepSucceeded(
+            .init(step: .mysql, attempt: 1, durationMs: 30_000, details: ["replicas": "1", "kind": "StatefulSet"])),
+        "store.step-succeeded.v1"
+    ),
+    (
+        .stepFailed(
+            .init(
+                step: .helm, attempt: 1, error: "503 \"Service\" Unavailable\n/ü", retryable: true,
+                nextAttemptAt: at(2.5))), "store.step-failed.v1"
+    ),
+    (
+        .stepFailed(.init(step: .woocommerce, attempt: 5, error: "job failed", retryable: false, nextAttemptAt: nil)),
+        "store.step-failed.v1"
+    ),
+    (.ready(.init(urls: StoreURLs(domain: "shop.example.com"), totalDurationMs: 96_000)), "store.ready.v1"),
+    (
+        .compensationStarted(.init(cause: .failure, reason: "helm failed: chart error", failedStep: .helm)),
+        "store.compensation-started.v1"
+    ),
+    (
+        .compensationStarted(.init(cause: .cancelled, reason: "deleted while provisioning", failedStep: nil)),
+        "store.compensation-started.v1"
+    ),
+    (.stepCompensated(.init(step: .namespace, attempt: 3)), "store.step-compensated.v1"),
+    (
+        .compensationStepFailed(
+            .init(step: .helm, attempt: 1, error: "timeout", retryable: true, nextAttemptAt: at(0.001))),
+        "store.compensation-step-failed.v1"
+    ),
+    (
+        .compensationFailed(.init(step: .helm, error: "forbidden", leftovers: [.helm, .namespace])),
+        "store.compensation-failed.v1"
+    ),
+    (.failed(.init(reason: "wordpress failed: boom", failedStep: .wordpress)), "store.failed.v1"),
+    (.deletionRequested(.init(by: "bob")), "store.deletion-requested.v1"),
+    (.deleted(.init(domain: "shop.example.com")), "store.deleted.v1"),
+    (.retryRequested(.init(by: "alice", failedStep: .wordpress, fromStep: .helm)), "store.retry-requested.v1"),
+]
+
+/// `event` as the event store hands it back after an append.
+private func recorded(_ event: NewEvent, at time: Date = Fixtures.t0) -> RecordedEvent {
+    RecordedEvent(
+        id: event.id, streamID: Fixtures.id.streamID, version: 1, cursor: LogCursor(transactionID: 1, position: 1),
+        type: event.type, data: event.data, metadata: event.metadata, recordedAt: time)
+}
+
+private func roundTrip(_ event: StoreEvent) throws -> StoreEvent? {
+    try StoreEvent(recorded(event.newEvent(metadata: EventMetadata(actor: "alice"))))
+}
+
+@Suite("Store events on the wire")
+struct StoreEventCodecTests {
+    @Test(arguments: samples.map(\.0))
+    func anEventRoundTripsThroughTheCodec(event: StoreEvent) throws {
+        #expect(try roundTrip(event) == event)
+    }
+
+    @Test func eachEventHasItsVersionedWireName() {
+        for (event, name) in samples {
+            #expect(event.type == name)
+            #expect(event.newEvent(metadata: EventMetadata(actor: "alice")).type == name)
+        }
+    }
+
+    @Test func theKnownTypesAreExactlyTheWireNamesOfEveryCase() {
+        #expect(Set(samples.map(\.1)) == StoreEvent.knownTypes)
+        #expect(StoreEvent.knownTypes.count == 13)
+        #expect(StoreEvent.knownTypes.allSatisfy { $0.hasPrefix("store.") && $0.hasSuffix(".v1") })
+    }
+
+    @Test(arguments: ["store.plan-changed.v1", "store.requested.v2", "StoreRequested", "requested", ""])
+    func anUnknownTypeDecodesToNil(type: String) throws {
+        let event = NewEvent(type: type, data: "{}", metadata: EventMetadata(actor: "alice"))
+        #expect(try StoreEvent(recorded(event)) == nil)
+    }
+
+    @Test func aKnownTypeWithBadDataIsAnError() {
+        let event = NewEvent(type: "store.requested.v1", data: #"{"name":"x"}"#, metadata: EventMetadata(actor: "a"))
+        #expect(throws: DecodingError.self) { try StoreEvent(recorded(event)) }
+    }
+
+    @Test func theAppendCarriesTheGivenIdAndMetadata() {
+        let id = UUID(uuidString: "11111111-2222-3333-4444-555555555555")!
+        let metadata = EventMetadata(actor: "alice", correlationID: id, causationID: nil, requestID: "req-1")
+        let new = StoreEvent.deletionRequested(.init(by: "alice")).newEvent(id: id, metadata: metadata)
+        #expect(new.id == id)
+        #expect(new.metadata == metadata)
+    }
+
+    @Test func payloadsAreJSONWithSortedKeysAndPlainSlashes() {
+        let requested = samples[0].0.newEvent(metadata: EventMetadata(actor: "alice")).data
+        #expect(
+            requested
+                == #"{"adminEmail":"owner@example.com","domain":"shop.example.com","name":"Demo Shop","plan":"small","#
+                + #""requestedBy":"alice","storeId":"0b7e2f4c-1d2a-4e5b-9c8d-7f6a5b4c3d2e"}"#)
+        let ready = samples[5].0.newEvent(metadata: EventMetadata(actor: "system")).data
+        #expect(
+            ready
+                == #"{"totalDurationMs":96000,"urls":{"admin":"https://shop.example.com/wp-admin/","shop":"https://shop.example.com/"}}"#
+        )
+    }
+
+    @Test func datesAreWrittenInUTCWithMilliseconds() {
+        let started = samples[1].0.newEvent(metadata: EventMetadata(actor: "system")).data
+        #expect(started == #"{"attempt":2,"deadline":"2025-06-15T15:11:40.123Z","step":"helm"}"#)
+    }
+
+    @Test func everyMillisecondOfASecondSurvivesTheRoundTrip() throws {
+        for ms in 0..<1000 {
+            let deadline = at(Double(ms) / 1000)
+            let event = StoreEvent.stepStarted(.init(step: .namespace, attempt: 1, deadline: deadline))
+            let data = event.newEvent(metadata: EventMetadata(actor: "system")).data
+            #expect(data.contains(String(format: ":40.%03dZ", ms)), "\(ms) ms is written as \(data)")
+            #expect(try roundTrip(event) == event, "\(ms) ms")
+        }
+    }
+
+    @Test func aDateWrittenWithAnOffsetMeansTheSameInstant() throws {
+        let offset = #"{"attempt":1,"deadline":"2025-06-15T17:06:40.250+02:00","step":"helm"}"#
+        let event = NewEvent(type: "store.step-started.v1", data: offset, metadata: EventMetadata(actor: "a"))
+        #expect(try StoreEvent(recorded(event)) == .stepStarted(.init(step: .helm, attempt: 1, deadline: at(0.25))))
+    }
+
+    @Test func aDateWithoutMillisecondsIsRead() throws {
+        let plain = #"{"attempt":1,"deadline":"2025-06-15T15:06:40Z","step":"helm"}"#
+        let event = NewEvent(type: "store.step-started.v1", data: plain, metadata: EventMetadata(actor: "a"))
+        #expect(try StoreEvent(recorded(event)) == .stepStarted(.init(step: .helm, attempt: 1, deadline: at(0))))
+    }
+
+    @Test func onlyTheRequestClaimsTheDomainAndOnlyTheDeletionReleasesIt() {
+        for (event, name) in samples {
+            switch name {
+            case "store.requested.v1":
+                #expect(event.claims == ["domain:shop.example.com"])
+                #expect(event.releases.isEmpty)
+            case "store.deleted.v1":
+                #expect(event.claims.isEmpty)
+                #expect(event.releases == ["domain:shop.example.com"])
+            default:
+                #expect(event.claims.isEmpty, "\(name)")
+                #expect(event.releases.isEmpty, "\(name)")
+            }
+        }
+        #expect(StoreEvent.domainClaim("shop.example.com") == "domain:shop.example.com")
+    }
+}

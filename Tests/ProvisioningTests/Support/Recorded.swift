@@ -1,0 +1,56 @@
+import Foundation
+
+@testable import Provisioning
+
+/// An event of a store's stream with the instant it was recorded.
+struct Recorded: Sendable, Hashable {
+    var event: StoreEvent
+    var at: Date
+}
+
+extension Recorded: CustomStringConvertible {
+    /// One line per event for sequence assertions: the wire name without `store.` and `.v1`,
+    /// then the fields that matter; waits are shown relative to the event's own time.
+    var description: String {
+        let name = event.type.dropFirst("store.".count).dropLast(".v1".count)
+        return "\(name) \(fields)"
+    }
+
+    private var fields: String {
+        switch event {
+        case .requested(let e):
+            "\(e.name) at \(e.domain) (\(e.plan)) by \(e.requestedBy)"
+        case .stepStarted(let e):
+            "\(e.step) #\(e.attempt)"
+        case .stepSucceeded(let e):
+            "\(e.step) #\(e.attempt) in \(e.durationMs)ms"
+        case .stepFailed(let e), .compensationStepFailed(let e):
+            "\(e.step) #\(e.attempt), \(retry(e)): \(e.error)"
+        case .ready(let e):
+            "\(e.urls.shop) (admin \(e.urls.admin)) after \(e.totalDurationMs)ms"
+        case .compensationStarted(let e):
+            "\(e.cause)\(e.failedStep.map { " of \($0)" } ?? ""): \(e.reason)"
+        case .stepCompensated(let e):
+            "\(e.step) #\(e.attempt)"
+        case .compensationFailed(let e):
+            "\(e.step), leftovers \(e.leftovers.map(\.rawValue)): \(e.error)"
+        case .failed(let e):
+            "at \(e.failedStep.map(\.rawValue) ?? "-"): \(e.reason)"
+        case .deletionRequested(let e):
+            "by \(e.by)"
+        case .deleted(let e):
+            e.domain
+        case .retryRequested(let e):
+            "by \(e.by) from \(e.fromStep) (failed at \(e.failedStep.map(\.rawValue) ?? "-"))"
+        }
+    }
+
+    private func retry(_ failed: StoreEvent.StepFailed) -> String {
+        guard failed.retryable else { return "final" }
+        guard let next = failed.nextAttemptAt else { return "retry now" }
+        return "retry in \(millis(from: at, to: next))ms"
+    }
+}
+
+/// The lines of a sequence of recorded events (see `Recorded.description`).
+func lines(_ events: [Recorded]) -> [String] { events.map(\.description) }

@@ -1,0 +1,88 @@
+@testable import Provisioning
+
+/// What one cluster call does in a test: how it ends, how long it takes on the injected
+/// clock, and optionally a command another user sends while it runs.
+struct Script: Sendable {
+    enum Ending: Sendable {
+        case succeed(details: [String: String])
+        case fail(ClusterError)
+        /// Never answers: the runtime gives up when the attempt's deadline passes (`takes` is ignored).
+        case hang
+        /// The process dies during the call: nothing after `StepStarted` is recorded.
+        case crash
+    }
+
+    var ending: Ending
+    /// nil: the cluster's usual time for that step.
+    var takes: Duration?
+    var meanwhile: StoreCommand?
+
+    static let hang = Script(ending: .hang)
+    static let crash = Script(ending: .crash)
+
+    static func succeed(takes: Duration? = nil, details: [String: String] = [:]) -> Script {
+        Script(ending: .succeed(details: details), takes: takes)
+    }
+
+    static func transient(_ message: String = "503 Service Unavailable", takes: Duration = .seconds(1)) -> Script {
+        Script(ending: .fail(.transient(message)), takes: takes)
+    }
+
+    static func permanent(_ message: String = "chart error", takes: Duration = .seconds(1)) -> Script {
+        Script(ending: .fail(.permanent(message)), takes: takes)
+    }
+
+    /// The same call, during which `command` arrives (halfway through it).
+    func meanwhile(_ command: StoreCommand) -> Script {
+        var script = self
+        script.meanwhile = command
+        return script
+    }
+}
+
+/// A cluster whose answers are scripted per step and per undo; unscripted calls succeed in
+/// the step's usual time. It records every call it gets, in order.
+struct ScriptedCluster {
+    /// How long each step takes when it just works (96 s in all).
+    static let usualRunTime: [SagaStep: Duration] = [
+        .namespace: .seconds(1), .helm: .seconds(5), .mysql: .seconds(30), .wordpress: .seconds(20),
+        .woocommerce: .seconds(40),
+    ]
+    static let usualUndoTime: Duration = .seconds(3)
+
+    private var runs: [SagaStep: [Script]] = [:]
+    private var undos: [SagaStep: [Script]] = [:]
+    /// Every call, e.g. `run helm #2`, `undo namespace #1`.
+    private(set) var calls: [String] = []
+
+    init() {}
+
+    /// Queues how the next runs of `step` end.
+    func running(_ step: SagaStep, _ scripts: Script...) -> ScriptedCluster {
+        var cluster = self
+        cluster.runs[step, default: []] += scripts
+        return cluster
+    }
+
+    /// Queues how the next undos of `step` end.
+    func undoing(_ step: SagaStep, _ scripts: Script...) -> ScriptedCluster {
+        var cluster = self
+        cluster.undos[step, default: []] += scripts
+        return cluster
+    }
+
+    /// The undo calls only, e.g. `[undo helm #1, undo namespace #1]`.
+    var undoCalls: [String] { calls.filter { $0.hasPrefix("undo") } }
+
+    mutating func run(_ step: SagaStep, attempt: Int) -> (Script, Duration) {
+        calls.append("run \(step) #\(attempt)")
+        let script = runs[step]?.isEmpty == false ? runs[step]!.removeFirst() : .succeed()
+        return (script, script.takes ?? Self.usualRunTime[step]!)
+    }
+
+    mutating func undo(_ step: SagaStep, attempt: Int) -> (Script, Duration) {
+        calls.append("undo \(step) #\(attempt)")
+        let script = undos[step]?.isEmpty == false ? undos[step]!.removeFirst() : .succeed()
+        return (script, script.takes ?? Self.usualUndoTime)
+    }
+}
