@@ -650,6 +650,7 @@ def main() -> int:
     parser.add_argument("--checkov", help="checkov executable (omit to skip checkov)")
     args = parser.parse_args()
 
+    started = time.monotonic()
     report = Report()
     workdir = Path(tempfile.mkdtemp(prefix="urumi-check-"))
     try:
@@ -722,6 +723,9 @@ def main() -> int:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
+    print(f"checks took {time.monotonic() - started:.1f}s")
+    if report.failed:
+        print("failed: " + "; ".join(report.failed))
     print(f"check-manifests: {report.passed} passed, {len(report.failed)} failed")
     return 1 if report.failed else 0
 

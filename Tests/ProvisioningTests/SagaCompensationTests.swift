@@ -71,7 +71,7 @@ struct SagaCompensationTests {
         #expect(try #require(saga.state).needsAttention == false)
     }
 
-    @Test func anUndoThatKeepsFailingGivesUpAndNamesWhatIsLeft() throws {
+    @Test func aHelmUndoThatKeepsFailingFallsBackToDeletingTheNamespace() throws {
         let cluster = ScriptedCluster().running(.wordpress, .permanent())
             .undoing(.helm, .transient(), .transient(), .transient(), .transient(), .transient())
         var saga = SagaDriver.created(cluster: cluster, random: FixedRandom(0.75))
@@ -79,20 +79,43 @@ struct SagaCompensationTests {
 
         let gaveUp = "503 Service Unavailable (gave up after 5 attempts)"
         #expect(
-            lines(events).suffix(6) == [
+            lines(events).suffix(8) == [
                 "compensation-started failure of wordpress: wordpress failed: chart error",
                 "compensation-step-failed helm #1, retry in 1500ms: 503 Service Unavailable",
                 "compensation-step-failed helm #2, retry in 3000ms: 503 Service Unavailable",
                 "compensation-step-failed helm #3, retry in 6000ms: 503 Service Unavailable",
                 "compensation-step-failed helm #4, retry in 7500ms: 503 Service Unavailable",
-                #"compensation-failed helm, leftovers ["helm", "namespace"]: \#(gaveUp)"#,
+                "compensation-step-failed helm #5, final: \(gaveUp)",
+                "step-compensated namespace #1",
+                "failed at wordpress: wordpress failed: chart error",
+            ])
+        #expect(saga.cluster.undoCalls.last == "undo namespace #1")
+        let state = try #require(saga.state)
+        #expect(state.status == .failed)
+        #expect(!state.needsAttention)
+        #expect(state.leftovers.isEmpty)
+        #expect(SagaStep.allCases.allSatisfy { !state.isPresent($0) })
+        #expect(SagaPlanner.next(state, now: saga.now) == .idle)
+    }
+
+    @Test func whenTheHelmUndoAndTheNamespaceDeletionBothFailBothAreLeftOver() throws {
+        let cluster = ScriptedCluster().running(.wordpress, .permanent())
+            .undoing(.helm, .permanent("release is stuck"))
+            .undoing(.namespace, .permanent("namespaces is forbidden"))
+        var saga = SagaDriver.created(cluster: cluster)
+        let events = saga.run()
+
+        #expect(
+            lines(events).suffix(3) == [
+                "compensation-started failure of wordpress: wordpress failed: chart error",
+                "compensation-step-failed helm #1, final: release is stuck",
+                #"compensation-failed namespace, leftovers ["helm", "namespace"]: namespaces is forbidden"#,
             ])
         let state = try #require(saga.state)
         #expect(state.status == .failed)
         #expect(state.needsAttention)
         #expect(state.leftovers == [.helm, .namespace])
-        #expect(state.failedStep == .wordpress)
-        #expect(state.failureReason == "could not undo helm: \(gaveUp)")
+        #expect(state.failureReason == "could not undo namespace: namespaces is forbidden")
         #expect(SagaPlanner.next(state, now: saga.now) == .idle)
     }
 
@@ -117,17 +140,19 @@ struct SagaCompensationTests {
         #expect(!state.isPresent(.helm))
     }
 
-    @Test func anUndoThatHangsPastItsDeadlineGivesUp() throws {
+    @Test func aHelmUndoThatHangsPastItsDeadlineFallsBackToTheNamespace() throws {
         let cluster = ScriptedCluster().running(.helm, .permanent()).undoing(.helm, .hang)
         var saga = SagaDriver.created(cluster: cluster)
         let events = saga.run()
 
         #expect(
-            lines(events).suffix(2) == [
+            lines(events).suffix(4) == [
                 "compensation-started failure of helm: helm failed: chart error",
-                #"compensation-failed helm, leftovers ["helm", "namespace"]: deadline of 300s passed"#,
+                "compensation-step-failed helm #1, final: deadline of 300s passed",
+                "step-compensated namespace #1",
+                "failed at helm: helm failed: chart error",
             ])
-        #expect(events.last?.at == at(2 + 300))
-        #expect(try #require(saga.state).needsAttention)
+        #expect(events[events.count - 3].at == at(2 + 300))
+        #expect(try #require(saga.state).needsAttention == false)
     }
 }

@@ -183,8 +183,22 @@ struct NameAndPlanValidationTests {
         #expect(try spec(plan: plan.rawValue).plan == plan)
     }
 
-    @Test(arguments: ["Small", "xl", "", " small"])
+    @Test(arguments: ["xl", "smal", "small-ish"])
     func anUnknownPlanIsRefused(plan: String) {
         #expect(problems(plan: plan) == [FieldError(field: "plan", message: "must be one of small, medium, large")])
+    }
+
+    @Test(arguments: ["", "  "])
+    func aBlankPlanIsRequired(plan: String) {
+        #expect(problems(plan: plan) == [FieldError(field: "plan", message: "is required (one of small, medium, large)")])
+    }
+
+    @Test(arguments: ["Small", " small", "SMALL "])
+    func aPlanIsReadWithoutCaseOrSurroundingSpaces(plan: String) throws {
+        #expect(try spec(plan: plan).plan == .small)
+    }
+
+    @Test func aNameWithAnEmojiJoinerSequenceIsAccepted() throws {
+        #expect(try spec(name: "👩‍💻 Shop").name == "👩‍💻 Shop")
     }
 }

@@ -25,6 +25,9 @@ public struct StepState: Sendable, Hashable, Codable {
     /// Undo attempts in the current compensation round.
     public var undoAttempts = 0
     public var undoNextAttemptAt: Date?
+    /// Undoing this step failed for good in the current round; deleting the namespace (which
+    /// removes everything in it) is the fallback.
+    public var undoGaveUp = false
 
     public init() {}
 }

@@ -18,10 +18,10 @@ public struct StoreSpec: Sendable, Hashable, Codable {
             errors.append(FieldError(field: "name", message: "is required"))
         } else if trimmedName.count > 60 {
             errors.append(FieldError(field: "name", message: "must be at most 60 characters"))
-        } else if trimmedName.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) {
+        } else if trimmedName.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             errors.append(FieldError(field: "name", message: "must not contain control characters"))
         }
-        let normalizedDomain = (domain ?? "").lowercased()
+        let normalizedDomain = (domain ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         if let problem = Self.hostNameProblem(normalizedDomain) {
             errors.append(FieldError(field: "domain", message: problem))
         }
@@ -29,10 +29,11 @@ public struct StoreSpec: Sendable, Hashable, Codable {
         if let problem = Self.emailProblem(email) {
             errors.append(FieldError(field: "adminEmail", message: problem))
         }
-        let parsedPlan = plan.flatMap(Plan.init(rawValue:))
+        let planText = (plan ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        let parsedPlan = Plan(rawValue: planText)
         if parsedPlan == nil {
             let allowed = Plan.allCases.map(\.rawValue).joined(separator: ", ")
-            errors.append(FieldError(field: "plan", message: plan == nil ? "is required (one of \(allowed))" : "must be one of \(allowed)"))
+            errors.append(FieldError(field: "plan", message: planText.isEmpty ? "is required (one of \(allowed))" : "must be one of \(allowed)"))
         }
         guard errors.isEmpty, let parsedPlan else { throw .validation(errors) }
         return StoreSpec(name: trimmedName, domain: normalizedDomain, adminEmail: email, plan: parsedPlan)

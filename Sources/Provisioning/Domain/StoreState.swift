@@ -62,8 +62,13 @@ public struct StoreState: Sendable, Hashable, Codable {
     }
 
     /// Steps still to undo, in the order to undo them: touched steps that have an undo of
-    /// their own, newest first.
+    /// their own, newest first (skipping those whose undo gave up this round).
     public var undoQueue: [SagaStep] {
+        touchedUndoSteps.filter { !self[$0].undoGaveUp }
+    }
+
+    /// Touched steps with an undo of their own that are not undone yet, newest first.
+    public var touchedUndoSteps: [SagaStep] {
         SagaStep.allCases.reversed().filter { step in
             guard step.hasUndo else { return false }
             let status = self[step].status
@@ -122,16 +127,20 @@ public struct StoreState: Sendable, Hashable, Codable {
             for step in SagaStep.allCases {
                 self[step].undoAttempts = 0
                 self[step].undoNextAttemptAt = nil
+                self[step].undoGaveUp = false
             }
         case .stepCompensated(let compensated):
-            for step in SagaStep.allCases where step.undoneBy == compensated.step {
+            // Deleting the namespace removes everything in it, the release included.
+            for step in SagaStep.allCases where step.undoneBy == compensated.step || compensated.step == .namespace {
                 if self[step].status != .pending { self[step].status = .compensated }
+                self[step].undoGaveUp = false
             }
             self[compensated.step].undoNextAttemptAt = nil
         case .compensationStepFailed(let failed):
             self[failed.step].undoAttempts = failed.attempt
             self[failed.step].undoNextAttemptAt = failed.nextAttemptAt
             self[failed.step].lastError = failed.error
+            if !failed.retryable { self[failed.step].undoGaveUp = true }
         case .compensationFailed(let failed):
             status = .failed
             undo = nil

@@ -94,7 +94,7 @@ public enum SagaPlanner {
         case .failed(let error):
             let message =
                 error.kind == .transient
-                ? "\(error.message) (gave up after \(attempt) attempts)" : error.message
+                ? "\(error.message) (\(gaveUp(attempt)))" : error.message
             return giveUp(state, step, attempt: attempt, message: message)
         case .deadlineExceeded(let limit):
             return giveUp(state, step, attempt: attempt, message: "deadline of \(format(limit)) passed")
@@ -134,13 +134,26 @@ public enum SagaPlanner {
                         nextAttemptAt: now.addingTimeInterval(wait.seconds)))
             ]
         case .failed(let error):
-            message = error.kind == .transient ? "\(error.message) (gave up after \(attempt) attempts)" : error.message
+            message = error.kind == .transient ? "\(error.message) (\(gaveUp(attempt)))" : error.message
         case .deadlineExceeded(let limit):
             message = "deadline of \(format(limit)) passed"
         }
+        // Deleting the namespace removes everything in it: when another undo gives up and
+        // the namespace is still to be deleted, record the failure and fall back to that.
+        if step != .namespace, state.undoQueue.contains(.namespace) {
+            return [
+                .compensationStepFailed(
+                    StoreEvent.StepFailed(step: step, attempt: attempt, error: message, retryable: false, nextAttemptAt: nil))
+            ]
+        }
         return [
-            .compensationFailed(StoreEvent.CompensationFailed(step: step, error: message, leftovers: state.undoQueue))
+            .compensationFailed(
+                StoreEvent.CompensationFailed(step: step, error: message, leftovers: state.touchedUndoSteps))
         ]
+    }
+
+    static func gaveUp(_ attempts: Int) -> String {
+        attempts == 1 ? "gave up after 1 attempt" : "gave up after \(attempts) attempts"
     }
 
     static func format(_ duration: Duration) -> String {

@@ -6,7 +6,14 @@
 [$script, $base, $sku, $id] = $argv;
 $url = rtrim($base, '/') . '/?rest_route=/wc/store/v1/products&per_page=100&include=' . (int) $id;
 
-$context = stream_context_create(['http' => ['timeout' => 10, 'ignore_errors' => true]]);
+// Sent like the ingress controller sends it, so an https site does not redirect to https.
+$proto = parse_url((string) getenv('SITE_URL'), PHP_URL_SCHEME) ?: 'http';
+$context = stream_context_create(['http' => [
+    'timeout' => 10,
+    'ignore_errors' => true,
+    'follow_location' => 0,
+    'header' => "X-Forwarded-Proto: $proto\r\n",
+]]);
 $body = @file_get_contents($url, false, $context);
 if ($body === false) {
     fwrite(STDERR, "Store API not reachable at $url\n");
