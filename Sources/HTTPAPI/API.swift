@@ -9,6 +9,8 @@ public enum API {
         router.add(middleware: ProblemMiddleware())
         StoreRoutes(environment: environment).register(on: router)
         HealthRoutes(environment: environment).register(on: router)
+        StreamRoutes(environment: environment).register(on: router)
+        AuditRoutes(environment: environment).register(on: router)
         return router
     }
 }

@@ -5,6 +5,11 @@ import Provisioning
 public struct APIEnvironment: Sendable {
     public let commands: StoreCommandHandler
     public let readModel: any StoreReadModel
+    /// The log, for SSE catch-up.
+    public let events: any EventStore
+    public let audit: any EventAudit
+    /// Fans the live log out to SSE clients (nil: no /stream).
+    public let broadcaster: EventBroadcaster?
     /// Said in every store response, so nobody mistakes a simulation for real shops.
     public let cluster: ClusterInfo
     /// Answers whether the server can take requests (database reachable, ...).
@@ -13,11 +18,15 @@ public struct APIEnvironment: Sendable {
     public let anonymousActor: String
 
     public init(
-        commands: StoreCommandHandler, readModel: any StoreReadModel, cluster: ClusterInfo,
+        commands: StoreCommandHandler, readModel: any StoreReadModel, events: any EventStore, audit: any EventAudit,
+        broadcaster: EventBroadcaster?, cluster: ClusterInfo,
         readiness: @escaping @Sendable () async -> Bool, anonymousActor: String = "anonymous"
     ) {
         self.commands = commands
         self.readModel = readModel
+        self.events = events
+        self.audit = audit
+        self.broadcaster = broadcaster
         self.cluster = cluster
         self.readiness = readiness
         self.anonymousActor = anonymousActor

@@ -42,9 +42,11 @@ enum Server {
         logger.warning("cluster is SIMULATED: no real stores are created", metadata: ["cluster": "\(driver.description)"])
         let coordinator = SagaCoordinator(
             events: events, queue: queue, driver: driver, configuration: settings.saga, logger: logger)
+        let broadcaster = EventBroadcaster(events: events, logger: logger)
         let environment = APIEnvironment(
             commands: StoreCommandHandler(events: events),
             readModel: PostgresStoreReadModel(pool: pool, progress: projector.progress),
+            events: events, audit: events, broadcaster: broadcaster,
             cluster: ClusterInfo(kind: "simulated", simulated: true, note: driver.description),
             readiness: { (try? await pool.query("select 1")) != nil })
         let host = settings.host
@@ -56,7 +58,8 @@ enum Server {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: events), .init(service: projector), .init(service: coordinator), .init(service: http),
+                    .init(service: events), .init(service: projector), .init(service: coordinator),
+                    .init(service: broadcaster), .init(service: http),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

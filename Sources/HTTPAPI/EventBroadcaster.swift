@@ -1,0 +1,157 @@
+import EventStore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// One per process: follows the log (from its head at start) and fans every event out to
+/// the connected SSE clients.
+///
+/// Each client has a bounded queue; a client that falls `queueLimit` frames behind is cut
+/// off (its stream ends; it resumes with Last-Event-ID from the log). A single timer sends
+/// heartbeats to all clients, which also reveals the ones that went away.
+public final class EventBroadcaster: Service {
+    public struct Configuration: Sendable {
+        public var queueLimit: Int
+        public var heartbeat: Duration
+
+        public init(queueLimit: Int = 1_000, heartbeat: Duration = .seconds(15)) {
+            self.queueLimit = queueLimit
+            self.heartbeat = heartbeat
+        }
+    }
+
+    enum Frame: Sendable {
+        case event(RecordedEvent)
+        case heartbeat
+    }
+
+    struct Registration: Sendable {
+        let id: Int
+        /// Every event after this cursor will arrive in `frames`.
+        let position: LogCursor
+        let frames: AsyncStream<Frame>
+    }
+
+    private struct State {
+        var clients: [Int: AsyncStream<Frame>.Continuation] = [:]
+        var nextID = 0
+        var position: LogCursor?
+        var closed = false
+        var dropped = 0
+    }
+
+    let events: any EventStore
+    let configuration: Configuration
+    let logger: Logger
+    private let state = Mutex(State())
+    private let started = WakeSignal()
+
+    public init(events: any EventStore, configuration: Configuration = Configuration(), logger: Logger) {
+        self.events = events
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Clients connected now.
+    public var clientCount: Int { state.withLock { $0.clients.count } }
+
+    /// Clients cut off so far for falling behind.
+    public var droppedClients: Int { state.withLock { $0.dropped } }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.heartbeats() }
+                await self.follow()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.closeAll()
+        }
+        closeAll()
+    }
+
+    private func follow() async {
+        var failures = 0
+        while !Task.isCancelled && !state.withLock({ $0.closed }) {
+            do {
+                let head = try await events.head()
+                let start = state.withLock { state -> LogCursor in
+                    if state.position == nil { state.position = head }
+                    return state.position!
+                }
+                started.bump()
+                for try await event in events.subscribe(after: start) {
+                    if state.withLock({ $0.closed }) { return }
+                    fanOut(event)
+                }
+                return
+            } catch {
+                failures += 1
+                if failures == 1 { logger.warning("event broadcaster could not read the log; retrying", metadata: ["error": "\(error)"]) }
+                try? await Task.sleep(for: .milliseconds(min(5_000, 100 << min(failures, 6))))
+            }
+        }
+    }
+
+    private func fanOut(_ event: RecordedEvent) {
+        let overflowed = state.withLock { state -> [Int] in
+            state.position = event.cursor
+            var overflowed: [Int] = []
+            for (id, client) in state.clients {
+                if case .dropped = client.yield(.event(event)) { overflowed.append(id) }
+            }
+            for id in overflowed {
+                state.clients.removeValue(forKey: id)?.finish()
+                state.dropped += 1
+            }
+            return overflowed
+        }
+        if !overflowed.isEmpty {
+            logger.info("disconnected slow SSE clients", metadata: ["count": "\(overflowed.count)"])
+        }
+    }
+
+    private func heartbeats() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: configuration.heartbeat) } catch { return }
+            state.withLock { state in
+                for client in state.clients.values { client.yield(.heartbeat) }
+            }
+        }
+    }
+
+    /// Adds a client; nil while the broadcaster has not reached the log yet (or is closed).
+    func register(waitingUpTo timeout: Duration = .seconds(5)) async -> Registration? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let seen = started.generation
+            let (stream, continuation) = AsyncStream.makeStream(
+                of: Frame.self, bufferingPolicy: .bufferingOldest(configuration.queueLimit))
+            let registration = state.withLock { state -> Registration? in
+                guard !state.closed, let position = state.position else { return nil }
+                state.nextID += 1
+                state.clients[state.nextID] = continuation
+                return Registration(id: state.nextID, position: position, frames: stream)
+            }
+            if let registration { return registration }
+            if state.withLock({ $0.closed }) || ContinuousClock.now > deadline { return nil }
+            await started.wait(after: seen, timeout: .milliseconds(200))
+        }
+    }
+
+    func unregister(_ id: Int) {
+        state.withLock { $0.clients.removeValue(forKey: id) }?.finish()
+    }
+
+    /// Ends every client's stream (graceful shutdown).
+    func closeAll() {
+        let clients = state.withLock { state in
+            state.closed = true
+            defer { state.clients = [:] }
+            return Array(state.clients.values)
+        }
+        for client in clients { client.finish() }
+    }
+}

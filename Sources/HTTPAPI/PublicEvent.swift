@@ -1,0 +1,89 @@
+import EventStore
+import Foundation
+import Provisioning
+
+/// An event as clients see it (SSE frames, audit items): a mapping, not the storage shape.
+/// Payloads never hold secrets by design; the mapping passes `data` through as JSON.
+struct PublicEvent: Encodable {
+    let id: String
+    let storeId: String?
+    let stream: String
+    let version: Int64
+    let type: String
+    let recordedAt: Date
+    let actor: String
+    let correlationId: String?
+    let causationId: String?
+    let requestId: String?
+    let data: RawJSON
+
+    init(_ event: RecordedEvent) {
+        id = event.cursor.description
+        storeId = StoreID(streamID: event.streamID)?.description
+        stream = event.streamID.rawValue
+        version = event.version
+        type = event.type
+        recordedAt = event.recordedAt
+        actor = event.metadata.actor
+        correlationId = event.metadata.correlationID?.uuidString.lowercased()
+        causationId = event.metadata.causationID?.uuidString.lowercased()
+        requestId = event.metadata.requestID
+        data = RawJSON(text: event.data)
+    }
+
+    /// One line of JSON (SSE `data:` must not contain a newline).
+    func line() throws -> String {
+        String(decoding: try APIJSON.encoder.encode(self), as: UTF8.self)
+    }
+}
+
+/// JSON text embedded as is in an encoded value.
+struct RawJSON: Encodable {
+    let text: String
+
+    func encode(to encoder: any Encoder) throws {
+        // Decode into a neutral JSON value so the outer encoder writes it (one line, escaped).
+        let value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        try value.encode(to: encoder)
+    }
+}
+
+/// Any JSON value.
+enum JSONValue: Codable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value):
+            if value == value.rounded(), abs(value) < 1e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+}

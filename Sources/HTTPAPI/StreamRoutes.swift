@@ -1,0 +1,94 @@
+import EventStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Provisioning
+import ServiceLifecycle
+
+/// `GET /stream`: every event of the log as server-sent events, resumable by cursor.
+struct StreamRoutes<Context: RequestContext> {
+    let environment: APIEnvironment
+
+    func register(on router: Router<Context>) {
+        router.get("stream", use: stream)
+    }
+
+    @Sendable func stream(_ request: Request, context: Context) async throws -> Response {
+        let query = request.uri.queryParameters
+        var after: LogCursor?
+        if let text = request.headers[HTTPField.Name("Last-Event-ID")!] ?? query["after"].map(String.init) {
+            guard let cursor = LogCursor(text) else {
+                throw Problem(
+                    .badParameter, status: .badRequest, title: "Invalid cursor",
+                    detail: "Last-Event-ID / after must be a cursor from this stream, e.g. 1234-56",
+                    errors: [FieldError(field: "after", message: "is not a valid cursor")])
+            }
+            after = cursor
+        }
+        var stream: StreamID?
+        if let text = query["store"].map(String.init) {
+            guard let id = StoreID(text.lowercased()) else {
+                throw Problem(
+                    .badParameter, status: .badRequest, title: "Invalid parameter", detail: "store must be a store id",
+                    errors: [FieldError(field: "store", message: "is not a store id")])
+            }
+            stream = id.streamID
+        }
+        let types = query["types"].map { $0.split(separator: ",").map(String.init) } ?? []
+        let filter = AuditFilter(stream: stream, types: types)
+        guard let broadcaster = environment.broadcaster,
+            let registration = await broadcaster.register()
+        else {
+            throw Problem(.unavailable, status: .serviceUnavailable, title: "Stream unavailable", detail: "the event stream is starting or stopping")
+        }
+        let events = environment.events
+        let resumeFrom = after
+        let body = ResponseBody { writer in
+            do {
+                try await withGracefulShutdownHandler {
+                    try await writer.write(ByteBuffer(string: "retry: 2000\n: urumi event stream\n\n"))
+                    var last = resumeFrom ?? registration.position
+                    // Catch up from the log to where the broadcaster was when we joined.
+                    while last < registration.position {
+                        let page = try await events.readAll(after: last, limit: 500)
+                        guard !page.isEmpty else { break }
+                        for event in page {
+                            if filter.matches(event) { try await writer.write(try Self.frame(event)) }
+                            last = event.cursor
+                        }
+                    }
+                    // Then live, skipping what the catch-up already sent.
+                    for await frame in registration.frames {
+                        switch frame {
+                        case .heartbeat:
+                            try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                        case .event(let event):
+                            guard event.cursor > last else { continue }
+                            last = event.cursor
+                            if filter.matches(event) { try await writer.write(try Self.frame(event)) }
+                        }
+                    }
+                } onGracefulShutdown: {
+                    broadcaster.unregister(registration.id)
+                }
+            } catch {
+                broadcaster.unregister(registration.id)
+                throw error
+            }
+            broadcaster.unregister(registration.id)
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/event-stream", .cacheControl: "no-cache",
+                HTTPField.Name("X-Accel-Buffering")!: "no",
+            ],
+            body: body)
+    }
+
+    static func frame(_ event: RecordedEvent) throws -> ByteBuffer {
+        ByteBuffer(string: "id: \(event.cursor)\nevent: \(event.type)\ndata: \(try PublicEvent(event).line())\n\n")
+    }
+}
