@@ -53,7 +53,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            resources: [.copy("Dashboard")]
         ),
         // PostgreSQL implementations of the ports, and the migration runner for schema/.
         .target(

@@ -380,7 +380,7 @@ def check_store_semantics(docs: list[dict[str, Any]], values: dict[str, Any]) ->
     deny = [p for p in policies if p["spec"].get("podSelector") == {}
             and sorted(p["spec"].get("policyTypes", [])) == ["Egress", "Ingress"]
             and not p["spec"].get("ingress") and not p["spec"].get("egress")]
-    if not deny:
+    if values.get("networkPolicy", {}).get("enabled", True) and not deny:
         problems.append("no default-deny NetworkPolicy for ingress and egress")
 
     ingress = by_kind.get("Ingress", [])
@@ -493,10 +493,13 @@ def check_setup_script_flow(docs: list[dict[str, Any]], workdir: Path) -> str:
         (bin_dir / name).chmod(0o755)
     password = workdir / "admin-password"
     password.write_text("s3cret-from-the-secret")
+    admin_user = workdir / "admin-user"
+    admin_user.write_text("shopadmin")
 
     env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
     env.update(PATH=f"{bin_dir}:{os.environ['PATH']}", FAKE_STATE=str(state), WP_PATH=str(docroot),
-               SCRIPTS_DIR=str(scripts), ADMIN_PASSWORD_FILE=str(password))
+               SCRIPTS_DIR=str(scripts), ADMIN_PASSWORD_FILE=str(password),
+               ADMIN_USER_FILE=str(admin_user))
 
     def run() -> list[str]:
         (state / "calls").write_text("")
@@ -523,6 +526,8 @@ def check_setup_script_flow(docs: list[dict[str, Any]], workdir: Path) -> str:
     require((state / "admin-password").read_text() == password.read_text(),
             "the admin password did not reach `wp core install` on stdin")
     require(not called(first, password.read_text()), "the admin password appears in a command line")
+    require(called(first, "--admin_user=shopadmin") and called(first, "--user=shopadmin"),
+            "the admin user name from the Secret was not used")
     require(called(first, f"store-check.php {env['WORDPRESS_SERVICE_URL']} {env['PRODUCT_SKU']} 42"),
             "the Store API check did not get the product id")
 
@@ -663,6 +668,25 @@ def main() -> int:
                 "tls": {"enabled": True, "clusterIssuer": "letsencrypt-prod"}},
         })
         cases["small-without-storeId"] = without(merged(BASE_VALUES, {"plan": "small"}), "storeId")
+        # Every optional branch of the templates at once.
+        cases["medium+all-options"] = merged(BASE_VALUES, {
+            "plan": "medium",
+            "images": {"pullSecrets": ["registry-mirror"],
+                       "mysql": {"digest": "sha256:" + "0" * 64, "pullPolicy": "Always"}},
+            "mysql": {"storageClassName": "fast-ssd"},
+            "wordpress": {"urlScheme": "http", "storageClassName": "fast-ssd",
+                          "accessMode": "ReadWriteMany", "debug": True},
+            "setupJob": {"ttlSecondsAfterFinished": None},
+            "ingress": {"enabled": True, "className": "",
+                        "tls": {"enabled": True, "secretName": "shop-cert", "issuer": "ca"}},
+            "networkPolicy": {
+                "ingressController": {"podSelector": {"matchLabels": {
+                    "app.kubernetes.io/name": "ingress-nginx"}}, "allowWordPressLoopback": False},
+                "dns": {"podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}},
+                "internet": {"allowWordPress": True}},
+        })
+        cases["small-without-networkpolicy"] = merged(BASE_VALUES, {
+            "plan": "small", "networkPolicy": {"enabled": False}})
 
         for kube in KUBE_VERSIONS:
             for name in ("small", "large+ingress+tls"):

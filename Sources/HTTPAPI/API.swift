@@ -4,9 +4,14 @@ import ServiceLifecycle
 
 /// Builds the HTTP router: every route, behind the problem+json middleware.
 public enum API {
-    public static func router(_ environment: APIEnvironment) -> Router<BasicRequestContext> {
+    public static func router(_ environment: APIEnvironment, logger: Logger = Logger(label: "urumi.http"))
+        -> Router<BasicRequestContext>
+    {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ProblemMiddleware())
+        if let dashboard: FileMiddleware<BasicRequestContext, LocalFileSystem> = Dashboard.middleware(logger: logger) {
+            router.add(middleware: dashboard)
+        }
         StoreRoutes(environment: environment).register(on: router)
         HealthRoutes(environment: environment).register(on: router)
         StreamRoutes(environment: environment).register(on: router)
@@ -22,7 +27,7 @@ extension API {
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some Service {
         Application(
-            router: router(environment),
+            router: router(environment, logger: logger),
             configuration: .init(address: .hostname(host, port: port), serverName: "urumi"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger)

@@ -10,6 +10,8 @@
 set -eu
 
 WP_PATH=${WP_PATH:-/var/www/html}
+# The admin account's name comes from the Secret: it is fixed at the first install.
+ADMIN_USER=$(cat "$ADMIN_USER_FILE")
 
 log() { printf '[setup %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 die() { log "ERROR: $*"; exit 1; }
