@@ -607,7 +607,9 @@ def run_checkov(checkov: str, files: list[Path], skips: dict[str, str]) -> str:
 def k8s_files() -> list[Path]:
     if not K8S_DIR.is_dir():
         return []
-    return sorted(p for p in K8S_DIR.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    # kustomization.yaml configures kustomize; it is not an object for the API server.
+    return sorted(p for p in K8S_DIR.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
+                  and p.stem != "kustomization")
 
 
 def check_k8s_file(path: Path) -> str:
