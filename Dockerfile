@@ -5,7 +5,7 @@
 #   /usr/local/bin/urumi, /usr/local/bin/urumi_HTTPAPI.resources (dashboard),
 #   /usr/local/share/urumi/schema, /usr/local/share/urumi/helm/store
 
-ARG SWIFT_IMAGE=swift:6.1-bookworm
+ARG SWIFT_IMAGE=swift:6.3-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
 
 FROM ${SWIFT_IMAGE} AS build
