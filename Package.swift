@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
     ],
     targets: [
@@ -43,10 +44,16 @@ let package = Package(
         ),
         // Adapters of the ClusterDriver port: the simulated cluster (Kubernetes and Helm later).
         .target(name: "Cluster", dependencies: ["Provisioning"]),
+        // API tokens and roles (hashing, constant-time checks), kept in the event log.
+        .target(
+            name: "Auth",
+            dependencies: ["EventStore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // The HTTP API (the only module that imports Hummingbird).
         .target(
             name: "HTTPAPI",
             dependencies: [
+                "Auth",
                 "Provisioning",
                 "EventStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -63,6 +70,7 @@ let package = Package(
                 "Postgres",
                 "EventStore",
                 "Provisioning",
+                "Auth",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -70,6 +78,7 @@ let package = Package(
         .executableTarget(
             name: "urumi",
             dependencies: [
+                "Auth",
                 "PostgresStore",
                 "EventStore",
                 "Provisioning",

@@ -5,13 +5,16 @@ import ServiceLifecycle
 /// Builds the HTTP router: every route, behind the problem+json middleware.
 public enum API {
     public static func router(_ environment: APIEnvironment, logger: Logger = Logger(label: "urumi.http"))
-        -> Router<BasicRequestContext>
+        -> Router<APIContext>
     {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: APIContext.self)
         router.add(middleware: ProblemMiddleware())
-        if let dashboard: FileMiddleware<BasicRequestContext, LocalFileSystem> = Dashboard.middleware(logger: logger) {
+        // Static files (dashboard, openapi.yaml) hold no data: served before authentication.
+        if let dashboard: FileMiddleware<APIContext, LocalFileSystem> = Dashboard.middleware(logger: logger) {
             router.add(middleware: dashboard)
         }
+        router.add(middleware: AuthMiddleware(settings: environment.auth))
+        SessionRoutes(environment: environment).register(on: router)
         StoreRoutes(environment: environment).register(on: router)
         HealthRoutes(environment: environment).register(on: router)
         StreamRoutes(environment: environment).register(on: router)

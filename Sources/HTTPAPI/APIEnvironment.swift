@@ -14,13 +14,12 @@ public struct APIEnvironment: Sendable {
     public let cluster: ClusterInfo
     /// Answers whether the server can take requests (database reachable, ...).
     public let readiness: @Sendable () async -> Bool
-    /// The actor recorded on events while authentication is off.
-    public let anonymousActor: String
+    public let auth: AuthSettings
 
     public init(
         commands: StoreCommandHandler, readModel: any StoreReadModel, events: any EventStore, audit: any EventAudit,
         broadcaster: EventBroadcaster?, cluster: ClusterInfo,
-        readiness: @escaping @Sendable () async -> Bool, anonymousActor: String = "anonymous"
+        readiness: @escaping @Sendable () async -> Bool, auth: AuthSettings
     ) {
         self.commands = commands
         self.readModel = readModel
@@ -29,7 +28,7 @@ public struct APIEnvironment: Sendable {
         self.broadcaster = broadcaster
         self.cluster = cluster
         self.readiness = readiness
-        self.anonymousActor = anonymousActor
+        self.auth = auth
     }
 }
 

@@ -5,7 +5,9 @@ import Hummingbird
 import Provisioning
 
 /// `GET /audit` and `GET /stores/{id}/events`: the log, filtered, paged, as JSON or CSV.
-struct AuditRoutes<Context: RequestContext> {
+struct AuditRoutes {
+    typealias Context = APIContext
+
     let environment: APIEnvironment
 
     func register(on router: Router<Context>) {
@@ -96,7 +98,8 @@ enum CSV {
                 event.cursor.description, StoreEvent.formatDate(event.recordedAt),
                 StoreID(streamID: event.streamID)?.description ?? "", event.streamID.rawValue, "\(event.version)",
                 event.type, event.metadata.actor, event.metadata.correlationID?.uuidString.lowercased() ?? "",
-                event.metadata.causationID?.uuidString.lowercased() ?? "", event.metadata.requestID ?? "", event.data,
+                event.metadata.causationID?.uuidString.lowercased() ?? "", event.metadata.requestID ?? "",
+                (try? String(decoding: APIJSON.encoder.encode(PublicEvent(event).data), as: UTF8.self)) ?? "{}",
             ]
             out += fields.map(escape).joined(separator: ",") + "\r\n"
         }

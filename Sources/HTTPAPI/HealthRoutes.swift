@@ -1,7 +1,9 @@
 import Hummingbird
 
 /// `/health/live` (the process answers) and `/health/ready` (it can take requests).
-struct HealthRoutes<Context: RequestContext> {
+struct HealthRoutes {
+    typealias Context = APIContext
+
     let environment: APIEnvironment
 
     struct Health: Encodable {

@@ -11,6 +11,9 @@ public struct Problem: HTTPResponseError, Sendable {
         case unsupportedMediaType = "unsupported-media-type"
         case payloadTooLarge = "payload-too-large"
         case badParameter = "bad-parameter"
+        case unauthorized
+        case forbidden
+        case tooManyRequests = "too-many-requests"
         case notFound = "not-found"
         case methodNotAllowed = "method-not-allowed"
         case conflict
@@ -57,6 +60,8 @@ public struct Problem: HTTPResponseError, Sendable {
         let data = try APIJSON.encoder.encode(body)
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == .serviceUnavailable { headers[.retryAfter] = "2" }
+        if status == .tooManyRequests { headers[.retryAfter] = "300" }
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"urumi\"" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -28,7 +28,8 @@ struct PublicEvent: Encodable {
         correlationId = event.metadata.correlationID?.uuidString.lowercased()
         causationId = event.metadata.causationID?.uuidString.lowercased()
         requestId = event.metadata.requestID
-        data = RawJSON(text: event.data)
+        // A token's hash is not a secret, but clients have no use for it.
+        data = RawJSON(text: event.data, omitting: event.type == "token.created.v1" ? ["hash"] : [])
     }
 
     /// One line of JSON (SSE `data:` must not contain a newline).
@@ -40,10 +41,15 @@ struct PublicEvent: Encodable {
 /// JSON text embedded as is in an encoded value.
 struct RawJSON: Encodable {
     let text: String
+    var omitting: Set<String> = []
 
     func encode(to encoder: any Encoder) throws {
         // Decode into a neutral JSON value so the outer encoder writes it (one line, escaped).
-        let value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        var value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        if case .object(var fields) = value, !omitting.isEmpty {
+            for key in omitting { fields[key] = nil }
+            value = .object(fields)
+        }
         try value.encode(to: encoder)
     }
 }

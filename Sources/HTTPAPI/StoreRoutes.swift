@@ -5,7 +5,9 @@ import Hummingbird
 import Provisioning
 
 /// `/stores`: create, list, show, delete, retry.
-struct StoreRoutes<Context: RequestContext> {
+struct StoreRoutes {
+    typealias Context = APIContext
+
     let environment: APIEnvironment
 
     func register(on router: Router<Context>) {
@@ -133,7 +135,7 @@ struct StoreRoutes<Context: RequestContext> {
     }
 
     private func metadata(_ context: Context) -> EventMetadata {
-        EventMetadata(actor: environment.anonymousActor, correlationID: UUID(), requestID: context.id)
+        EventMetadata(actor: context.actor, correlationID: UUID(), requestID: context.id)
     }
 
     private func badParameter(_ name: String, _ message: String) -> Problem {

@@ -7,7 +7,9 @@ import Provisioning
 import ServiceLifecycle
 
 /// `GET /stream`: every event of the log as server-sent events, resumable by cursor.
-struct StreamRoutes<Context: RequestContext> {
+struct StreamRoutes {
+    typealias Context = APIContext
+
     let environment: APIEnvironment
 
     func register(on router: Router<Context>) {

@@ -12,6 +12,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     enum AuthMode: String, ExpressibleByArgument, CaseIterable {
+        case tokens
         case none
     }
 
@@ -26,8 +27,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Which cluster provisions the stores.")
     var cluster: ClusterKind = .simulated
 
-    @Option(help: "Authentication: 'none' (local development; tokens arrive in a later version).")
-    var auth: AuthMode = .none
+    @Option(help: "Authentication: 'tokens' (bearer tokens and dashboard sessions) or 'none' (local development only).")
+    var auth: AuthMode = .tokens
+
+    @Flag(help: "Allow --auth none on an address other than loopback (anyone who can reach it is admin).")
+    var allowNoAuthOnNetwork = false
+
+    @Flag(help: "Mark session cookies Secure (set it when Urumi is served over HTTPS; X-Forwarded-Proto: https does too).")
+    var secureCookies = false
 
     @OptionGroup(title: "Simulated cluster") var simulation: SimulationOptions
     @OptionGroup(title: "Sagas") var saga: SagaOptions
@@ -48,9 +55,14 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let resolvedPort = try port ?? Self.environmentPort()
+        if auth == .none, !["127.0.0.1", "::1", "localhost"].contains(host), !allowNoAuthOnNetwork {
+            throw ValidationError(
+                "--auth none listens on \(host), where anyone who reaches it is admin; use --host 127.0.0.1, or add --allow-no-auth-on-network")
+        }
         let settings = ServerSettings(
             databaseURL: try database.resolvedURL(), poolSize: database.dbPoolSize, host: host, port: resolvedPort,
-            simulation: try simulation.settings(), saga: try saga.configuration(), logLevel: level, schemaDir: schemaDir)
+            simulation: try simulation.settings(), saga: try saga.configuration(), logLevel: level, schemaDir: schemaDir,
+            authenticate: auth == .tokens, secureCookies: secureCookies)
         try await failing { try await Server.run(settings) }
     }
 

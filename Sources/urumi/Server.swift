@@ -1,3 +1,4 @@
+import Auth
 import Cluster
 import EventStore
 import Foundation
@@ -18,6 +19,8 @@ struct ServerSettings: Sendable {
     var saga: SagaCoordinator.Configuration
     var logLevel: Logger.Level
     var schemaDir: String?
+    var authenticate: Bool
+    var secureCookies: Bool
 }
 
 /// The composition root: the one place that builds the live dependencies and runs them as
@@ -48,12 +51,21 @@ enum Server {
             readModel: PostgresStoreReadModel(pool: pool, progress: projector.progress),
             events: events, audit: events, broadcaster: broadcaster,
             cluster: ClusterInfo(kind: "simulated", simulated: true, note: driver.description),
-            readiness: { (try? await pool.query("select 1")) != nil })
+            readiness: { (try? await pool.query("select 1")) != nil },
+            auth: settings.authenticate
+                ? .tokens(
+                    registry: TokenRegistry(events: events), sessions: PostgresSessionStore(pool: pool),
+                    secureCookies: settings.secureCookies)
+                : .none)
+        if !settings.authenticate {
+            logger.critical("AUTHENTICATION IS OFF (--auth none): every caller is admin. For local development only.")
+        }
+        let authMode = settings.authenticate ? "tokens" : "none (DEVELOPMENT ONLY)"
         let host = settings.host
         let http = API.server(environment, host: settings.host, port: settings.port, logger: logger) { port in
             // Straight to the file descriptor: tests and scripts wait for this line on a pipe.
             FileHandle.standardOutput.write(
-                Data("Urumi listening on http://\(host):\(port) (cluster: simulated, auth: none)\n".utf8))
+                Data("Urumi listening on http://\(host):\(port) (cluster: simulated, auth: \(authMode))\n".utf8))
         }
         let group = ServiceGroup(
             configuration: .init(

@@ -1,12 +1,14 @@
 #!/bin/sh
 # WooCommerce setup of one Urumi store, run by the chart's setup Job (image wordpress:cli, as
-# www-data) after every install and upgrade.
+# www-data). The Job is created together with MySQL and WordPress at install, and again by
+# any upgrade that changes its inputs (its name carries their hash), so the script starts by
+# waiting for both.
 #
 # Every step is safe to run again: it either checks before it changes something (core
 # install, WooCommerce install, shipping method, sample product) or sets a value to what the
 # chart says (options, payment gateway). A failed run is simply retried by the Job.
 #
-# Input comes from the environment (see templates/setup-job.yaml); secrets come from files.
+# Input comes from the environment (see templates/_setup-job.tpl); secrets come from files.
 set -eu
 
 WP_PATH=${WP_PATH:-/var/www/html}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Auth
+import Foundation
+import Logging
+import PostgresStore
+
+struct Tokens: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "API tokens (each issue and revocation is an event in the log).",
+        subcommands: [Create.self, Revoke.self, List.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a token; it is printed once, on the last line, and stored only as a hash.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "The token's name (1-40 of a-z, 0-9, -); events record it as their actor.")
+        var name: String
+        @Option(help: "admin or viewer.")
+        var role: String
+        @Option(help: "Who issues it (recorded as the actor of the event).")
+        var by: String = ProcessInfo.processInfo.environment["USER"].map { "cli:\($0)" } ?? "cli"
+
+        func run() async throws {
+            guard let role = Role(rawValue: role) else { throw ValidationError("--role must be admin or viewer") }
+            let token = try await withRegistry(database) { try await $0.create(name: name, role: role, by: by) }
+            FileHandle.standardError.write(Data("Token \(name) (\(role.rawValue)) issued. It is shown only now:\n".utf8))
+            print(token)
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token at once (its sessions end too).")
+
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The token's name.")
+        var name: String
+        @Option(help: "Who revokes it (recorded as the actor of the event).")
+        var by: String = ProcessInfo.processInfo.environment["USER"].map { "cli:\($0)" } ?? "cli"
+
+        func run() async throws {
+            try await withRegistry(database) { try await $0.revoke(name: name, by: by) }
+            print("revoked \(name)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tokens (names, roles, dates; never the tokens).")
+
+        @OptionGroup var database: DatabaseOptions
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            let pool = try database.makePool(logger: Logger(label: "urumi.tokens"))
+            let records = try await failing {
+                let events = PostgresEventStore(pool: pool, logger: Logger(label: "urumi.tokens"))
+                let records = try await TokenRegistry(events: events).list(audit: events)
+                await pool.close()
+                return records
+            }
+            if json {
+                let items: [[String: Any]] = records.map {
+                    [
+                        "name": $0.name, "role": $0.role.rawValue, "createdBy": $0.createdBy,
+                        "createdAt": ISO8601DateFormatter().string(from: $0.createdAt),
+                        "revoked": $0.revokedAt != nil,
+                    ]
+                }
+                print(String(decoding: try JSONSerialization.data(withJSONObject: items, options: [.sortedKeys]), as: UTF8.self))
+            } else {
+                for record in records {
+                    print("\(record.name)\t\(record.role.rawValue)\t\(record.revokedAt == nil ? "active" : "revoked")\tby \(record.createdBy)")
+                }
+            }
+        }
+    }
+}
+
+private func withRegistry<T>(_ database: DatabaseOptions, _ body: (TokenRegistry) async throws -> T) async throws -> T {
+    let logger = Logger(label: "urumi.tokens")
+    let pool = try database.makePool(logger: logger)
+    return try await failing {
+        do {
+            try await Migrator(directory: try Migrator.locateSchemaDirectory(), logger: logger).migrate(pool: pool)
+            let value = try await body(TokenRegistry(events: PostgresEventStore(pool: pool, logger: logger)))
+            await pool.close()
+            return value
+        } catch {
+            await pool.close()
+            throw error
+        }
+    }
+}
