@@ -7,7 +7,10 @@
 - validates every rendered object against the Kubernetes JSON schemas of each version in
   KUBE_VERSIONS (strict: unknown fields fail) and refuses kinds/apiVersions without a schema;
 - checks what the schemas cannot: resources and security contexts on every container, pinned
-  images, that a plan's pods fit in the plan's quota, the hook and secret policies;
+  images, that a plan's pods fit in the plan's quota, the secret policy, and the setup Job's
+  promises: not a Helm hook (so `helm upgrade --install` does not wait for it), named
+  <fullname>-setup-<8 hex> with the labels Urumi selects on, the same name for the same
+  inputs and a new one for new inputs;
 - syntax-checks the setup Job's script (sh -n, bash -n, shellcheck and php -l when present);
 - runs checkov over the rendered output, failing on any finding not listed with a reason in
   helm/store/README.md (the one place where skips live).
@@ -43,8 +46,12 @@ K8S_DIR = ROOT / "k8s"
 # Oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and the newest whose schemas
 # the pinned kubernetes-validate bundles.
 KUBE_VERSIONS = ["1.31", "1.37"]
-RELEASE = "store"
-NAMESPACE = "store-01hx7k3m9q"
+# What Urumi uses (README "Names and the namespace"): namespace store-<id>, release
+# store-<first 8 hex digits of id>; store.fullname is the release name cut to 40 characters.
+STORE_ID = "7f3c9a1e-5b2d-4c1a-9e8f-0123456789ab"
+RELEASE = f"store-{STORE_ID[:8]}"
+NAMESPACE = f"store-{STORE_ID}"
+FULLNAME = RELEASE[:40].rstrip("-")
 PLANS = ["small", "medium", "large"]
 
 # Everything the chart may render. kubernetes-validate only knows core kinds anyway; this
@@ -69,7 +76,7 @@ BASE_VALUES: dict[str, Any] = {
     "storeName": "Café Urumi",
     "domain": "cafe-urumi.shops.example.com",
     "adminEmail": "owner+shop@example.com",
-    "storeId": "01hx7k3m9q",
+    "storeId": STORE_ID,
 }
 
 
@@ -131,8 +138,9 @@ def without(values: dict[str, Any], key: str) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k != key}
 
 
-def render(values: dict[str, Any], upgrade: bool = False) -> dict[str, str]:
-    with helm.Chart.load(str(CHART)) as chart:
+def render(values: dict[str, Any], upgrade: bool = False,
+           chart_dir: Path | None = None) -> dict[str, str]:
+    with helm.Chart.load(str(chart_dir or CHART)) as chart:
         return chart.render(
             values,
             name=RELEASE,
@@ -357,18 +365,54 @@ def check_store_semantics(docs: list[dict[str, Any]], values: dict[str, Any]) ->
         if key not in secret.get("data", {}):
             problems.append(f"Secret lacks {key}")
 
-    job = by_kind["Job"][0]
-    hook = annotations(job)
-    if hook.get("helm.sh/hook") != "post-install,post-upgrade":
-        problems.append("setup Job is not a post-install,post-upgrade hook")
-    if "hook-succeeded" in hook.get("helm.sh/hook-delete-policy", ""):
-        problems.append("setup Job is deleted on success: Urumi could not read its status")
-    if job["spec"].get("ttlSecondsAfterFinished", 10**9) < 3600:
-        problems.append("setup Job's ttlSecondsAfterFinished is under an hour")
+    # No hooks at all: Helm waits for hooks even without --wait, and Urumi's saga needs
+    # `helm upgrade --install` to return as soon as the objects are applied.
+    for doc in docs:
+        hook_keys = sorted(k for k in annotations(doc) if k.startswith("helm.sh/hook"))
+        if hook_keys:
+            problems.append(f"{ident(doc)} is a Helm hook ({', '.join(hook_keys)}): "
+                            "`helm upgrade --install` would wait for it")
+
+    jobs = by_kind.get("Job", [])
+    require(len(jobs) == 1, f"expected one Job (the setup), got {[ident(j) for j in jobs]}")
+    job = jobs[0]
+    problems += setup_job_name_problems(job)
+    labels = job["metadata"].get("labels") or {}
+    if labels.get("app.kubernetes.io/instance") != RELEASE:
+        problems.append(f"setup Job label app.kubernetes.io/instance is not {RELEASE!r}")
+    if labels.get("app.kubernetes.io/component") != "setup":
+        problems.append("setup Job label app.kubernetes.io/component is not 'setup'")
+    pod_labels = job["spec"]["template"]["metadata"].get("labels") or {}
+    if (pod_labels.get("app.kubernetes.io/instance"), pod_labels.get("app.kubernetes.io/component")) \
+            != (RELEASE, "setup"):
+        problems.append("setup pods lack the instance/component labels the NetworkPolicies select")
+    ttl = job["spec"].get("ttlSecondsAfterFinished")
+    if ttl is not None and ttl < 7 * 86400:
+        problems.append(f"setup Job's ttlSecondsAfterFinished {ttl} is under 7 days")
     if not job["spec"].get("activeDeadlineSeconds") or job["spec"].get("backoffLimit") is None:
         problems.append("setup Job lacks activeDeadlineSeconds or backoffLimit")
-    if job["spec"]["template"]["spec"]["securityContext"].get("runAsUser") != 33:
+    pod = job["spec"]["template"]["spec"]
+    if pod["securityContext"].get("runAsUser") != 33:
         problems.append("setup Job does not run as www-data (33)")
+    setup = next((c for c in pod["containers"] if c["name"] == "setup"), None)
+    require(setup is not None, "setup Job has no container named setup")
+    env = {e["name"]: e.get("value") for e in setup.get("env", [])}
+    # The deadline counts from the Job's creation: scheduling next to WordPress and the first
+    # image pulls come before the script's own wait, the setup steps after it.
+    deadline = job["spec"].get("activeDeadlineSeconds") or 0
+    if deadline < int(env.get("WAIT_SECONDS") or 0) + 900:
+        problems.append(f"activeDeadlineSeconds {deadline} leaves under 15 minutes beyond "
+                        f"WAIT_SECONDS {env.get('WAIT_SECONDS')}")
+    if setup.get("terminationMessagePolicy") != "FallbackToLogsOnError":
+        problems.append("setup container: terminationMessagePolicy is not FallbackToLogsOnError "
+                        "(Urumi shows the termination message as the failure reason)")
+    terms = (((pod.get("affinity") or {}).get("podAffinity") or {})
+             .get("requiredDuringSchedulingIgnoredDuringExecution") or [])
+    if not any(t.get("topologyKey") == "kubernetes.io/hostname"
+               and (t.get("labelSelector") or {}).get("matchLabels", {}).get(
+                   "app.kubernetes.io/component") == "wordpress" for t in terms):
+        problems.append("setup Job lacks the required pod affinity to the WordPress pod "
+                        "(wp-content is ReadWriteOnce)")
 
     mysql = by_kind["StatefulSet"][0]["spec"]["template"]["spec"]["containers"][0]
     for probe in ("readinessProbe", "livenessProbe"):
@@ -404,10 +448,112 @@ def check_store_semantics(docs: list[dict[str, Any]], values: dict[str, Any]) ->
     return None
 
 
+SETUP_HASH_LABEL = "urumi.io/setup-hash"
+
+
+def setup_job_name_problems(job: dict[str, Any]) -> list[str]:
+    """<fullname>-setup-<8 hex>, the hash also in the urumi.io/setup-hash label."""
+    name = job["metadata"]["name"]
+    match = re.fullmatch(rf"{re.escape(FULLNAME)}-setup-([0-9a-f]{{8}})", name)
+    if not match:
+        return [f"setup Job name {name!r} is not {FULLNAME}-setup-<8 hex digits>"]
+    problems = []
+    if len(name) > 63:
+        problems.append(f"setup Job name {name!r} is longer than 63 characters")
+    label = (job["metadata"].get("labels") or {}).get(SETUP_HASH_LABEL)
+    if label != match.group(1):
+        problems.append(f"setup Job label {SETUP_HASH_LABEL} is {label!r}, not {match.group(1)!r}")
+    return problems
+
+
+def check_setup_job_hash(base: dict[str, Any], workdir: Path) -> str:
+    """The Job's name changes exactly when what the Job is made of changes: identical values
+    (install or upgrade) keep the finished Job, changed inputs make a new one, and one name
+    never stands for two different specs (that would be an immutable-field error)."""
+    seen: dict[str, str] = {}
+    problems: list[str] = []
+
+    def job_name(values: dict[str, Any], upgrade: bool = False,
+                 chart_dir: Path | None = None) -> str:
+        job = next(d for d in documents(render(values, upgrade, chart_dir)) if d["kind"] == "Job")
+        problems.extend(setup_job_name_problems(job))
+        name, spec = job["metadata"]["name"], json.dumps(job["spec"], sort_keys=True)
+        if seen.setdefault(name, spec) != spec:
+            problems.append(f"{name} names two different Job specs")
+        return name
+
+    first = job_name(base)
+    if job_name(base) != first:
+        problems.append("two renders with identical values give different Job names")
+    if job_name(base, upgrade=True) != first:
+        problems.append("an upgrade with identical values renames the Job (the setup would rerun)")
+
+    changed = {
+        "woocommerce.version": {"woocommerce": {"version": "11.1.3"}},
+        "plan": {"plan": "medium"},
+        "images.wpCli.tag": {"images": {"wpCli": {"tag": "cli-2.12.1-php8.3"}}},
+        "images.wordpress.tag": {"images": {"wordpress": {"tag": "7.1.1-php8.3-apache"}}},
+        "images.wordpress.digest": {"images": {"wordpress": {"digest": "sha256:" + "1" * 64}}},
+        "images.pullSecrets": {"images": {"pullSecrets": ["registry-mirror"]}},
+        "setupJob.waitSeconds": {"setupJob": {"waitSeconds": 600}},
+        "setupJob.backoffLimit": {"setupJob": {"backoffLimit": 4}},
+        "setupJob.activeDeadlineSeconds": {"setupJob": {"activeDeadlineSeconds": 3000}},
+        "setupJob.ttlSecondsAfterFinished": {"setupJob": {"ttlSecondsAfterFinished": 604800}},
+        "storeName": {"storeName": "Another Shop"},
+        "adminEmail": {"adminEmail": "someone@example.com"},
+        "domain": {"domain": "other-shop.example.com"},
+        "wordpress.urlScheme": {"wordpress": {"urlScheme": "http"}},
+        "store.currency": {"store": {"currency": "EUR"}},
+        "store.address": {"store": {"address": "2 Market Street"}},
+        "sampleProduct.regularPrice": {"sampleProduct": {"regularPrice": "19.99"}},
+        "sampleProduct.sku": {"sampleProduct": {"sku": "URUMI-SAMPLE-002"}},
+    }
+    for what, change in changed.items():
+        if job_name(merged(base, change)) == first:
+            problems.append(f"changing {what} keeps the Job name: the setup would not rerun")
+
+    # The setup scripts are files of the chart, not values: change one in a copy.
+    copy = workdir / "chart-copy"
+    shutil.copytree(CHART, copy)
+    script = copy / "files" / "setup" / "setup.sh"
+    script.write_text(script.read_text() + "# changed\n")
+    if job_name(base, chart_dir=copy) == first:
+        problems.append("changing files/setup/setup.sh keeps the Job name")
+
+    unchanged = {
+        "ingress + TLS": {"ingress": {"enabled": True, "tls": {
+            "enabled": True, "clusterIssuer": "letsencrypt-prod"}}},
+        "networkPolicy.enabled": {"networkPolicy": {"enabled": False}},
+        "storage classes": {"mysql": {"storageClassName": "fast-ssd"},
+                            "wordpress": {"storageClassName": "fast-ssd"}},
+        "the plan's quota": {"plans": {base["plan"]: {"quota": {"pods": 9}}}},
+        "the plan's Apache workers": {"plans": {base["plan"]: {"wordpress": {"maxRequestWorkers": 4}}}},
+        "images.mysql.tag": {"images": {"mysql": {"tag": "8.4.12"}}},
+    }
+    for what, change in unchanged.items():
+        if job_name(merged(base, change)) != first:
+            problems.append(f"changing {what}, which the Job does not use, renames the Job "
+                            "(the setup would rerun for nothing)")
+    require(not problems, "\n".join(problems))
+    return f"{first}; {len(changed) + 1} changes rename it, {len(unchanged)} leave it"
+
+
+def render_fails(values: dict[str, Any], mentions: str) -> None:
+    """The templates (not the schema) refuse these values with a message naming `mentions`."""
+    try:
+        render(values)
+    except helm.HelmRenderError as error:
+        require(mentions.lower() in str(error).lower(),
+                f"refused, but the message does not name {mentions!r}: {error}")
+        return None
+    raise CheckFailed("the chart rendered these values")
+
+
 def check_notes(manifests: dict[str, str], values: dict[str, Any]) -> None:
     notes = next(text for path, text in manifests.items() if path.endswith("NOTES.txt"))
+    job = next(d for d in documents(manifests) if d["kind"] == "Job")["metadata"]["name"]
     for needle in (f"https://{values['domain']}/", f"https://{values['domain']}/wp-admin",
-                   "kubectl", "base64 -d", "wordpress-admin-password"):
+                   "kubectl", "base64 -d", "wordpress-admin-password", f"job/{job}"):
         require(needle in notes, f"NOTES.txt does not mention {needle!r}")
     return None
 
@@ -650,6 +796,8 @@ def bad_values_cases(good: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]
     yield "image tag 'latest'", merged(good, {"images": {"wordpress": {"tag": "latest"}}}), "tag"
     yield "woocommerce version 'latest'", merged(good, {"woocommerce": {"version": "latest"}}), "version"
     yield "string stock quantity", merged(good, {"sampleProduct": {"stockQuantity": "100"}}), "stockQuantity"
+    yield "setup Job TTL under 7 days", merged(
+        good, {"setupJob": {"ttlSecondsAfterFinished": 3600}}), "ttlSecondsAfterFinished"
 
 
 def main() -> int:
@@ -678,7 +826,7 @@ def main() -> int:
             "mysql": {"storageClassName": "fast-ssd"},
             "wordpress": {"urlScheme": "http", "storageClassName": "fast-ssd",
                           "accessMode": "ReadWriteMany", "debug": True},
-            "setupJob": {"ttlSecondsAfterFinished": None},
+            "setupJob": {"ttlSecondsAfterFinished": 604800},
             "ingress": {"enabled": True, "className": "",
                         "tls": {"enabled": True, "secretName": "shop-cert", "issuer": "ca"}},
             "networkPolicy": {
@@ -710,7 +858,7 @@ def main() -> int:
                          lambda d=docs, v=values: check_objects(d, v))
             report.check(f"containers: resources, security contexts, pinned images [{name}]",
                          lambda d=docs: check_pods(d))
-            report.check(f"store promises (secret, hook Job, probes, policies, ingress) [{name}]",
+            report.check(f"store promises (secret, setup Job, probes, policies, ingress) [{name}]",
                          lambda d=docs, v=values: check_store_semantics(d, v))
             if name in PLANS:
                 report.check(f"plan fits its quota and limit range [{name}]",
@@ -718,6 +866,8 @@ def main() -> int:
         if "large+ingress+tls" in renders:
             report.check("NOTES.txt (shop URL, admin URL, credentials)",
                          lambda: check_notes(renders["large+ingress+tls"][1], cases["large+ingress+tls"]))
+        report.check("setup Job name: same inputs keep it, changed inputs make a new one [small]",
+                     lambda: check_setup_job_hash(cases["small"], workdir))
         if "small" in renders:
             report.check("setup Job script syntax", lambda: check_setup_script(
                 documents(renders["small"][1]), workdir))
@@ -727,6 +877,10 @@ def main() -> int:
         for description, values, mentions in bad_values_cases(cases["small"]):
             report.check(f"schema rejects {description}",
                          lambda v=values, m=mentions: rejected(v, m))
+        report.check("templates refuse activeDeadlineSeconds under waitSeconds + 900",
+                     lambda: render_fails(merged(cases["small"], {"setupJob": {
+                         "activeDeadlineSeconds": 1500, "waitSeconds": 900}}),
+                         "activeDeadlineSeconds"))
 
         if args.checkov:
             files = []

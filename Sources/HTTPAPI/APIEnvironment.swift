@@ -4,6 +4,7 @@ import Provisioning
 /// What the routes need, built once by the composition root (`urumi serve`) or a test.
 public struct APIEnvironment: Sendable {
     public let commands: StoreCommandHandler
+    public let credentials: StoreCredentialsService
     public let readModel: any StoreReadModel
     /// The log, for SSE catch-up.
     public let events: any EventStore
@@ -17,11 +18,12 @@ public struct APIEnvironment: Sendable {
     public let auth: AuthSettings
 
     public init(
-        commands: StoreCommandHandler, readModel: any StoreReadModel, events: any EventStore, audit: any EventAudit,
+        commands: StoreCommandHandler, credentials: StoreCredentialsService, readModel: any StoreReadModel, events: any EventStore, audit: any EventAudit,
         broadcaster: EventBroadcaster?, cluster: ClusterInfo,
         readiness: @escaping @Sendable () async -> Bool, auth: AuthSettings
     ) {
         self.commands = commands
+        self.credentials = credentials
         self.readModel = readModel
         self.events = events
         self.audit = audit

@@ -17,6 +17,7 @@ struct StoreRoutes {
         stores.get(":id", use: show)
         stores.delete(":id", use: delete)
         stores.post(":id/retry", use: retry)
+        stores.get(":id/credentials", use: credentials)
     }
 
     /// The body of a command's answer.
@@ -109,6 +110,15 @@ struct StoreRoutes {
     @Sendable func retry(_ request: Request, context: Context) async throws -> Response {
         let outcome = try await environment.commands.retry(try storeID(context), metadata: metadata(context))
         return try commandResponse(outcome, status: .accepted)
+    }
+
+    /// Admin only (a GET that reveals a secret): the WordPress admin login, audited.
+    @Sendable func credentials(_ request: Request, context: Context) async throws -> Response {
+        guard context.identity?.allows(.admin) == true else {
+            throw Problem(.forbidden, status: .forbidden, title: "Forbidden", detail: "reading credentials needs the admin role")
+        }
+        let login = try await environment.credentials.credentials(try storeID(context), metadata: metadata(context))
+        return try APIJSON.response(login, headers: [.cacheControl: "no-store"])
     }
 
     private func commandResponse(_ outcome: StoreCommandHandler.Outcome, status: HTTPResponse.Status) throws -> Response {

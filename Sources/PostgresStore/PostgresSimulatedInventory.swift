@@ -17,7 +17,7 @@ public struct PostgresSimulatedInventory: SimulatedInventory {
             insert into sim_objects as o (kind, name, owner, present, created_count)
             values (\(kind.rawValue), \(name), \(owner), true, 1)
             on conflict (kind, name) do update set present = true, owner = excluded.owner,
-                created_count = o.created_count + 1, updated_at = now()
+                created_count = o.created_count + 1, secret = null, updated_at = now()
             where not o.present
             returning created_count
             """)
@@ -27,7 +27,7 @@ public struct PostgresSimulatedInventory: SimulatedInventory {
     public func delete(_ kind: SimulatedObjectKind, name: String) async throws -> Bool {
         let rows = try await pool.query(
             """
-            update sim_objects set present = false, updated_at = now()
+            update sim_objects set present = false, secret = null, updated_at = now()
             where kind = \(kind.rawValue) and name = \(name) and present
             returning name
             """)
@@ -38,6 +38,17 @@ public struct PostgresSimulatedInventory: SimulatedInventory {
         let rows = try await pool.query(
             "select 1 as one from sim_objects where kind = \(kind.rawValue) and name = \(name) and present")
         return !rows.isEmpty
+    }
+
+    public func setSecret(_ kind: SimulatedObjectKind, name: String, secret: String) async throws {
+        try await pool.query(
+            "update sim_objects set secret = \(secret) where kind = \(kind.rawValue) and name = \(name) and present")
+    }
+
+    public func secret(_ kind: SimulatedObjectKind, name: String) async throws -> String? {
+        let rows = try await pool.query(
+            "select secret from sim_objects where kind = \(kind.rawValue) and name = \(name) and present")
+        return try rows.first?.decode(String?.self, "secret")
     }
 
     public func snapshot() async throws -> SimulatedInventorySnapshot {

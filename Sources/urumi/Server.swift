@@ -48,6 +48,7 @@ enum Server {
         let broadcaster = EventBroadcaster(events: events, logger: logger)
         let environment = APIEnvironment(
             commands: StoreCommandHandler(events: events),
+            credentials: StoreCredentialsService(events: events, driver: driver),
             readModel: PostgresStoreReadModel(pool: pool, progress: projector.progress),
             events: events, audit: events, broadcaster: broadcaster,
             cluster: ClusterInfo(kind: "simulated", simulated: true, note: driver.description),

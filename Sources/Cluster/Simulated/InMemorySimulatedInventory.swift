@@ -6,6 +6,7 @@ public final class InMemorySimulatedInventory: SimulatedInventory {
     private struct Object {
         var present: Bool
         var created: Int
+        var secret: String?
     }
 
     private let objects = Mutex<[String: Object]>([:])
@@ -19,6 +20,7 @@ public final class InMemorySimulatedInventory: SimulatedInventory {
             let key = Self.key(kind, name)
             if objects[key]?.present == true { return false }
             objects[key, default: Object(present: false, created: 0)].present = true
+            objects[key]!.secret = nil
             objects[key]!.created += 1
             return true
         }
@@ -29,12 +31,26 @@ public final class InMemorySimulatedInventory: SimulatedInventory {
             let key = Self.key(kind, name)
             guard objects[key]?.present == true else { return false }
             objects[key]!.present = false
+            objects[key]!.secret = nil
             return true
         }
     }
 
     public func exists(_ kind: SimulatedObjectKind, name: String) async throws -> Bool {
         objects.withLock { $0[Self.key(kind, name)]?.present == true }
+    }
+
+    public func setSecret(_ kind: SimulatedObjectKind, name: String, secret: String) async throws {
+        objects.withLock { objects in
+            if objects[Self.key(kind, name)]?.present == true { objects[Self.key(kind, name)]!.secret = secret }
+        }
+    }
+
+    public func secret(_ kind: SimulatedObjectKind, name: String) async throws -> String? {
+        objects.withLock { objects in
+            let object = objects[Self.key(kind, name)]
+            return object?.present == true ? object?.secret : nil
+        }
     }
 
     public func snapshot() async throws -> SimulatedInventorySnapshot {

@@ -35,7 +35,13 @@ public final class SimulatedCluster: ClusterDriver {
             guard try await inventory.exists(.namespace, name: target.namespace) else {
                 throw ClusterError.permanent("namespace \(target.namespace) does not exist")
             }
-            try await inventory.create(.release, name: target.release, owner: target.id.description)
+            if try await inventory.create(.release, name: target.release, owner: target.id.description) {
+                // Like the chart's Secret: a password generated once per install.
+                let password = rng.withLock { rng in
+                    (0..<24).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+                }
+                try await inventory.setSecret(.release, name: target.release, secret: password)
+            }
             return ["release": target.release, "chart": "helm/store", "plan": target.spec.plan.rawValue]
         case .mysql, .wordpress, .woocommerce:
             guard try await inventory.exists(.release, name: target.release) else {
@@ -58,6 +64,13 @@ public final class SimulatedCluster: ClusterDriver {
         case .mysql, .wordpress, .woocommerce:
             break
         }
+    }
+
+    public func credentials(for target: StoreTarget) async throws -> StoreCredentials {
+        guard let password = try await inventory.secret(.release, name: target.release) else {
+            throw ClusterError.permanent("store \(target.id) has no installed release")
+        }
+        return StoreCredentials(username: "admin", password: password)
     }
 
     /// Draws this attempt's fault: hang (until cancelled), permanent or transient failure.

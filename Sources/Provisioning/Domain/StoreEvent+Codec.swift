@@ -59,6 +59,7 @@ extension StoreEvent {
         case .deletionRequested(let payload): data = try! Self.encoder.encode(payload)
         case .deleted(let payload): data = try! Self.encoder.encode(payload)
         case .retryRequested(let payload): data = try! Self.encoder.encode(payload)
+        case .credentialsViewed(let payload): data = try! Self.encoder.encode(payload)
         }
         return NewEvent(id: id, type: type, data: String(decoding: data, as: UTF8.self), metadata: metadata)
     }
@@ -81,6 +82,7 @@ extension StoreEvent {
         case "store.deletion-requested.v1": self = .deletionRequested(try decode(ByActor.self))
         case "store.deleted.v1": self = .deleted(try decode(Deleted.self))
         case "store.retry-requested.v1": self = .retryRequested(try decode(RetryRequested.self))
+        case "store.credentials-viewed.v1": self = .credentialsViewed(try decode(ByActor.self))
         default: return nil
         }
     }

@@ -19,6 +19,8 @@ public enum StoreEvent: Sendable, Hashable {
     case deletionRequested(ByActor)
     case deleted(Deleted)
     case retryRequested(RetryRequested)
+    /// Someone read the store's admin credentials (the password is not in the event).
+    case credentialsViewed(ByActor)
 
     public struct Requested: Sendable, Hashable, Codable {
         public let storeId: StoreID
@@ -129,6 +131,7 @@ public enum StoreEvent: Sendable, Hashable {
         case .deletionRequested: "store.deletion-requested.v1"
         case .deleted: "store.deleted.v1"
         case .retryRequested: "store.retry-requested.v1"
+        case .credentialsViewed: "store.credentials-viewed.v1"
         }
     }
 
@@ -137,7 +140,7 @@ public enum StoreEvent: Sendable, Hashable {
         "store.requested.v1", "store.step-started.v1", "store.step-succeeded.v1", "store.step-failed.v1",
         "store.ready.v1", "store.compensation-started.v1", "store.step-compensated.v1",
         "store.compensation-step-failed.v1", "store.compensation-failed.v1", "store.failed.v1",
-        "store.deletion-requested.v1", "store.deleted.v1", "store.retry-requested.v1",
+        "store.deletion-requested.v1", "store.deleted.v1", "store.retry-requested.v1", "store.credentials-viewed.v1",
     ]
 
     /// The unique claim a store's domain takes (one live store per domain).

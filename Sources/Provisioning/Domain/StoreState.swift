@@ -89,7 +89,7 @@ public struct StoreState: Sendable, Hashable, Codable {
 
     mutating func apply(_ event: StoreEvent, at: Date) {
         switch event {
-        case .requested:
+        case .requested, .credentialsViewed:
             break
         case .stepStarted(let started):
             self[started.step].status = .running

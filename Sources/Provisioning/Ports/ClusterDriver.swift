@@ -33,4 +33,18 @@ public protocol ClusterDriver: Sendable {
     /// Undoes a step (`.helm`: uninstall; `.namespace`: delete and wait until gone).
     func undo(_ step: SagaStep, for target: StoreTarget) async throws
 
+    /// The WordPress admin login of an installed store (from the release's Secret).
+    func credentials(for target: StoreTarget) async throws -> StoreCredentials
+
+}
+
+/// A store's WordPress admin login. Never logged, never in an event or a listing.
+public struct StoreCredentials: Sendable, Hashable, Codable {
+    public let username: String
+    public let password: String
+
+    public init(username: String, password: String) {
+        self.username = username
+        self.password = password
+    }
 }

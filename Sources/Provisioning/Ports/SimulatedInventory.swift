@@ -10,6 +10,10 @@ public protocol SimulatedInventory: Sendable {
     func exists(_ kind: SimulatedObjectKind, name: String) async throws -> Bool
     /// Everything that exists now, with how many times each was created.
     func snapshot() async throws -> SimulatedInventorySnapshot
+    /// Stores a secret with an existing object (kept until the object is deleted).
+    func setSecret(_ kind: SimulatedObjectKind, name: String, secret: String) async throws
+    /// The secret of an existing object.
+    func secret(_ kind: SimulatedObjectKind, name: String) async throws -> String?
 }
 
 public enum SimulatedObjectKind: String, Sendable, Hashable, Codable {

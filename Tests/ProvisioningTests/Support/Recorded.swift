@@ -42,6 +42,8 @@ extension Recorded: CustomStringConvertible {
             e.domain
         case .retryRequested(let e):
             "by \(e.by) from \(e.fromStep) (failed at \(e.failedStep.map(\.rawValue) ?? "-"))"
+        case .credentialsViewed(let e):
+            "by \(e.by)"
         }
     }
 

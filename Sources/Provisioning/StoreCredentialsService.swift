@@ -1,0 +1,33 @@
+import EventStore
+import Foundation
+
+/// Hands out a store's WordPress admin login, and records who asked
+/// (`store.credentials-viewed.v1`, without the password) before returning it.
+public struct StoreCredentialsService: Sendable {
+    let events: any EventStore
+    let driver: any ClusterDriver
+
+    public init(events: any EventStore, driver: any ClusterDriver) {
+        self.events = events
+        self.driver = driver
+    }
+
+    public func credentials(_ id: StoreID, metadata: EventMetadata) async throws -> StoreCredentials {
+        guard let state = try await StoreProjection.load(id, from: events) else { throw ProvisioningError.storeNotFound(id) }
+        guard state.isPresent(.helm), state.status != .deleted else {
+            throw ProvisioningError.conflict(id, "store is \(state.status.rawValue) and has no installed release")
+        }
+        let credentials: StoreCredentials
+        do {
+            credentials = try await driver.credentials(for: StoreTarget(id: id, spec: state.spec))
+        } catch let error as ClusterError {
+            throw ProvisioningError.conflict(id, "the credentials cannot be read: \(error.message)")
+        }
+        // Recorded before the password leaves: no unaudited reads.
+        try await events.append(
+            AppendRequest(
+                stream: id.streamID, expected: .any,
+                events: [StoreEvent.credentialsViewed(StoreEvent.ByActor(by: metadata.actor)).newEvent(metadata: metadata)]))
+        return credentials
+    }
+}
