@@ -1,0 +1,104 @@
+// The Urumi REST API as the dashboard uses it. Every failure becomes an ApiError that
+// carries the problem+json body, so callers can show `errors[].field` next to the field.
+// Paths are relative to the page, so the dashboard also works behind a path prefix.
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem ?? {};
+  }
+
+  /** `[{field, message}]` of a validation problem (empty for other problems). */
+  get fieldErrors() {
+    return Array.isArray(this.problem.errors) ? this.problem.errors : [];
+  }
+
+  get type() {
+    return this.problem.type ?? '';
+  }
+}
+
+async function request(method, path, { body, headers = {} } = {}) {
+  const init = { method, headers: { accept: 'application/json', ...headers }, cache: 'no-store' };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers['content-type'] = 'application/json';
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, { title: 'Network error', detail: 'The server cannot be reached.' });
+  }
+  const text = await response.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!response.ok) throw new ApiError(response.status, json ?? { title: response.statusText });
+  return json;
+}
+
+/** Every store (all pages) and the cluster behind them. */
+export async function listStores() {
+  const items = [];
+  let after = null;
+  let cluster = null;
+  for (let page = 0; page < 40; page += 1) {
+    const query = new URLSearchParams({ limit: '500' });
+    if (after) query.set('after', after);
+    const body = await request('GET', `stores?${query}`);
+    items.push(...body.items);
+    cluster = body.cluster ?? cluster;
+    after = body.next;
+    if (!after) break;
+  }
+  return { items, cluster };
+}
+
+/** One store; with `minPosition` the server waits (≤ 5 s) until its view includes that event. */
+export function getStore(id, minPosition) {
+  const query = minPosition ? `?min_position=${encodeURIComponent(minPosition)}` : '';
+  return request('GET', `stores/${encodeURIComponent(id)}${query}`);
+}
+
+/** Asks for a store; the same `key` with the same body never creates a second one. */
+export function createStore(spec, key) {
+  return request('POST', 'stores', { body: spec, headers: { 'Idempotency-Key': key } });
+}
+
+export function deleteStore(id) {
+  return request('DELETE', `stores/${encodeURIComponent(id)}`);
+}
+
+export function retryStore(id) {
+  return request('POST', `stores/${encodeURIComponent(id)}/retry`);
+}
+
+/** A store's whole event log, oldest first (follows `next` for at most 20 pages). */
+export async function storeEvents(id) {
+  const items = [];
+  let after = null;
+  for (let page = 0; page < 20; page += 1) {
+    const query = new URLSearchParams({ limit: '500' });
+    if (after) query.set('after', after);
+    const body = await request('GET', `stores/${encodeURIComponent(id)}/events?${query}`);
+    items.push(...body.items);
+    after = body.next;
+    if (!after) break;
+  }
+  return items;
+}
+
+/** A random idempotency key; `crypto.randomUUID` needs a secure context, so fall back. */
+export function newIdempotencyKey() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
