@@ -29,6 +29,16 @@ struct AuditRoutes {
     struct Page: Encodable {
         let items: [PublicEvent]
         let next: String?
+
+        enum CodingKeys: String, CodingKey {
+            case items, next
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(items, forKey: .items)
+            try container.encode(next, forKey: .next)  // null on the last page, not absent
+        }
     }
 
     func answer(_ request: Request, store: StoreID?) async throws -> Response {

@@ -53,7 +53,21 @@ struct StoreRoutes {
     struct ListResponse: Encodable {
         let items: [StoreView]
         let next: String?
+        /// The log position the list reflects at least.
+        let position: String?
         let cluster: ClusterInfo
+
+        enum CodingKeys: String, CodingKey {
+            case items, next, position, cluster
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(items, forKey: .items)
+            try container.encode(next, forKey: .next)  // null on the last page, not absent
+            try container.encodeIfPresent(position, forKey: .position)
+            try container.encode(cluster, forKey: .cluster)
+        }
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
@@ -72,21 +86,31 @@ struct StoreRoutes {
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
         let query = request.uri.queryParameters
-        var status: StoreStatus?
+        var statuses: [StoreStatus] = []
         if let text = query["status"].map(String.init) {
-            guard let parsed = StoreStatus(rawValue: text) else {
-                throw badParameter("status", "must be one of \(StoreStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            // One status, several (comma-separated), or `!deleted` style exclusions.
+            let negate = text.hasPrefix("!")
+            let parsed = (negate ? String(text.dropFirst()) : text).split(separator: ",").map { StoreStatus(rawValue: String($0)) }
+            guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else {
+                throw badParameter(
+                    "status",
+                    "must be one or more of \(StoreStatus.allCases.map(\.rawValue).joined(separator: ", ")), comma-separated, optionally after !")
             }
-            status = parsed
+            let named = parsed.compactMap { $0 }
+            statuses = negate ? StoreStatus.allCases.filter { !named.contains($0) } : named
+            if statuses.isEmpty { return try APIJSON.response(ListResponse(items: [], next: nil, position: nil, cluster: environment.cluster)) }
         }
         var limit = 50
         if let text = query["limit"].map(String.init) {
             guard let parsed = Int(text), (1...500).contains(parsed) else { throw badParameter("limit", "must be 1-500") }
             limit = parsed
         }
+        // Read the position first: the page then reflects at least that much of the log.
+        let position = try await environment.readModel.checkpoint()
         let page = try await environment.readModel.stores(
-            status: status, after: query["after"].map(String.init), limit: limit)
-        return try APIJSON.response(ListResponse(items: page.items, next: page.next, cluster: environment.cluster))
+            statuses: statuses, after: query["after"].map(String.init), limit: limit)
+        return try APIJSON.response(
+            ListResponse(items: page.items, next: page.next, position: position.description, cluster: environment.cluster))
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {

@@ -19,7 +19,7 @@ public struct PostgresStoreReadModel: StoreReadModel {
         return try rows.first.map { try StoreProjection.decodeView(try $0.decode(String.self, "view")) }
     }
 
-    public func stores(status: StoreStatus?, after: String?, limit: Int) async throws -> StorePage {
+    public func stores(statuses: [StoreStatus], after: String?, limit: Int) async throws -> StorePage {
         var afterMicros: Int64 = -1
         var afterID = UUID(uuidString: "00000000-0000-0000-0000-000000000000")!
         if let after {
@@ -34,7 +34,7 @@ public struct PostgresStoreReadModel: StoreReadModel {
             """
             select view::text as view, store_id, (extract(epoch from created_at) * 1000000)::bigint as created_us
             from store_view
-            where (\(status?.rawValue)::text is null or status = \(status?.rawValue))
+            where (cardinality(\(statuses.map(\.rawValue))::text[]) = 0 or status = any(\(statuses.map(\.rawValue))::text[]))
               and (created_at, store_id) > ('epoch'::timestamptz + \(afterMicros) * interval '1 microsecond', \(afterID))
             order by created_at, store_id
             limit \(limit + 1)

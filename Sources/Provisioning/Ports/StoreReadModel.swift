@@ -4,9 +4,9 @@ import EventStore
 public protocol StoreReadModel: Sendable {
     func store(_ id: StoreID) async throws -> StoreView?
 
-    /// A page of stores, oldest first, optionally of one status. `after` is the `next` of the
-    /// previous page; an unknown cursor is an error, not an empty page.
-    func stores(status: StoreStatus?, after: String?, limit: Int) async throws -> StorePage
+    /// A page of stores, oldest first, of any of `statuses` (all when empty). `after` is the
+    /// `next` of the previous page; an unknown cursor is an error, not an empty page.
+    func stores(statuses: [StoreStatus], after: String?, limit: Int) async throws -> StorePage
 
     /// The log cursor of the last event the store list reflects.
     func checkpoint() async throws -> LogCursor

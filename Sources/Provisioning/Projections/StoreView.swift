@@ -23,6 +23,8 @@ public struct StoreView: Sendable, Hashable, Codable {
     public let steps: [Step]
     public let urls: StoreURLs?
     public let lastError: String?
+    /// The step that failed for good (its own status may since be `compensated`).
+    public let failedStep: SagaStep?
     /// Compensation could not clean up: an operator must look at `leftovers`.
     public let needsAttention: Bool
     public let leftovers: [SagaStep]
@@ -48,7 +50,8 @@ public struct StoreView: Sendable, Hashable, Codable {
                 durationMs: s.durationMs, lastError: s.lastError, nextAttemptAt: s.nextAttemptAt ?? s.undoNextAttemptAt)
         }
         urls = state.status == .ready ? state.urls : nil
-        lastError = state.failureReason ?? state.steps.values.compactMap(\.lastError).first
+        lastError = state.failureReason ?? SagaStep.allCases.compactMap { state[$0].lastError }.first
+        failedStep = state.failedStep
         needsAttention = state.needsAttention
         leftovers = state.leftovers
         requestedBy = state.requestedBy
