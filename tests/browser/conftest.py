@@ -3,7 +3,8 @@
 `scripts/test-browser` starts PostgreSQL and `urumi serve`, then runs pytest with:
 URUMI_URL (the running server), URUMI_BIN, DATABASE_URL, URUMI_SIM_LATENCY (to start it
 again on the same port and database), URUMI_SERVER_PIDFILE (the live server's pid; the
-script's trap stops whatever pid is in it) and URUMI_WORK (a folder for logs).
+script's trap stops whatever pid is in it), URUMI_WORK (a folder for logs), and
+URUMI_ADMIN_TOKEN / URUMI_VIEWER_TOKEN (authentication is on: pages sign in with them).
 """
 
 import json
@@ -37,11 +38,12 @@ class Server:
     def pid(self):
         return int(self.pidfile.read_text().strip())
 
-    def request(self, method, path, body=None, headers=None, timeout=10):
-        """A REST call; returns (status, parsed JSON or None)."""
+    def request(self, method, path, body=None, headers=None, timeout=10, token=None):
+        """A REST call as the admin (or `token`); returns (status, parsed JSON or None)."""
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.url + path, data=data, method=method)
         req.add_header("accept", "application/json")
+        req.add_header("authorization", f"Bearer {token or os.environ['URUMI_ADMIN_TOKEN']}")
         if data is not None:
             req.add_header("content-type", "application/json")
         for key, value in (headers or {}).items():
@@ -163,6 +165,14 @@ def page(browser, server):
     tab.errors = []
     tab.on("pageerror", lambda error: tab.errors.append(str(error)))
     tab.goto(server.url + "/", wait_until="domcontentloaded")
+    sign_in(tab, os.environ["URUMI_ADMIN_TOKEN"])
     yield tab
     context.close()
     assert tab.errors == [], f"JavaScript errors on the page: {tab.errors}"
+
+
+def sign_in(tab, token):
+    """Signs in through the page's form and waits for the store list."""
+    tab.get_by_label("Access token").fill(token)
+    tab.get_by_role("button", name="Sign in").click()
+    tab.locator("#main").wait_for(state="visible")

@@ -1,3 +1,4 @@
+import os
 """The dashboard in a real headless Chromium, against a real `urumi serve` (simulated cluster).
 
 The tests run in file order as one user's session in one tab: the store created through the
@@ -8,6 +9,7 @@ the open page; last, a phone-sized viewport. Run them with `scripts/test-browser
 import uuid
 
 import pytest
+from conftest import sign_in
 from playwright.sync_api import expect
 
 STEPS = ["namespace", "helm", "mysql", "wordpress", "woocommerce"]
@@ -214,6 +216,7 @@ def phone(browser, server):
     context.set_default_timeout(10_000)
     tab = context.new_page()
     tab.goto(server.url + "/", wait_until="domcontentloaded")
+    sign_in(tab, os.environ["URUMI_ADMIN_TOKEN"])
     yield tab
     context.close()
 

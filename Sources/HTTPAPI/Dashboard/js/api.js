@@ -19,8 +19,24 @@ export class ApiError extends Error {
   }
 }
 
+/** The CSRF token the server set at sign-in (readable on purpose; the session cookie is not). */
+function csrfToken() {
+  const match = document.cookie.split('; ').find((part) => part.startsWith('urumi_csrf='));
+  return match ? decodeURIComponent(match.slice('urumi_csrf='.length)) : null;
+}
+
+/** Called when the server answers 401: the page shows the sign-in form. */
+let onUnauthorized = () => {};
+export function whenUnauthorized(handler) {
+  onUnauthorized = handler;
+}
+
 async function request(method, path, { body, headers = {} } = {}) {
-  const init = { method, headers: { accept: 'application/json', ...headers }, cache: 'no-store' };
+  const init = { method, headers: { accept: 'application/json', ...headers }, cache: 'no-store', credentials: 'same-origin' };
+  // A session cookie rides along with every request: state changes prove they come from
+  // this page with the CSRF token.
+  const csrf = method === 'GET' ? null : csrfToken();
+  if (csrf) init.headers['X-CSRF-Token'] = csrf;
   if (body !== undefined) {
     init.body = JSON.stringify(body);
     init.headers['content-type'] = 'application/json';
@@ -38,8 +54,23 @@ async function request(method, path, { body, headers = {} } = {}) {
   } catch {
     json = null;
   }
+  if (response.status === 401 && path !== 'session') onUnauthorized();
   if (!response.ok) throw new ApiError(response.status, json ?? { title: response.statusText });
   return json;
+}
+
+/** Who is signed in: `{name, role, auth}` (`auth` is "tokens" or "none"). */
+export function session() {
+  return request('GET', 'session');
+}
+
+/** Exchanges an access token for a session cookie. */
+export function signIn(token) {
+  return request('POST', 'session', { body: { token } });
+}
+
+export function signOut() {
+  return request('DELETE', 'session');
 }
 
 /** Every store (all pages) and the cluster behind them. */

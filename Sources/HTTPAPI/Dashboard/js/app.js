@@ -1,7 +1,7 @@
 // The dashboard: the store list kept live by one EventSource, the create form, the
 // detail and delete dialogs. State is a map of store views; the newest version wins.
 
-import { deleteStore, listStores, retryStore } from './api.js';
+import { deleteStore, listStores, retryStore, session, signIn, signOut, whenUnauthorized } from './api.js';
 import { setupConfirm } from './confirm.js';
 import { setupDetail } from './detail.js';
 import { setupCreateForm } from './form.js';
@@ -135,23 +135,77 @@ showDeleted.addEventListener('change', () => {
   updateCount();
 });
 
-setupCreateForm($('#create-form'), {
-  announce,
-  onCreated(answer) {
-    apply({ ...answer.store, cluster: answer.cluster });
-    refresh(answer.id, answer.position);
-  },
+let started = false;
+
+/** The store list, the form and the live stream: once signed in (or with auth off). */
+function start(who) {
+  $('#signin').hidden = true;
+  $('#main').hidden = false;
+  $('#auth-banner').hidden = who.auth !== 'none';
+  $('#who').hidden = who.auth === 'none';
+  $('#who-text').textContent = who.name ? `Signed in as ${who.name} (${who.role})` : '';
+  // A viewer reads; only an admin creates, deletes and retries.
+  $('#create-form').closest('section').hidden = who.role === 'viewer';
+  if (started) return;
+  started = true;
+  setupCreateForm($('#create-form'), {
+    announce,
+    onCreated(answer) {
+      apply({ ...answer.store, cluster: answer.cluster });
+      refresh(answer.id, answer.position);
+    },
+  });
+  openStream({
+    onState: setConnection,
+    onEvent(event) {
+      if (!event.storeId) return;
+      detail.event(event);
+      refresh(event.storeId, event.id);
+    },
+    // First open and every reconnect (a server restart): reload the list once so nothing is
+    // stale; the stream itself resumes from Last-Event-ID.
+    onOpen: loadList,
+  });
+  updateCount();
+}
+
+function showSignIn() {
+  $('#main').hidden = true;
+  $('#who').hidden = true;
+  $('#signin').hidden = false;
+  $('#f-token').focus();
+}
+
+$('#signin-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const input = $('#f-token');
+  const error = $('#f-token-error');
+  error.textContent = '';
+  input.removeAttribute('aria-invalid');
+  try {
+    const who = await signIn(input.value.trim());
+    input.value = '';
+    if (started) location.reload();
+    else start(who);
+  } catch (failure) {
+    input.setAttribute('aria-invalid', 'true');
+    error.textContent = failure.status === 429
+      ? 'Too many failed sign-ins from here; wait a few minutes.'
+      : 'That token is not valid (or was revoked).';
+  }
 });
 
-openStream({
-  onState: setConnection,
-  onEvent(event) {
-    if (!event.storeId) return;
-    detail.event(event);
-    refresh(event.storeId, event.id);
-  },
-  // First open and every reconnect (a server restart): reload the list once so nothing is
-  // stale; the stream itself resumes from Last-Event-ID.
-  onOpen: loadList,
+$('#sign-out').addEventListener('click', async () => {
+  try { await signOut(); } finally { location.reload(); }
 });
-updateCount();
+
+whenUnauthorized(showSignIn);
+
+try {
+  const who = await session();
+  if (who.auth === 'tokens' && !who.name) showSignIn();
+  else start(who);
+} catch (error) {
+  $('#main').hidden = false;
+  showPageError(`Urumi cannot be reached: ${error.message}`);
+}
