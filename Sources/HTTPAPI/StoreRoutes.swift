@@ -51,6 +51,19 @@ struct StoreRoutes<Context: RequestContext> {
         let items: [StoreView]
         let next: String?
         let cluster: ClusterInfo
+
+        enum CodingKeys: String, CodingKey {
+            case items, next, cluster
+        }
+
+        /// Written by hand so the last page says `"next": null`, as documented (the synthesized
+        /// encoder leaves a nil key out).
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(items, forKey: .items)
+            try container.encode(next, forKey: .next)
+            try container.encode(cluster, forKey: .cluster)
+        }
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {

@@ -24,7 +24,9 @@ struct ServerDatabase {
         }
         let name = "urumi_srv_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         let adminPool = PostgresPool(url: admin, maxConnections: 1, logger: logger)
-        try await adminPool.query(PostgresQuery(unsafeSQL: "create database \(name)"))
+        try await DatabaseDDLGate.shared.ddl {
+            try await adminPool.query(PostgresQuery(unsafeSQL: "create database \(name)"))
+        }
         var components = URLComponents(string: admin)!
         components.path = "/" + name
         let url = components.string!
@@ -42,7 +44,10 @@ struct ServerDatabase {
 
     private func drop(_ adminPool: PostgresPool) async {
         await pool.close()
-        _ = try? await adminPool.query(PostgresQuery(unsafeSQL: "drop database if exists \(name) with (force)"))
+        let name = self.name
+        _ = try? await DatabaseDDLGate.shared.ddl {
+            try await adminPool.query(PostgresQuery(unsafeSQL: "drop database if exists \(name) with (force)"))
+        }
         await adminPool.close()
     }
 

@@ -24,10 +24,31 @@ extension StoreEvent {
         return decoder
     }()
 
-    /// ISO 8601 with milliseconds, UTC.
+    /// ISO 8601 with milliseconds, UTC, rounded to the nearest millisecond.
+    ///
+    /// Built from whole milliseconds rather than by the date formatter: the formatter
+    /// truncates, and a parsed `.578` is a binary fraction just below it, so every
+    /// decode-and-encode of a stored state lost a millisecond (the store list drifted from the
+    /// log, and a rebuild did not reproduce it). Rounding makes format(parse(x)) == x.
     public static func formatDate(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let fraction = Int(milliseconds - seconds * 1000)
+        let parts = utcCalendar.dateComponents(
+            [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(seconds)))
+        func pad(_ value: Int?, _ width: Int) -> String {
+            let text = String(value ?? 0)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(parts.year, 4))-\(pad(parts.month, 2))-\(pad(parts.day, 2))T\(pad(parts.hour, 2)):"
+            + "\(pad(parts.minute, 2)):\(pad(parts.second, 2)).\(pad(fraction, 3))Z"
     }
+
+    private static let utcCalendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
 
     public static func parseDate(_ text: String) -> Date? {
         (try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)))
