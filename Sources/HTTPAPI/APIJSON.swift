@@ -27,7 +27,11 @@ enum APIJSON {
     /// Reads a JSON object body of at most `limit` bytes; only `allowed` fields may appear.
     /// Unknown fields are rejected (a typo must not be silently ignored).
     static func object(from request: Request, allowed: Set<String>, limit: Int = 64 * 1024) async throws -> [String: Any] {
-        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
+        // The media type must be application/json exactly (parameters such as charset aside); a
+        // missing Content-Type is refused too, not guessed.
+        let mediaType = request.headers[.contentType]?.split(separator: ";", maxSplits: 1).first
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        if mediaType != "application/json" {
             throw Problem(
                 .unsupportedMediaType, status: .unsupportedMediaType, title: "Unsupported media type",
                 detail: "send the body as application/json")

@@ -24,7 +24,11 @@ public struct PostgresStoreReadModel: StoreReadModel {
         var afterID = UUID(uuidString: "00000000-0000-0000-0000-000000000000")!
         if let after {
             let parts = after.split(separator: "_")
-            guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
+            // The time must be one PostgreSQL can add to the epoch (years 1-9999 here): a
+            // number beyond that made the query fail, a 500 for what is a bad parameter.
+            guard parts.count == 2, let micros = Int64(parts[0]), Self.cursorMicros.contains(micros),
+                let id = UUID(uuidString: String(parts[1]))
+            else {
                 throw InvalidPageCursor()
             }
             afterMicros = micros
@@ -47,6 +51,9 @@ public struct PostgresStoreReadModel: StoreReadModel {
         }
         return StorePage(items: items, next: next)
     }
+
+    /// Microseconds since 1970 of 0001-01-01 and of the end of 9999-12-31.
+    static let cursorMicros: ClosedRange<Int64> = -62_135_596_800_000_000...253_402_300_799_999_999
 
     public func checkpoint() async throws -> LogCursor {
         try await PostgresStoreProjector.checkpoint(pool: pool)

@@ -29,13 +29,16 @@ public struct StoreCommandHandler: Sendable {
         idempotencyKey: String? = nil
     ) async throws -> Outcome {
         let spec = try StoreSpec.validate(name: name, domain: domain, adminEmail: adminEmail, plan: plan)
-        let id = newID()
+        let scopedKey = idempotencyKey.map { "create-store:\(metadata.actor):\($0)" }
+        // The event store replays a key only for the same stream, so a repeat must name the
+        // same store: with a key, the id is derived from it rather than drawn afresh.
+        let id = scopedKey.map(StoreID.derived(from:)) ?? newID()
         let decided = try StoreDecider.decide(.create(id: id, spec: spec, by: metadata.actor), id: id, state: nil)
         let fingerprint = Fingerprint.of([spec.name, spec.domain, spec.adminEmail, spec.plan.rawValue].joined(separator: "\n"))
         let request = AppendRequest(
             stream: id.streamID, expected: .noStream,
             events: decided.map { $0.newEvent(metadata: metadata) },
-            idempotencyKey: idempotencyKey.map { "create-store:\(metadata.actor):\($0)" },
+            idempotencyKey: scopedKey,
             fingerprint: fingerprint,
             claims: decided.flatMap(\.claims))
         do {
@@ -85,5 +88,26 @@ public struct StoreCommandHandler: Sendable {
             }
         }
         throw ProvisioningError.concurrentModification(id)
+    }
+}
+
+extension StoreID {
+    /// A stable id for a name (an actor's idempotency key): a UUID version 8 built from two
+    /// differently seeded 64-bit FNV-1a digests. Not for security: the key check in the
+    /// append is what refuses a different request.
+    static func derived(from name: String) -> StoreID {
+        func digest(_ seed: String) -> UInt64 { UInt64(Fingerprint.of(seed + name), radix: 16)! }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for (index, value) in [digest("urumi-store-id-1:"), digest("urumi-store-id-2:")].enumerated() {
+            for byte in 0..<8 { bytes[index * 8 + byte] = UInt8(truncatingIfNeeded: value >> (56 - 8 * byte)) }
+        }
+        bytes[6] = (bytes[6] & 0x0F) | 0x80  // version 8
+        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 9562 variant
+        let uuid = UUID(
+            uuid: (
+                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9],
+                bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+            ))
+        return StoreID(uuid)
     }
 }

@@ -35,7 +35,7 @@ struct TestDatabase {
         let admin = try serverURL ?? Self.serverURL()
         let name = "urumi_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         let adminPool = PostgresPool(url: admin, maxConnections: 1, logger: logger)
-        try await adminPool.query(PostgresQuery(unsafeSQL: "create database \(name)"))
+        try await adminPool.query(PostgresQuery(unsafeSQL: "create database \(name) strategy file_copy"))
         let url = Self.replacingDatabase(in: admin, with: name)
         let pool = PostgresPool(url: url, maxConnections: maxConnections, logger: logger)
         let database = TestDatabase(name: name, url: url, adminURL: admin, pool: pool)

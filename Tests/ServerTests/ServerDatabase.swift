@@ -24,12 +24,15 @@ struct ServerDatabase {
         }
         let name = "urumi_srv_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         let adminPool = PostgresPool(url: admin, maxConnections: 1, logger: logger)
-        try await adminPool.query(PostgresQuery(unsafeSQL: "create database \(name)"))
+        // FILE_COPY: a short transaction (WAL_LOG copies the template through the WAL and holds
+        // a writing transaction for seconds, which every log reader on the server waits behind).
+        _ = try await DatabaseDDLGate.shared.ddl {
+            try await adminPool.query(PostgresQuery(unsafeSQL: "create database \(name) strategy file_copy"))
+        }
         var components = URLComponents(string: admin)!
         components.path = "/" + name
         let url = components.string!
         let database = ServerDatabase(name: name, url: url, pool: PostgresPool(url: url, maxConnections: 2, logger: logger), admin: admin)
-        defer {}
         do {
             let value = try await body(database)
             await database.drop(adminPool)
@@ -42,7 +45,10 @@ struct ServerDatabase {
 
     private func drop(_ adminPool: PostgresPool) async {
         await pool.close()
-        _ = try? await adminPool.query(PostgresQuery(unsafeSQL: "drop database if exists \(name) with (force)"))
+        let name = self.name
+        _ = try? await DatabaseDDLGate.shared.ddl {
+            try await adminPool.query(PostgresQuery(unsafeSQL: "drop database if exists \(name) with (force)"))
+        }
         await adminPool.close()
     }
 
