@@ -115,15 +115,22 @@ struct StoreRoutes {
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
         let id = try storeID(context)
-        var upToDate = true
         if let text = request.uri.queryParameters["min_position"].map(String.init) {
             guard let cursor = LogCursor(text) else {
                 throw badParameter("min_position", "must be a position returned by a command, e.g. 1234-56")
             }
-            upToDate = try await environment.readModel.waitUntil(cursor, timeout: .seconds(5))
+            // Read-your-writes: wait briefly for the store list; if it lags (a long writing
+            // transaction elsewhere on the server holds every log reader back), answer from
+            // the store's own stream, which is the truth and is never held back.
+            if try await !environment.readModel.waitUntil(cursor, timeout: .seconds(2)) {
+                let events = try await environment.events.readStream(id.streamID)
+                guard let state = try StoreProjection.fold(events) else { throw ProvisioningError.storeNotFound(id) }
+                let reached = (events.last?.cursor ?? .start) >= cursor
+                return try APIJSON.response(StoreResponse(store: StoreView(state), cluster: environment.cluster, upToDate: reached))
+            }
         }
         guard let view = try await environment.readModel.store(id) else { throw ProvisioningError.storeNotFound(id) }
-        return try APIJSON.response(StoreResponse(store: view, cluster: environment.cluster, upToDate: upToDate))
+        return try APIJSON.response(StoreResponse(store: view, cluster: environment.cluster, upToDate: true))
     }
 
     @Sendable func delete(_ request: Request, context: Context) async throws -> Response {

@@ -46,6 +46,7 @@ private let samples: [(StoreEvent, String)] = [
     (.deletionRequested(.init(by: "bob")), "store.deletion-requested.v1"),
     (.deleted(.init(domain: "shop.example.com")), "store.deleted.v1"),
     (.retryRequested(.init(by: "alice", failedStep: .wordpress, fromStep: .helm)), "store.retry-requested.v1"),
+    (.credentialsViewed(.init(by: "alice")), "store.credentials-viewed.v1"),
 ]
 
 /// `event` as the event store hands it back after an append.
@@ -75,7 +76,7 @@ struct StoreEventCodecTests {
 
     @Test func theKnownTypesAreExactlyTheWireNamesOfEveryCase() {
         #expect(Set(samples.map(\.1)) == StoreEvent.knownTypes)
-        #expect(StoreEvent.knownTypes.count == 13)
+        #expect(StoreEvent.knownTypes.count == 14)
         #expect(StoreEvent.knownTypes.allSatisfy { $0.hasPrefix("store.") && $0.hasSuffix(".v1") })
     }
 

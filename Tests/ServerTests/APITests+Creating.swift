@@ -177,7 +177,7 @@ extension APITests {
             FieldCase("adminEmail", "@example.com"),
             FieldCase("adminEmail", "a b@example.com"), FieldCase("adminEmail", "a@@example.com"),
             FieldCase("adminEmail", NSNull()),
-            FieldCase("plan", "huge"), FieldCase("plan", "Small"), FieldCase("plan", ""), FieldCase("plan", NSNull()),
+            FieldCase("plan", "huge"), FieldCase("plan", "smal"), FieldCase("plan", ""), FieldCase("plan", NSNull()),
         ])
         func eachInvalidFieldIsNamedAlone(_ field: FieldCase) async throws {
             let shared = try SharedServer.required

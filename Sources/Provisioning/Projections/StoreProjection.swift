@@ -49,8 +49,13 @@ public enum StoreProjection {
 
     /// Loads one store's state straight from its stream (the source of truth).
     public static func load(_ id: StoreID, from store: any EventStore) async throws -> StoreState? {
+        try fold(try await store.readStream(id.streamID))
+    }
+
+    /// Folds one store's recorded events (its whole stream, in order).
+    public static func fold(_ events: [RecordedEvent]) throws -> StoreState? {
         var state: StoreState?
-        for recorded in try await store.readStream(id.streamID) {
+        for recorded in events {
             if let event = try StoreEvent(recorded) {
                 state = StoreState.evolve(state, event, at: recorded.recordedAt)
             }
