@@ -8,6 +8,8 @@ public enum API {
         -> Router<APIContext>
     {
         let router = Router(context: APIContext.self)
+        // Requests by route and status (swift-metrics: counted even when a route throws).
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
         // Static files (dashboard, openapi.yaml) hold no data: served before authentication.
         if let dashboard: FileMiddleware<APIContext, LocalFileSystem> = Dashboard.middleware(logger: logger) {

@@ -16,11 +16,14 @@ public struct APIEnvironment: Sendable {
     /// Answers whether the server can take requests (database reachable, ...).
     public let readiness: @Sendable () async -> Bool
     public let auth: AuthSettings
+    /// The Prometheus text for `GET /metrics` (nil: no such route).
+    public let metrics: (@Sendable () async -> String)?
 
     public init(
         commands: StoreCommandHandler, credentials: StoreCredentialsService, readModel: any StoreReadModel, events: any EventStore, audit: any EventAudit,
         broadcaster: EventBroadcaster?, cluster: ClusterInfo,
-        readiness: @escaping @Sendable () async -> Bool, auth: AuthSettings
+        readiness: @escaping @Sendable () async -> Bool, auth: AuthSettings,
+        metrics: (@Sendable () async -> String)? = nil
     ) {
         self.commands = commands
         self.credentials = credentials
@@ -31,6 +34,7 @@ public struct APIEnvironment: Sendable {
         self.cluster = cluster
         self.readiness = readiness
         self.auth = auth
+        self.metrics = metrics
     }
 }
 

@@ -15,6 +15,13 @@ struct HealthRoutes {
         router.get("health/live") { _, _ in
             try APIJSON.response(Health(status: "ok", cluster: environment.cluster))
         }
+        if let metrics = environment.metrics {
+            router.get("metrics") { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(string: await metrics())))
+            }
+        }
         router.get("health/ready") { _, _ in
             guard await environment.readiness() else {
                 throw Problem(.unavailable, status: .serviceUnavailable, title: "Not ready", detail: "the database is not reachable")

@@ -33,6 +33,8 @@ enum Server {
             return handler
         }
         let logger = Logger(label: "urumi")
+        let metrics = ServerMetrics()
+        metrics.bootstrap()
         let pool = PostgresPool(url: settings.databaseURL, maxConnections: settings.poolSize, logger: logger)
         let directory = try Migrator.locateSchemaDirectory(explicit: settings.schemaDir)
         let applied = try await Migrator(directory: directory, logger: logger).migrate(pool: pool)
@@ -57,7 +59,10 @@ enum Server {
                 ? .tokens(
                     registry: TokenRegistry(events: events), sessions: PostgresSessionStore(pool: pool),
                     secureCookies: settings.secureCookies)
-                : .none)
+                : .none,
+            metrics: { [pool, broadcaster, coordinator] in
+                await metrics.scrape(pool: pool, broadcaster: broadcaster, coordinator: coordinator)
+            })
         if !settings.authenticate {
             logger.critical("AUTHENTICATION IS OFF (--auth none): every caller is admin. For local development only.")
         }

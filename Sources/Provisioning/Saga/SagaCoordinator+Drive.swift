@@ -1,6 +1,7 @@
 import EventStore
 import Foundation
 import Logging
+import Metrics
 
 extension SagaCoordinator {
     /// Drives one saga until it rests (idle), waits for a backoff, or is stopped.
@@ -39,6 +40,7 @@ extension SagaCoordinator {
                     if case .failed(let error) = outcome {
                         logger.info("step failed", metadata: ["step": "\(step.rawValue)", "error": "\(error)"])
                     }
+                    SagaMetrics.record(step: step, outcome: outcome, since: state[step].startedAt, now: now())
                     var decided = SagaPlanner.afterStep(
                         state, step: step, attempt: attempt, outcome: outcome, now: now(), policy: configuration.policy,
                         random: random())
@@ -55,6 +57,7 @@ extension SagaCoordinator {
                         state = try await reload(id, after: state)
                         continue
                     }
+                    SagaMetrics.recordUndo(step: step, outcome: outcome)
                     var decided = SagaPlanner.afterUndo(
                         state, step: step, attempt: attempt, outcome: outcome, now: now(), policy: configuration.policy,
                         random: random())
