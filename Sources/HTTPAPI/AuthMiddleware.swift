@@ -15,10 +15,13 @@ struct AuthMiddleware: RouterMiddleware {
     static let csrfCookie = "urumi_csrf"
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
 
-    /// Routes anyone may call.
+    /// Paths that hold data; everything else (health, sign-in, the dashboard's static files,
+    /// /openapi.yaml, unknown paths that end in 404) anyone may request.
+    static let protectedPrefixes = ["/stores", "/audit", "/stream", "/metrics"]
+
     static func isPublic(_ request: Request) -> Bool {
         let path = request.uri.path
-        return path == "/health/live" || path == "/health/ready" || path == "/session"
+        return !protectedPrefixes.contains { path == $0 || path.hasPrefix($0 + "/") }
     }
 
     func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws
