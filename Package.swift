@@ -99,6 +99,8 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "Postgres",
+                "PostgresStore",
+                "EventStore",
                 "urumi",
                 .product(name: "Logging", package: "swift-log"),
             ]

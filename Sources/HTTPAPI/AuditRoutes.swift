@@ -27,6 +27,19 @@ struct AuditRoutes<Context: RequestContext> {
     struct Page: Encodable {
         let items: [PublicEvent]
         let next: String?
+
+        enum CodingKeys: String, CodingKey {
+            case items
+            case next
+        }
+
+        // Written out so that the last page says `"next": null` (as documented) rather than
+        // leaving the key out, which is what the synthesized `encodeIfPresent` does.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(items, forKey: .items)
+            try container.encode(next, forKey: .next)
+        }
     }
 
     func answer(_ request: Request, store: StoreID?) async throws -> Response {
@@ -39,7 +52,8 @@ struct AuditRoutes<Context: RequestContext> {
             filter.stream = id.streamID
         }
         if let text = query["type"].map(String.init) {
-            filter.types = text.split(separator: ",").map(String.init)
+            // Empty entries are kept so that `type=` or `type=a,,b` is refused, not read as "all".
+            filter.types = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard filter.types.allSatisfy({ !$0.isEmpty && $0.count <= 100 }) else { throw bad("type", "must be event types separated by commas") }
         }
         if let actor = query["actor"].map(String.init) {

@@ -61,10 +61,14 @@ public final class EventBroadcaster: Service {
 
     public func run() async throws {
         await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                group.addTask { await self.heartbeats() }
-                await self.follow()
-                group.cancelAll()
+            // Cancelled on shutdown too: on an idle log `follow` waits inside the subscription,
+            // where only cancellation (not `closed`) reaches it; without this SIGTERM never ended.
+            await cancelWhenGracefulShutdown {
+                await withDiscardingTaskGroup { group in
+                    group.addTask { await self.heartbeats() }
+                    await self.follow()
+                    group.cancelAll()
+                }
             }
         } onGracefulShutdown: {
             self.closeAll()
