@@ -113,6 +113,8 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "Postgres",
+                "PostgresStore",
+                "EventStore",
                 "urumi",
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -31,13 +31,16 @@ struct AuditRoutes {
         let next: String?
 
         enum CodingKeys: String, CodingKey {
-            case items, next
+            case items
+            case next
         }
 
+        // Written out so that the last page says `"next": null` (as documented) rather than
+        // leaving the key out, which is what the synthesized `encodeIfPresent` does.
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(items, forKey: .items)
-            try container.encode(next, forKey: .next)  // null on the last page, not absent
+            try container.encode(next, forKey: .next)
         }
     }
 
@@ -51,7 +54,8 @@ struct AuditRoutes {
             filter.stream = id.streamID
         }
         if let text = query["type"].map(String.init) {
-            filter.types = text.split(separator: ",").map(String.init)
+            // Empty entries are kept so that `type=` or `type=a,,b` is refused, not read as "all".
+            filter.types = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard filter.types.allSatisfy({ !$0.isEmpty && $0.count <= 100 }) else { throw bad("type", "must be event types separated by commas") }
         }
         if let actor = query["actor"].map(String.init) {

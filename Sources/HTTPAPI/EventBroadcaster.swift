@@ -60,14 +60,18 @@ public final class EventBroadcaster: Service {
     public var droppedClients: Int { state.withLock { $0.dropped } }
 
     public func run() async throws {
-        // On shutdown the subscription is cancelled (it may be waiting for an event that
-        // never comes on a quiet log) and every client's stream ends.
-        await cancelWhenGracefulShutdown {
-            await withDiscardingTaskGroup { group in
-                group.addTask { await self.heartbeats() }
-                await self.follow()
-                group.cancelAll()
+        await withGracefulShutdownHandler {
+            // Cancelled on shutdown too: on an idle log `follow` waits inside the subscription,
+            // where only cancellation (not `closed`) reaches it; without this SIGTERM never ended.
+            await cancelWhenGracefulShutdown {
+                await withDiscardingTaskGroup { group in
+                    group.addTask { await self.heartbeats() }
+                    await self.follow()
+                    group.cancelAll()
+                }
             }
+        } onGracefulShutdown: {
+            self.closeAll()
         }
         closeAll()
     }

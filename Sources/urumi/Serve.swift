@@ -38,6 +38,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup(title: "Simulated cluster") var simulation: SimulationOptions
     @OptionGroup(title: "Sagas") var saga: SagaOptions
+    @OptionGroup(title: "Event stream") var stream: StreamOptions
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = ProcessInfo.processInfo.environment["URUMI_LOG_LEVEL"] ?? "info"
@@ -61,8 +62,8 @@ struct Serve: AsyncParsableCommand {
         }
         let settings = ServerSettings(
             databaseURL: try database.resolvedURL(), poolSize: database.dbPoolSize, host: host, port: resolvedPort,
-            simulation: try simulation.settings(), saga: try saga.configuration(), logLevel: level, schemaDir: schemaDir,
-            authenticate: auth == .tokens, secureCookies: secureCookies)
+            simulation: try simulation.settings(), saga: try saga.configuration(), stream: try stream.configuration(),
+            logLevel: level, schemaDir: schemaDir, authenticate: auth == .tokens, secureCookies: secureCookies)
         try await failing { try await Server.run(settings) }
     }
 

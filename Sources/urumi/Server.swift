@@ -17,6 +17,7 @@ struct ServerSettings: Sendable {
     var port: Int
     var simulation: SimulationSettings
     var saga: SagaCoordinator.Configuration
+    var stream: EventBroadcaster.Configuration
     var logLevel: Logger.Level
     var schemaDir: String?
     var authenticate: Bool
@@ -26,6 +27,9 @@ struct ServerSettings: Sendable {
 /// The composition root: the one place that builds the live dependencies and runs them as
 /// services in one group (the HTTP server stops first on SIGTERM, the log listener last).
 enum Server {
+    /// How long SIGTERM waits for a graceful end before cancelling what is left.
+    static let shutdownGrace = Duration.seconds(10)
+
     static func run(_ settings: ServerSettings) async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -47,7 +51,7 @@ enum Server {
         logger.warning("cluster is SIMULATED: no real stores are created", metadata: ["cluster": "\(driver.description)"])
         let coordinator = SagaCoordinator(
             events: events, queue: queue, driver: driver, configuration: settings.saga, logger: logger)
-        let broadcaster = EventBroadcaster(events: events, logger: logger)
+        let broadcaster = EventBroadcaster(events: events, configuration: settings.stream, logger: logger)
         let environment = APIEnvironment(
             commands: StoreCommandHandler(events: events),
             credentials: StoreCredentialsService(events: events, driver: driver),
@@ -73,14 +77,19 @@ enum Server {
             FileHandle.standardOutput.write(
                 Data("Urumi listening on http://\(host):\(port) (cluster: simulated, auth: \(authMode))\n".utf8))
         }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: events), .init(service: projector), .init(service: coordinator),
-                    .init(service: broadcaster), .init(service: http),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+        var configuration = ServiceGroupConfiguration(
+            services: [
+                .init(service: events), .init(service: projector), .init(service: coordinator),
+                .init(service: broadcaster), .init(service: http),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        // An event-stream client that stops reading keeps its response's write pending for good
+        // (TCP never gives up on a zero window), and the HTTP server waits for it. Past this,
+        // shutdown turns into cancellation, which ends such writes; sagas stop where they are
+        // either way and resume from their streams.
+        configuration.maximumGracefulShutdownDuration = Self.shutdownGrace
+        let group = ServiceGroup(configuration: configuration)
         try await group.run()
         await pool.close()
     }

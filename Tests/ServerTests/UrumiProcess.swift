@@ -49,10 +49,17 @@ final class UrumiProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// SIGTERM and wait for the exit.
-    func stop() {
+    /// SIGTERM and wait for the exit; a server still running after `grace` is a failure (and
+    /// gets SIGKILL), never a test that hangs for good.
+    func stop(grace: Duration = .seconds(20)) {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = ContinuousClock.now + grace
+        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
         if process.isRunning {
-            process.terminate()
+            Issue.record("urumi serve did not exit within \(grace) of SIGTERM")
+            kill()
+        } else {
             process.waitUntilExit()
         }
     }
