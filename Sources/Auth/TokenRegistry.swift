@@ -82,9 +82,17 @@ public struct TokenRegistry: Sendable {
         return Identity(name: record.name, role: record.role)
     }
 
-    /// The identity a token name has now, if active (sessions re-check it on every request).
-    public func identity(named name: String) async throws -> Identity? {
-        guard AccessToken.isValidName(name), let record = try await load(name).0, record.revokedAt == nil else { return nil }
+    /// Which issue of its name a well-formed token is: the hash its created event stores.
+    public static func issue(of token: String) -> String? {
+        AccessToken.parse(token).map { AccessToken.hash($0.secret) }
+    }
+
+    /// The identity of a token name if that name's active token is still the issue `issue`
+    /// (sessions re-check it on every request: revoked, or revoked and issued anew, is nil).
+    public func identity(named name: String, issue: String) async throws -> Identity? {
+        guard AccessToken.isValidName(name), let record = try await load(name).0, record.revokedAt == nil,
+            AccessToken.constantTimeEquals(record.hash, issue)
+        else { return nil }
         return Identity(name: record.name, role: record.role)
     }
 

@@ -11,16 +11,20 @@ public enum API {
         // Requests by route and status (swift-metrics: counted even when a route throws).
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
-        // Static files (dashboard, openapi.yaml) hold no data: served before authentication.
+        router.add(middleware: HeaderLimitMiddleware())
+        // Static files (dashboard, openapi.yaml) hold no data and must load before anyone can
+        // sign in. FileMiddleware serves a file only when no route matched, so authentication
+        // wraps the API's routes (a group), not the router: a router-wide AuthMiddleware ran
+        // first on every path and answered 401 for the sign-in page itself.
         if let dashboard: FileMiddleware<APIContext, LocalFileSystem> = Dashboard.middleware(logger: logger) {
             router.add(middleware: dashboard)
         }
-        router.add(middleware: AuthMiddleware(settings: environment.auth))
-        SessionRoutes(environment: environment).register(on: router)
-        StoreRoutes(environment: environment).register(on: router)
-        HealthRoutes(environment: environment).register(on: router)
-        StreamRoutes(environment: environment).register(on: router)
-        AuditRoutes(environment: environment).register(on: router)
+        let api = router.group().add(middleware: AuthMiddleware(settings: environment.auth))
+        SessionRoutes(environment: environment).register(on: api)
+        StoreRoutes(environment: environment).register(on: api)
+        HealthRoutes(environment: environment).register(on: api)
+        StreamRoutes(environment: environment).register(on: api)
+        AuditRoutes(environment: environment).register(on: api)
         return router
     }
 }

@@ -10,7 +10,7 @@ struct AuditRoutes {
 
     let environment: APIEnvironment
 
-    func register(on router: Router<Context>) {
+    func register(on router: RouterGroup<Context>) {
         router.get("audit") { request, context in
             try await self.answer(request, store: nil)
         }

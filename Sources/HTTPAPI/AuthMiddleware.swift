@@ -60,7 +60,8 @@ struct AuthMiddleware: RouterMiddleware {
             return identity
         }
         guard let session = request.cookies[Self.sessionCookie]?.value else { return nil }
-        guard let found = try await sessions.find(session), let identity = try await registry.identity(named: found.tokenName)
+        guard let found = try await sessions.find(session),
+            let identity = try await registry.identity(named: found.tokenName, issue: found.issue)
         else {
             return nil
         }

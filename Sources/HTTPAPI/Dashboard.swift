@@ -17,6 +17,11 @@ enum Dashboard {
             logger.warning("dashboard files not found; / will answer 404")
             return nil
         }
-        return FileMiddleware(directory, cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true, logger: logger)
+        let files = FileMiddleware<Context, LocalFileSystem>(
+            directory, cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true,
+            logger: logger)
+        // Hummingbird knows no YAML type, and a file without a Content-Type gets sniffed.
+        let yaml = MediaType(type: .application, subType: "yaml")
+        return files.withAdditionalMediaType(yaml, mappedToFileExtension: "yaml")
     }
 }

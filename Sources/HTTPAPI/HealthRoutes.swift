@@ -11,7 +11,7 @@ struct HealthRoutes {
         let cluster: ClusterInfo
     }
 
-    func register(on router: Router<Context>) {
+    func register(on router: RouterGroup<Context>) {
         router.get("health/live") { _, _ in
             try APIJSON.response(Health(status: "ok", cluster: environment.cluster))
         }

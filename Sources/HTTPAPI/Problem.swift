@@ -10,6 +10,7 @@ public struct Problem: HTTPResponseError, Sendable {
         case malformedJSON = "malformed-json"
         case unsupportedMediaType = "unsupported-media-type"
         case payloadTooLarge = "payload-too-large"
+        case headersTooLarge = "headers-too-large"
         case badParameter = "bad-parameter"
         case unauthorized
         case forbidden

@@ -16,7 +16,7 @@ struct SessionRoutes {
         let csrfToken: String?
     }
 
-    func register(on router: Router<APIContext>) {
+    func register(on router: RouterGroup<APIContext>) {
         router.get("session") { request, context in
             try APIJSON.response(
                 Whoami(
@@ -48,12 +48,14 @@ struct SessionRoutes {
                 detail: "wait a few minutes before trying again")
         }
         let body = try await APIJSON.object(from: request, allowed: ["token"], limit: 4096)
-        guard let token = body["token"] as? String, let identity = try await registry.verify(token) else {
+        guard let token = body["token"] as? String, let identity = try await registry.verify(token),
+            let issue = TokenRegistry.issue(of: token)
+        else {
             limiter.recordFailure(context.remoteAddress)
             throw Problem(.unauthorized, status: .unauthorized, title: "Sign-in failed", detail: "the token is invalid or revoked")
         }
         let secureCookie = secure || request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https"
-        let (id, csrf) = try await sessions.start(tokenName: identity.name, lifetime: .seconds(12 * 3600))
+        let (id, csrf) = try await sessions.start(tokenName: identity.name, issue: issue, lifetime: .seconds(12 * 3600))
         var response = try APIJSON.response(
             Whoami(name: identity.name, role: identity.role.rawValue, auth: "tokens", csrfToken: csrf))
         response.setCookie(Self.cookie(AuthMiddleware.sessionCookie, id, maxAge: 12 * 3600, httpOnly: true, secure: secureCookie))

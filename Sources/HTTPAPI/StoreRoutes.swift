@@ -10,7 +10,7 @@ struct StoreRoutes {
 
     let environment: APIEnvironment
 
-    func register(on router: Router<Context>) {
+    func register(on router: RouterGroup<Context>) {
         let stores = router.group("stores")
         stores.post(use: create)
         stores.get(use: list)

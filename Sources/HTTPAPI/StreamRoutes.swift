@@ -12,7 +12,7 @@ struct StreamRoutes {
 
     let environment: APIEnvironment
 
-    func register(on router: Router<Context>) {
+    func register(on router: RouterGroup<Context>) {
         router.get("stream", use: stream)
     }
 

@@ -57,8 +57,13 @@ struct Serve: AsyncParsableCommand {
         }
         let resolvedPort = try port ?? Self.environmentPort()
         if auth == .none, !["127.0.0.1", "::1", "localhost"].contains(host), !allowNoAuthOnNetwork {
-            throw ValidationError(
-                "--auth none listens on \(host), where anyone who reaches it is admin; use --host 127.0.0.1, or add --allow-no-auth-on-network")
+            // One line, like every refusal (a ValidationError would add a usage screen that
+            // buries the reason in a deploy log).
+            let reason =
+                "--auth none listens on \(host), where anyone who reaches it is admin; "
+                + "use --host 127.0.0.1, or add --allow-no-auth-on-network"
+            FileHandle.standardError.write(Data("urumi: \(reason)\n".utf8))
+            throw ExitCode.failure
         }
         let settings = ServerSettings(
             databaseURL: try database.resolvedURL(), poolSize: database.dbPoolSize, host: host, port: resolvedPort,

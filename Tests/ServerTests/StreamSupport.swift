@@ -57,7 +57,6 @@ extension ServerDatabase {
 }
 
 extension UrumiProcess {
-    var port: Int { baseURL.port! }
     var pid: pid_t { process.processIdentifier }
 
     /// The resident set size of the server process (VmRSS of /proc/PID/status), in bytes.

@@ -3,9 +3,29 @@ import Testing
 
 /// A real `urumi serve` process (the binary built next to this test bundle) on its own port.
 final class UrumiProcess: @unchecked Sendable {
+    /// How the server authenticates (`--auth`).
+    enum Auth: Sendable {
+        /// Everyone is admin: the default of these tests, which are not about security.
+        case none
+        /// Bearer tokens and session cookies, as in production.
+        case tokens
+        /// No `--auth` flag: whatever `urumi serve` does by default.
+        case serverDefault
+
+        var arguments: [String] {
+            switch self {
+            case .none: ["--auth", "none"]
+            case .tokens: ["--auth", "tokens"]
+            case .serverDefault: []
+            }
+        }
+    }
+
     let process = Process()
-    let output = Pipe()
+    /// Standard error (the log).
     let logURL: URL
+    /// Standard output (the "listening" line, and anything else the server prints there).
+    let outputURL: URL
     private(set) var baseURL = URL(string: "http://127.0.0.1:0")!
 
     /// The directory holding the built products (the `urumi` binary among them).
@@ -15,32 +35,35 @@ final class UrumiProcess: @unchecked Sendable {
 
     static var binary: URL { productsDirectory.appendingPathComponent("urumi") }
 
-    /// Starts `urumi serve --port 0 ...` and waits until it prints its address.
-    init(databaseURL: String, arguments: [String] = [], timeout: Duration = .seconds(30)) async throws {
-        logURL = FileManager.default.temporaryDirectory.appendingPathComponent("urumi-serve-\(UUID()).log")
+    /// Starts `urumi serve --port 0 --auth <auth> ...` and waits until it prints its address.
+    /// Whatever address it listens on (`--host 0.0.0.0` too), tests reach it on 127.0.0.1.
+    init(
+        databaseURL: String, auth: Auth = .none, arguments: [String] = [], timeout: Duration = .seconds(30)
+    ) async throws {
+        let stem = FileManager.default.temporaryDirectory.appendingPathComponent("urumi-serve-\(UUID())")
+        logURL = stem.appendingPathExtension("log")
+        outputURL = stem.appendingPathExtension("out")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         process.executableURL = Self.binary
-        process.arguments = ["serve", "--port", "0", "--database-url", databaseURL, "--auth", "none"] + arguments
-        process.standardOutput = output
+        process.arguments = ["serve", "--port", "0", "--database-url", databaseURL] + auth.arguments + arguments
+        // Files, not pipes: nobody has to keep draining them, and tests can read all of both.
+        process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: logURL)
         try process.run()
         let deadline = ContinuousClock.now + timeout
-        var text = ""
         while ContinuousClock.now < deadline {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty {
-                guard process.isRunning else { break }
-                try await Task.sleep(for: .milliseconds(20))
-                continue
-            }
-            text += String(decoding: chunk, as: UTF8.self)
-            if let range = text.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) {
-                baseURL = URL(string: String(text[range]))!
+            if let range = stdout.range(of: #"http://[0-9.:\[\]a-z]+:\d+"#, options: .regularExpression),
+                let port = stdout[range].split(separator: ":").last.flatMap({ Int($0) })
+            {
+                baseURL = URL(string: "http://127.0.0.1:\(port)")!
                 return
             }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(20))
         }
         process.terminate()
-        throw ProcessFailure.didNotStart(log: (try? String(contentsOf: logURL, encoding: .utf8)) ?? "")
+        throw ProcessFailure.didNotStart(log: log)
     }
 
     /// SIGKILL: no shutdown of any kind.
@@ -64,11 +87,18 @@ final class UrumiProcess: @unchecked Sendable {
         }
     }
 
+    /// Standard error so far.
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+
+    /// Standard output so far.
+    var stdout: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
+
+    var port: Int { baseURL.port! }
 
     deinit {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(at: logURL)
+        try? FileManager.default.removeItem(at: outputURL)
     }
 }
 
@@ -84,11 +114,15 @@ enum ProcessFailure: Error, CustomStringConvertible {
     }
 }
 
-/// Runs the `urumi` binary to completion; returns its exit status and output.
-func runUrumi(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// Runs the `urumi` binary to completion; returns its exit status and output. `environment`
+/// replaces the inherited environment when given.
+func runUrumi(_ arguments: [String], environment: [String: String]? = nil) throws -> (
+    status: Int32, stdout: String, stderr: String
+) {
     let process = Process()
     process.executableURL = UrumiProcess.binary
     process.arguments = arguments
+    if let environment { process.environment = environment }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
