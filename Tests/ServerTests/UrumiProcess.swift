@@ -46,7 +46,9 @@ final class UrumiProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         process.executableURL = Self.binary
-        process.arguments = ["serve", "--port", "0", "--database-url", databaseURL] + auth.arguments + arguments
+        // A small pool: dozens of servers run at once in the suite, all on one PostgreSQL.
+        let pool = arguments.contains("--db-pool-size") ? [] : ["--db-pool-size", "4"]
+        process.arguments = ["serve", "--port", "0", "--database-url", databaseURL] + pool + auth.arguments + arguments
         // Files, not pipes: nobody has to keep draining them, and tests can read all of both.
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: logURL)

@@ -72,18 +72,22 @@ public final class SagaCoordinator: Service {
                 "owner": "\(configuration.owner)", "concurrency": "\(configuration.concurrency)",
                 "cluster": "\(driver.description)",
             ])
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.watchStreams() }
-            group.addTask { await self.renewLeases() }
-            await withGracefulShutdownHandler {
-                await self.leaseLoop(group: &group)
-            } onGracefulShutdown: {
-                self.shuttingDown.store(true, ordering: .relaxed)
-                self.slotFreed.bump()
+        await withDiscardingTaskGroup { helpers in
+            helpers.addTask { await self.watchStreams() }
+            helpers.addTask { await self.renewLeases() }
+            await withDiscardingTaskGroup { sagas in
+                await withGracefulShutdownHandler {
+                    await self.leaseLoop(group: &sagas)
+                } onGracefulShutdown: {
+                    self.shuttingDown.store(true, ordering: .relaxed)
+                    self.slotFreed.bump()
+                }
+                // Shutting down: stop every saga where it is (each is resumable from its
+                // stream). They are not cancelled: each still gives its lease back, so another
+                // replica takes over at once instead of after the lease expires.
+                self.running.withLock { for interrupt in $0.values { interrupt.stop() } }
             }
-            // Shutting down: stop every saga where it is; each is resumable from its stream.
-            self.running.withLock { for interrupt in $0.values { interrupt.stop() } }
-            group.cancelAll()
+            helpers.cancelAll()
         }
         logger.info("saga coordinator stopped")
     }
