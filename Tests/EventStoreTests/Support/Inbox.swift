@@ -1,5 +1,6 @@
 import EventStore
 import Synchronization
+import Testing
 
 /// Collects what a concurrent task produces; the test awaits a count with a deadline.
 ///
@@ -82,7 +83,12 @@ func following<T>(
     let inbox = Inbox<RecordedEvent>()
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask {
-            for try await event in subscription { inbox.append(event) }
+            do {
+                for try await event in subscription { inbox.append(event) }
+            } catch {
+                // Otherwise the waiting test would only see a timeout.
+                Issue.record(error, "the subscription failed")
+            }
         }
         defer { group.cancelAll() }
         return try await body(inbox)

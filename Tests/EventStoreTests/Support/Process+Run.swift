@@ -31,12 +31,18 @@ func runProcess(
     process.standardOutput = out
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do { try process.run() } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: error)
+    // A test that hits its time limit is cancelled: take the child down with it.
+    let running = UncheckedBox(process)
+    let status: Int32 = try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
         }
+    } onCancel: {
+        if running.value.isRunning { running.value.terminate() }
     }
     try out.close()
     try err.close()
@@ -49,3 +55,9 @@ func runProcess(
 /// The repository this test file was compiled from.
 let repositoryRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Lets a value that is only touched in a safe way cross into a `@Sendable` closure.
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
