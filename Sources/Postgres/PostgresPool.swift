@@ -5,7 +5,8 @@ import Synchronization
 ///
 /// Connections open lazily up to `maxConnections`; beyond that, callers wait in FIFO order.
 /// A connection that broke, or that comes back still inside a transaction, is closed and its
-/// slot freed; one that the server closed while it sat idle is replaced before it is lent. The pool never retries a statement: the caller decides what is safe to repeat.
+/// slot freed; one that the server closed while it sat idle is replaced before it is lent.
+/// The pool never retries a statement: the caller decides what is safe to repeat.
 public final class PostgresPool: Sendable {
     /// A snapshot of the pool for metrics and tests.
     public struct Stats: Sendable, Equatable {

@@ -48,7 +48,8 @@ struct AppendBenchmark: AsyncParsableCommand {
 
     func validate() throws {
         guard seconds > 0, repeats > 0, batchSize > 0, batchSize <= 1000, rate > 0, latencySeconds > 0 else {
-            throw ValidationError("--seconds, --repeats, --rate and --latency-seconds must be positive; --batch-size 1-1000")
+            throw ValidationError(
+                "--seconds, --repeats, --rate and --latency-seconds must be positive; --batch-size 1-1000")
         }
         _ = try Self.counts(writers, "--writers")
         _ = try Self.counts(batchWriters, "--batch-writers")
@@ -112,16 +113,24 @@ struct AppendBenchmark: AsyncParsableCommand {
         report["full_page_writes"] = try settings.decode(String.self, "fpw")
         print(
             "urumi-bench append: PostgreSQL \(report["server_version"]!), fsync=\(fsync), synchronous_commit=\(synchronousCommit), "
-                + "\(report["cpus"]!) CPUs; \(repeats) rounds of \(seconds) s per side; medians (ratios: of per-round ratios)")
+                + "\(report["cpus"]!) CPUs; \(repeats) rounds of \(seconds) s per side; medians (ratios: of per-round ratios)"
+        )
         if fsync != "on" || synchronousCommit == "off" {
             print("WARNING: the server is not durable (fsync/synchronous_commit off): these figures flatter both sides")
         }
 
         let store = PostgresEventStore(pool: pool, logger: logger)
         var cases: [(name: String, writers: Int, batch: Int, sides: [String])] = []
-        for count in single { cases.append(("\(count)x1", count, 1, count > 1 ? ["baseline", "store", "advisory"] : ["baseline", "store"])) }
+        for count in single {
+            cases.append(
+                ("\(count)x1", count, 1, count > 1 ? ["baseline", "store", "advisory"] : ["baseline", "store"]))
+        }
         for count in batches {
-            cases.append((count == 1 ? "batch\(batchSize)" : "\(count)xbatch\(batchSize)", count, batchSize, ["baseline", "store"]))
+            cases.append(
+                (
+                    count == 1 ? "batch\(batchSize)" : "\(count)xbatch\(batchSize)", count, batchSize,
+                    ["baseline", "store"]
+                ))
         }
 
         print("case            baseline ev/s     store ev/s   store/baseline   advisory-lock ev/s (÷baseline)")
@@ -138,7 +147,8 @@ struct AppendBenchmark: AsyncParsableCommand {
             }
             // Warm-up: connections, caches, plans.
             for side in benchCase.sides {
-                _ = try await eventsPerSecond(workload(side), writers: benchCase.writers, duration: .seconds(min(1, seconds / 3)))
+                _ = try await eventsPerSecond(
+                    workload(side), writers: benchCase.writers, duration: .seconds(min(1, seconds / 3)))
             }
             var runs: [String: [Double]] = [:]
             for repeatIndex in 0..<repeats {

@@ -18,7 +18,8 @@ struct BenchDatabase {
         // The name is made here from hex digits, never from input.
         try await admin.query(PostgresQuery(unsafeSQL: "create database \(name)"))
         let url = replacingDatabase(in: serverURL, with: name)
-        let pool = PostgresPool(url: url, maxConnections: maxConnections, applicationName: "urumi-bench", logger: logger)
+        let pool = PostgresPool(
+            url: url, maxConnections: maxConnections, applicationName: "urumi-bench", logger: logger)
         let database = BenchDatabase(name: name, url: url, pool: pool)
         func drop() async {
             await pool.close()

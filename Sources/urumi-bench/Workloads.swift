@@ -14,8 +14,10 @@ protocol AppendWorkload: Sendable {
 /// service records it.
 enum BenchEvent {
     static let type = "bench.step_succeeded.v1"
-    static let data = #"{"store_id":"3f8e2a6c-5d1b-4e7a-9c0f-2b4d6e8a1c3e","step":"helm","attempt":1,"duration_ms":8421,"details":"release store-3f8e2a6c deployed, revision 1, chart store-0.1.0"}"#
-    static let metadata = EventMetadata(actor: "bench", correlationID: UUID(), causationID: UUID(), requestID: "req-bench")
+    static let data =
+        #"{"store_id":"3f8e2a6c-5d1b-4e7a-9c0f-2b4d6e8a1c3e","step":"helm","attempt":1,"duration_ms":8421,"details":"release store-3f8e2a6c deployed, revision 1, chart store-0.1.0"}"#
+    static let metadata = EventMetadata(
+        actor: "bench", correlationID: UUID(), causationID: UUID(), requestID: "req-bench")
     static let metadataJSON: String = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -58,7 +60,8 @@ struct RawInsert: AppendWorkload {
 
     func append(writer: Int, round: Int) async throws {
         let stream = "bench-\(run)-\(writer)"
-        var sql = PostgresQuery.StringInterpolation(literalCapacity: 120 + batch * 40, interpolationCount: batch * 6 + 1)
+        var sql = PostgresQuery.StringInterpolation(
+            literalCapacity: 120 + batch * 40, interpolationCount: batch * 6 + 1)
         if commitOrdered {
             sql.appendLiteral("with ordered as materialized (select pg_advisory_xact_lock(")
             sql.appendInterpolation(Self.lockKey)

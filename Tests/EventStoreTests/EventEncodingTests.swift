@@ -1,7 +1,8 @@
 import EventStore
 import Foundation
-@testable import PostgresStore
 import Testing
+
+@testable import PostgresStore
 
 /// The PostgreSQL store writes the events' JSON by hand (it is on the append path); it must mean
 /// exactly what `JSONEncoder` would have written, whatever the strings hold.

@@ -89,10 +89,18 @@ struct GapFreeReadingTests {
                                         // The hot stream's lock holders stall less: they queue behind each other.
                                         let seconds = Double(kind == 1 ? stall / 3 : stall) / 1000
                                         try await connection.query("select pg_sleep(\(seconds))")
-                                        sent.withLock { $0 = ticks.withLock { $0 += 1; return $0 } }
+                                        sent.withLock {
+                                            $0 = ticks.withLock {
+                                                $0 += 1
+                                                return $0
+                                            }
+                                        }
                                         return first
                                     }
-                                    let done = ticks.withLock { $0 += 1; return $0 }
+                                    let done = ticks.withLock {
+                                        $0 += 1
+                                        return $0
+                                    }
                                     if kind == 0 { version += Int64(events.count) }
                                     committed.withLock {
                                         $0.append(.init(first: first, events: events, sent: sent.value, done: done))
@@ -110,13 +118,20 @@ struct GapFreeReadingTests {
                                         rolledBack.withLock { $0.formUnion(events.map(\.id)) }
                                     }
                                 default:  // the store's own append, with the exact expected version
-                                    let sent = ticks.withLock { $0 += 1; return $0 }
+                                    let sent = ticks.withLock {
+                                        $0 += 1
+                                        return $0
+                                    }
                                     let result = try await store.append(
                                         to: own, expected: version == 0 ? .noStream : .exact(version), events: events)
-                                    let done = ticks.withLock { $0 += 1; return $0 }
+                                    let done = ticks.withLock {
+                                        $0 += 1
+                                        return $0
+                                    }
                                     version += Int64(events.count)
                                     committed.withLock {
-                                        $0.append(.init(first: result.firstCursor, events: events, sent: sent, done: done))
+                                        $0.append(
+                                            .init(first: result.firstCursor, events: events, sent: sent, done: done))
                                     }
                                 }
                             }
@@ -194,7 +209,8 @@ func rawAppend(_ connection: PostgresConnection, _ stream: StreamID, expected: I
             """
         ).first)
     return LogCursor(
-        transactionID: try row.decode(UInt64.self, "first_txid"), position: try row.decode(Int64.self, "first_position"))
+        transactionID: try row.decode(UInt64.self, "first_txid"), position: try row.decode(Int64.self, "first_position")
+    )
 }
 
 /// What a reader that trusts positions to be commit-ordered would read.

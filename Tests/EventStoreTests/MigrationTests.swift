@@ -10,7 +10,8 @@ struct MigrationTests {
     /// Every file of schema/, in the order they must apply.
     static let schemaFiles: [String] = {
         let directory = try! Migrator.locateSchemaDirectory()
-        return try! FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.sorted()
+        return try! FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }
+            .sorted()
     }()
 
     static func migrator(_ directory: URL? = nil) throws -> Migrator {
@@ -18,7 +19,9 @@ struct MigrationTests {
     }
 
     static func recorded(_ pool: PostgresPool) async throws -> [String] {
-        try await pool.query("select name from schema_migrations order by version").map { try $0.decode(String.self, "name") }
+        try await pool.query("select name from schema_migrations order by version").map {
+            try $0.decode(String.self, "name")
+        }
     }
 
     @Test func appliesEveryFileInOrderOnceAndThenNothing() async throws {
@@ -27,7 +30,8 @@ struct MigrationTests {
             #expect(Self.schemaFiles.starts(with: ["0001_event_log.sql", "0002_append_function.sql"]))
             #expect(migrator.migrations.map(\.name) == Self.schemaFiles)
             #expect(try await migrator.migrate(pool: database.pool) == Self.schemaFiles)
-            let rows = try await database.pool.query("select version, name, checksum from schema_migrations order by version")
+            let rows = try await database.pool.query(
+                "select version, name, checksum from schema_migrations order by version")
             #expect(try rows.map { try $0.decode(Int.self, "version") } == Self.schemaFiles.map { Int($0.prefix(4))! })
             #expect(try rows.map { try $0.decode(String.self, "checksum") } == migrator.migrations.map(\.checksum))
             #expect(try await migrator.migrate(pool: database.pool) == [])
@@ -128,7 +132,8 @@ struct MigrateCommandTests {
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate.path }
             directory = directory.deletingLastPathComponent()
         }
-        throw TestSetupError.failed("no urumi executable near \(testBinary.path): run `swift build --build-tests` first")
+        throw TestSetupError.failed(
+            "no urumi executable near \(testBinary.path): run `swift build --build-tests` first")
     }
 
     @Test func migratesAFreshDatabaseThenSaysItIsUpToDate() async throws {

@@ -19,12 +19,13 @@ struct PostgresPoolTests {
                             try await pool.withConnection { connection in
                                 let open = pool.stats.open
                                 mostOpen.withLock { $0 = max($0, open) }
-                                let onServer = try await connection.query(
-                                    """
-                                    select count(*) as n, pg_sleep(0.005) from pg_stat_activity
-                                    where application_name = \(name)
-                                    """
-                                ).first?.decode(Int.self, "n") ?? 0
+                                let onServer =
+                                    try await connection.query(
+                                        """
+                                        select count(*) as n, pg_sleep(0.005) from pg_stat_activity
+                                        where application_name = \(name)
+                                        """
+                                    ).first?.decode(Int.self, "n") ?? 0
                                 mostOnServer.withLock { $0 = max($0, onServer) }
                             }
                         }
@@ -110,12 +111,14 @@ struct PostgresPoolTests {
     @Test func aConnectionKilledByTheServerIsDiscardedAndTheNextUseWorks() async throws {
         try await TestDatabase.with { database in
             let pool = database.makePool(maxConnections: 1)
-            let pid = try #require(try await pool.query("select pg_backend_pid() as pid").first?.decode(Int32.self, "pid"))
+            let pid = try #require(
+                try await pool.query("select pg_backend_pid() as pid").first?.decode(Int32.self, "pid"))
             let killed = try await database.pool.query("select pg_terminate_backend(\(pid), 5000) as killed")
             #expect(try killed.first?.decode(Bool.self, "killed") == true)
 
             // The idle connection is dead; the pool notices before lending it and opens another.
-            let next = try #require(try await pool.query("select pg_backend_pid() as pid").first?.decode(Int32.self, "pid"))
+            let next = try #require(
+                try await pool.query("select pg_backend_pid() as pid").first?.decode(Int32.self, "pid"))
             #expect(next != pid)
             #expect(counts(pool) == [1, 1, 0], "open, idle, waiting")
 

@@ -49,7 +49,8 @@ struct PostgresSessionTests {
             #expect(raised?.message == "custom")
             #expect(raised?.detail == "42")
             // The connection that saw the errors is still fine.
-            #expect(try await database.pool.query("select count(*) as n from accounts").first?.decode(Int.self, "n") == 1)
+            #expect(
+                try await database.pool.query("select count(*) as n from accounts").first?.decode(Int.self, "n") == 1)
         }
     }
 
@@ -80,7 +81,9 @@ struct PostgresSessionTests {
                 return await connection.inTransaction()
             }
             #expect(committed)
-            let ids = try await database.pool.query("select id from items order by id").map { try $0.decode(Int.self, "id") }
+            let ids = try await database.pool.query("select id from items order by id").map {
+                try $0.decode(Int.self, "id")
+            }
             #expect(ids == [4])
             #expect(try await database.pool.withConnection { await !$0.inTransaction() })
         }
@@ -107,7 +110,8 @@ struct PostgresSessionTests {
                 try await sender.query("select pg_notify('other', 'elsewhere')")
                 // Not listening on this one.
                 try await sender.query("select pg_notify('nobody_listens', 'x')")
-                let received = try await inbox.waitFor(count: payloads.count + 1, timeout: .seconds(10), "notifications")
+                let received = try await inbox.waitFor(
+                    count: payloads.count + 1, timeout: .seconds(10), "notifications")
                 #expect(received.map(\.channel) == Array(repeating: channel, count: payloads.count) + ["other"])
                 #expect(received.map(\.payload) == payloads + ["elsewhere"])
                 #expect(received.allSatisfy { $0.backendPID == senderPID })

@@ -21,7 +21,8 @@ struct SubscriptionRestartTests {
                 // The writer is another process as far as the reader can tell: its own pool and
                 // its own Service that sends the NOTIFYs.
                 let writerPool = database.makePool(applicationName: "urumi-test-writer")
-                let writer = PostgresEventStore(pool: writerPool, logger: TestDatabase.logger, pollInterval: .seconds(60))
+                let writer = PostgresEventStore(
+                    pool: writerPool, logger: TestDatabase.logger, pollInterval: .seconds(60))
                 let id = stream()
                 var appended: [UUID] = []
                 func appendOne() async throws {
@@ -38,7 +39,8 @@ struct SubscriptionRestartTests {
 
                     try await following(reader.subscribe(after: .start)) { inbox in
                         for _ in 1...5 { try await appendOne() }
-                        #expect(try await inbox.waitFor(count: 5, timeout: .seconds(10), "events").map(\.id) == appended)
+                        #expect(
+                            try await inbox.waitFor(count: 5, timeout: .seconds(10), "events").map(\.id) == appended)
 
                         try await server.stop()
                         try await server.start()
