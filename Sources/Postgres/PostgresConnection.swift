@@ -172,6 +172,20 @@ public final class PostgresConnection: @unchecked Sendable {
         (try? await onQueue { conn in PQtransactionStatus(conn) != PQTRANS_IDLE }) ?? false
     }
 
+    /// For a connection sitting idle in a pool: false when the server has closed it or sent
+    /// anything at all. An idle session that is not listening receives nothing; a server that
+    /// ends a session (`pg_terminate_backend`, a restart, an idle timeout) sends a FATAL error
+    /// and closes the socket, which libpq only notices at the next statement. Never blocks.
+    func isAliveWhileIdle() async -> Bool {
+        (try? await onQueue { conn in
+            guard PQstatus(conn) == CONNECTION_OK else { return false }
+            let socket = PQsocket(conn)
+            guard socket >= 0 else { return false }
+            var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            return poll(&descriptor, 1, 0) == 0
+        }) ?? false
+    }
+
     /// Closes the connection. Safe to call more than once.
     public func close() async {
         brokenFlag.store(true, ordering: .relaxed)

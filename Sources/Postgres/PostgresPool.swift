@@ -5,7 +5,8 @@ import Synchronization
 ///
 /// Connections open lazily up to `maxConnections`; beyond that, callers wait in FIFO order.
 /// A connection that broke, or that comes back still inside a transaction, is closed and its
-/// slot freed. The pool never retries a statement: the caller decides what is safe to repeat.
+/// slot freed; one that the server closed while it sat idle is replaced before it is lent.
+/// The pool never retries a statement: the caller decides what is safe to repeat.
 public final class PostgresPool: Sendable {
     /// A snapshot of the pool for metrics and tests.
     public struct Stats: Sendable, Equatable {
@@ -101,7 +102,12 @@ public final class PostgresPool: Sendable {
         }
         switch decision {
         case .use(let connection):
-            return connection
+            if await connection.isAliveWhileIdle() { return connection }
+            // The server ended it while it sat idle (e.g. after a restart, every idle
+            // connection is dead): open a fresh one in its slot rather than fail the caller.
+            logger.debug("discarding an idle connection the server closed")
+            await connection.close()
+            return try await openInSlot()
         case .open:
             return try await openInSlot()
         case .closed:

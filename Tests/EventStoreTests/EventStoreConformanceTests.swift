@@ -115,6 +115,25 @@ struct EventStoreConformanceTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func repeatingAOneEventAppendReturnsItsResultAndAnotherStreamCannotReuseTheID(kind: StoreKind) async throws {
+        try await kind.with { store in
+            let id = stream()
+            let single = event()
+            let first = try await store.append(to: id, expected: .noStream, events: [single])
+            let again = try await store.append(to: id, expected: .noStream, events: [single])
+            #expect(again.replayed)
+            #expect(again.firstCursor == first.firstCursor && again.lastCursor == first.lastCursor)
+            #expect(again.streamVersion == 1)
+            let other = stream()
+            await #expect(throws: EventStoreError.duplicateEventIDs(stream: other.rawValue)) {
+                try await store.append(to: other, expected: .any, events: [single])
+            }
+            #expect(try await store.readStream(other).isEmpty)
+            #expect(try await store.readStream(id).map(\.id) == [single.id])
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func anIdempotencyKeyReturnsTheFirstResultAndRefusesADifferentRequest(kind: StoreKind) async throws {
         try await kind.with { store in
             let id = stream()

@@ -28,9 +28,11 @@ struct TestDatabase {
         return url
     }
 
-    /// Creates and migrates a database; `body` gets it; it is dropped afterwards.
+    /// Creates a database and migrates it (unless `migrate` is false); `body` gets it; it is
+    /// dropped afterwards, also when `body` throws.
     static func with<T>(
-        maxConnections: Int = 4, serverURL: String? = nil, _ body: (TestDatabase) async throws -> T
+        maxConnections: Int = 4, serverURL: String? = nil, migrate: Bool = true,
+        _ body: (TestDatabase) async throws -> T
     ) async throws -> T {
         let admin = try serverURL ?? Self.serverURL()
         let name = "urumi_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
@@ -40,7 +42,9 @@ struct TestDatabase {
         let pool = PostgresPool(url: url, maxConnections: maxConnections, logger: logger)
         let database = TestDatabase(name: name, url: url, adminURL: admin, pool: pool)
         do {
-            try await Migrator(directory: try Migrator.locateSchemaDirectory(), logger: logger).migrate(pool: pool)
+            if migrate {
+                try await Migrator(directory: try Migrator.locateSchemaDirectory(), logger: logger).migrate(pool: pool)
+            }
             let value = try await body(database)
             await database.drop(adminPool)
             return value
@@ -63,14 +67,23 @@ struct TestDatabase {
         return components.string ?? url
     }
 
-    func makeStore(pollInterval: Duration = .seconds(2)) -> PostgresEventStore {
-        PostgresEventStore(pool: pool, logger: Self.logger, pollInterval: pollInterval)
+    func makeStore(pollInterval: Duration = .seconds(2), logger: Logger = Self.logger) -> PostgresEventStore {
+        PostgresEventStore(pool: pool, logger: logger, pollInterval: pollInterval)
+    }
+
+    /// Another pool on this database (another process, as far as the server can tell).
+    func makePool(maxConnections: Int = 4, applicationName: String = "urumi-test") -> PostgresPool {
+        PostgresPool(url: url, maxConnections: maxConnections, applicationName: applicationName, logger: Self.logger)
     }
 }
+
+/// Thrown by a test inside a transaction to make it roll back.
+struct DeliberateRollback: Error {}
 
 enum TestSetupError: Error {
     case noDatabase
     case timedOut(String)
+    case failed(String)
 }
 
 /// Builds a small event.
