@@ -27,7 +27,7 @@ struct ServerDatabase {
         // FILE_COPY: a short transaction (WAL_LOG copies the template through the WAL and holds
         // a writing transaction for seconds, which every log reader on the server waits behind).
         _ = try await DatabaseDDLGate.shared.ddl {
-            try await adminPool.query(PostgresQuery(unsafeSQL: "create database \(name) strategy file_copy"))
+            try await createDatabase(name, on: adminPool)
         }
         var components = URLComponents(string: admin)!
         components.path = "/" + name
@@ -89,5 +89,21 @@ struct ServerDatabase {
         var counts: [String: Int] = [:]
         for row in rows { counts[try row.decode(String.self, "key")] = try row.decode(Int.self, "n") }
         return counts
+    }
+}
+
+/// CREATE DATABASE, once more if the connection was lost meanwhile (dozens of servers and tests
+/// share one PostgreSQL; a lost connection is not what these tests are about). A database that
+/// a lost attempt did create counts as created.
+func createDatabase(_ name: String, on adminPool: PostgresPool) async throws {
+    for attempt in 1...3 {
+        do {
+            try await adminPool.query(PostgresQuery(unsafeSQL: "create database \(name) strategy file_copy"))
+            return
+        } catch let error as PostgresError where error.sqlState == "42P04" && attempt > 1 {
+            return
+        } catch let error as PostgresError where error.isTransient && attempt < 3 {
+            try await Task.sleep(for: .milliseconds(200 * attempt))
+        }
     }
 }

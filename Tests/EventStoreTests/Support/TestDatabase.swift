@@ -37,7 +37,7 @@ struct TestDatabase {
         let admin = try serverURL ?? Self.serverURL()
         let name = "urumi_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         let adminPool = PostgresPool(url: admin, maxConnections: 1, logger: logger)
-        try await adminPool.query(PostgresQuery(unsafeSQL: "create database \(name) strategy file_copy"))
+        try await createDatabase(name, on: adminPool)
         let url = Self.replacingDatabase(in: admin, with: name)
         let pool = PostgresPool(url: url, maxConnections: maxConnections, logger: logger)
         let database = TestDatabase(name: name, url: url, adminURL: admin, pool: pool)
@@ -142,5 +142,21 @@ func readAllSettled(_ store: any EventStore, after cursor: LogCursor = .start, c
         let events = try await store.readAll(after: cursor, limit: max(count, 1) + 100)
         if events.count >= count || ContinuousClock.now > deadline { return events }
         try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+/// CREATE DATABASE, once more if the connection was lost meanwhile (dozens of servers and tests
+/// share one PostgreSQL; a lost connection is not what these tests are about). A database that
+/// a lost attempt did create counts as created.
+func createDatabase(_ name: String, on adminPool: PostgresPool) async throws {
+    for attempt in 1...3 {
+        do {
+            try await adminPool.query(PostgresQuery(unsafeSQL: "create database \(name) strategy file_copy"))
+            return
+        } catch let error as PostgresError where error.sqlState == "42P04" && attempt > 1 {
+            return
+        } catch let error as PostgresError where error.isTransient && attempt < 3 {
+            try await Task.sleep(for: .milliseconds(200 * attempt))
+        }
     }
 }
