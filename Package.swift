@@ -100,6 +100,8 @@ let package = Package(
                 "Postgres",
                 "PostgresStore",
                 "EventStore",
+                "Provisioning",
+                "Cluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -15,14 +15,17 @@ public final class PostgresConnection: @unchecked Sendable {
     private let queue: DispatchQueue
     private let brokenFlag = Atomic<Bool>(false)
     public let logger: Logger
+    /// Counts the statements sent (round trips), shared by a pool's connections.
+    let counter: PostgresCounter?
 
     /// True once the connection failed or was closed; the pool then discards it.
     public var isBroken: Bool { brokenFlag.load(ordering: .relaxed) }
 
-    private init(handle: OpaquePointer, queue: DispatchQueue, logger: Logger) {
+    private init(handle: OpaquePointer, queue: DispatchQueue, logger: Logger, counter: PostgresCounter?) {
         self.handle = handle
         self.queue = queue
         self.logger = logger
+        self.counter = counter
     }
 
     deinit {
@@ -31,9 +34,9 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Opens a connection. `url` is a libpq connection string or `postgres://` URI.
     /// The session runs in UTC so timestamps read back unambiguously.
-    public static func connect(url: String, applicationName: String = "urumi", logger: Logger) async throws
-        -> PostgresConnection
-    {
+    public static func connect(
+        url: String, applicationName: String = "urumi", logger: Logger, counter: PostgresCounter? = nil
+    ) async throws -> PostgresConnection {
         let queue = DispatchQueue(label: "urumi.postgres.connection")
         let handle: OpaquePointer = try await withCheckedThrowingContinuation { continuation in
             queue.async {
@@ -58,7 +61,7 @@ public final class PostgresConnection: @unchecked Sendable {
                 continuation.resume(returning: conn)
             }
         }
-        return PostgresConnection(handle: handle, queue: queue, logger: logger)
+        return PostgresConnection(handle: handle, queue: queue, logger: logger, counter: counter)
     }
 
     /// Runs `body` with the raw handle on the connection's queue.
@@ -78,7 +81,8 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs one statement with bound parameters and returns its rows.
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresRows {
-        try await onQueue { conn in
+        counter?.add()
+        return try await onQueue { conn in
             let result = withCStringArray(query.binds) { values in
                 PQexecParams(conn, query.sql, Int32(query.binds.count), nil, values, nil, nil, 0)
             }
@@ -89,6 +93,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs a script of several statements with no parameters (the simple query protocol).
     /// For migrations only: the text must come from the code base, never from input.
     public func execute(unsafeScript script: String) async throws {
+        counter?.add()
         _ = try await onQueue { conn in
             var failure: PostgresError?
             guard PQsendQuery(conn, script) == 1 else {
@@ -244,4 +249,15 @@ func withCStringArray<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePoin
 func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
     // libpq's keyword/value arrays end with a NULL entry.
     withCStringArray(strings.map { Optional($0) } + [nil], body)
+}
+
+/// A count of statements sent to the server (each one round trip), for benchmarks and metrics.
+public final class PostgresCounter: Sendable {
+    private let value = Atomic<Int>(0)
+
+    public init() {}
+
+    public var count: Int { value.load(ordering: .relaxed) }
+
+    func add() { value.add(1, ordering: .relaxed) }
 }

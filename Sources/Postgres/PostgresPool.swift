@@ -34,6 +34,8 @@ public final class PostgresPool: Sendable {
     private let applicationName: String
     private let logger: Logger
     private let state = Mutex(State())
+    /// Statements sent by this pool's connections (dedicated ones included).
+    public let roundTrips = PostgresCounter()
 
     public init(url: String, maxConnections: Int = 10, applicationName: String = "urumi", logger: Logger) {
         precondition(maxConnections > 0, "a pool needs at least one connection")
@@ -81,7 +83,7 @@ public final class PostgresPool: Sendable {
 
     /// A dedicated connection outside the pool (for LISTEN); the caller closes it.
     public func openDedicatedConnection() async throws -> PostgresConnection {
-        try await PostgresConnection.connect(url: url, applicationName: applicationName, logger: logger)
+        try await PostgresConnection.connect(url: url, applicationName: applicationName, logger: logger, counter: roundTrips)
     }
 
     private func lease() async throws -> PostgresConnection {
@@ -123,7 +125,7 @@ public final class PostgresPool: Sendable {
     /// Opens a connection in a slot already counted in `open`; gives the slot back on failure.
     private func openInSlot() async throws -> PostgresConnection {
         do {
-            return try await PostgresConnection.connect(url: url, applicationName: applicationName, logger: logger)
+            return try await PostgresConnection.connect(url: url, applicationName: applicationName, logger: logger, counter: roundTrips)
         } catch {
             freeSlot()
             throw error

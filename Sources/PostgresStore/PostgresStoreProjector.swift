@@ -50,35 +50,71 @@ public final class PostgresStoreProjector: Service {
                     continue
                 }
                 await self.events.signal.wait(after: seen, timeout: self.events.pollInterval)
+                // Let a burst of appends land, so that one batch (five round trips) takes them
+                // all instead of one batch per event.
+                try? await Task.sleep(for: .milliseconds(5))
             }
         }
     }
 
-    /// Applies one batch; returns how many events it applied.
+    /// Applies one batch; returns how many events it applied. Five round trips whatever the
+    /// batch size: begin + lock, checkpoint + events, states, all writes, commit.
     @discardableResult
     public func runBatch() async throws -> Int {
-        let (applied, moved) = try await pool.withTransaction { connection -> (Int, Bool) in
-            try await connection.query("select pg_advisory_xact_lock(\(Self.lockKey))")
-            let checkpoint = try await Self.checkpoint(on: connection)
-            let batch = try await PostgresEventStore.readAll(on: connection, after: checkpoint, limit: batchSize)
-            guard let last = batch.last else { return (0, checkpoint != lastSeen.withLock { $0 }) }
-            try await Self.apply(batch, on: connection)
-            try await connection.query(
-                """
-                update projection_checkpoints set txid = \(last.cursor.transactionID)::xid8, \
-                position = \(last.cursor.position), updated_at = now() where name = any(\(Self.names)::text[])
-                """)
-            return (batch.count, true)
+        let (applied, checkpoint) = try await pool.withConnection { connection -> (Int, LogCursor) in
+            try await connection.execute(unsafeScript: "begin; select pg_advisory_xact_lock(\(Self.lockKey))")
+            do {
+                let (checkpoint, batch) = try await Self.checkpointAndEvents(on: connection, limit: batchSize)
+                var after = checkpoint
+                if let last = batch.last {
+                    try await Self.apply(batch, on: connection, movingCheckpointTo: last.cursor)
+                    after = last.cursor
+                }
+                try await connection.query("commit")
+                return (batch.count, after)
+            } catch {
+                if !connection.isBroken { _ = try? await connection.query("rollback") }
+                throw error
+            }
         }
-        if moved {
-            let now = try await Self.checkpoint(pool: pool)
-            lastSeen.withLock { $0 = now }
-            progress.bump()
+        // Wake waiters when the checkpoint moved, by us or by another replica's projector.
+        let moved = lastSeen.withLock { seen -> Bool in
+            defer { seen = checkpoint }
+            return seen != checkpoint
         }
+        if moved { progress.bump() }
         return applied
     }
 
     private let lastSeen = Mutex(LogCursor.start)
+
+    /// The checkpoint and the events after it (up to the read horizon), in one statement.
+    static func checkpointAndEvents(on connection: PostgresConnection, limit: Int) async throws
+        -> (LogCursor, [RecordedEvent])
+    {
+        let rows = try await connection.query(
+            """
+            select c.txid as checkpoint_txid, c.position as checkpoint_position, e.*
+            from projection_checkpoints c
+            left join lateral (
+                select \(unsafeRaw: PostgresEventStore.columns) from events
+                where (transaction_id, position) > (c.txid, c.position)
+                  and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+                order by transaction_id, position
+                limit \(limit)
+            ) e on true
+            where c.name = \(names[0])
+            """)
+        guard let first = rows.first else { return (.start, []) }
+        let checkpoint = LogCursor(
+            transactionID: try first.decode(UInt64.self, "checkpoint_txid"),
+            position: try first.decode(Int64.self, "checkpoint_position"))
+        var events: [RecordedEvent] = []
+        for row in rows where try row.text("event_id") != nil {
+            events.append(try PostgresEventStore.decodeEvent(row))
+        }
+        return (checkpoint, events)
+    }
 
     static func checkpoint(on connection: PostgresConnection) async throws -> LogCursor {
         let rows = try await connection.query(
@@ -91,10 +127,16 @@ public final class PostgresStoreProjector: Service {
         try await pool.withConnection { try await checkpoint(on: $0) }
     }
 
-    /// Folds `batch` into the stored states of the stores it touches and writes the rows.
-    static func apply(_ batch: [RecordedEvent], on connection: PostgresConnection) async throws {
+    /// Folds `batch` into the stored states of the stores it touches and writes the rows (and
+    /// the checkpoint, when given) in one statement.
+    static func apply(
+        _ batch: [RecordedEvent], on connection: PostgresConnection, movingCheckpointTo checkpoint: LogCursor? = nil
+    ) async throws {
         let ids = StoreProjection.storeIDs(in: batch)
-        guard !ids.isEmpty else { return }
+        guard !ids.isEmpty else {
+            if let checkpoint { try await move(to: checkpoint, on: connection) }
+            return
+        }
         var states: [StoreID: StoreState] = [:]
         let rows = try await connection.query(
             "select state::text as state from store_view where store_id = any(\(ids.map(\.uuid))::uuid[])")
@@ -103,7 +145,10 @@ public final class PostgresStoreProjector: Service {
             states[state.id] = state
         }
         let changed = try StoreProjection.apply(batch, to: &states)
-        guard !changed.isEmpty else { return }
+        guard !changed.isEmpty else {
+            if let checkpoint { try await move(to: checkpoint, on: connection) }
+            return
+        }
         var viewRows: [[String: Any]] = []
         var queueRows: [[String: Any]] = []
         for id in changed.sorted() {
@@ -124,27 +169,42 @@ public final class PostgresStoreProjector: Service {
                 "due_at": entry.dueAt.map(StoreEvent.formatDate) ?? NSNull(), "version": entry.version,
             ])
         }
+        let cursor = checkpoint ?? LogCursor.start
         try await connection.query(
             """
-            insert into store_view (store_id, name, domain, plan, status, current_step, needs_attention, \
-            created_at, updated_at, version, view, state)
-            select r.store_id, r.name, r.domain, r.plan, r.status, r.current_step, r.needs_attention, \
-            r.created_at, r.updated_at, r.version, r.view, r.state
-            from jsonb_to_recordset(\(try json(viewRows))::jsonb) as r(store_id uuid, name text, domain text, \
-            plan text, status text, current_step text, needs_attention boolean, created_at timestamptz, \
-            updated_at timestamptz, version bigint, view jsonb, state jsonb)
-            on conflict (store_id) do update set name = excluded.name, domain = excluded.domain, \
-            plan = excluded.plan, status = excluded.status, current_step = excluded.current_step, \
-            needs_attention = excluded.needs_attention, created_at = excluded.created_at, \
-            updated_at = excluded.updated_at, version = excluded.version, view = excluded.view, state = excluded.state
+            with view_rows as (
+                insert into store_view (store_id, name, domain, plan, status, current_step, needs_attention, \
+                created_at, updated_at, version, view, state)
+                select r.store_id, r.name, r.domain, r.plan, r.status, r.current_step, r.needs_attention, \
+                r.created_at, r.updated_at, r.version, r.view, r.state
+                from jsonb_to_recordset(\(try json(viewRows))::jsonb) as r(store_id uuid, name text, domain text, \
+                plan text, status text, current_step text, needs_attention boolean, created_at timestamptz, \
+                updated_at timestamptz, version bigint, view jsonb, state jsonb)
+                on conflict (store_id) do update set name = excluded.name, domain = excluded.domain, \
+                plan = excluded.plan, status = excluded.status, current_step = excluded.current_step, \
+                needs_attention = excluded.needs_attention, created_at = excluded.created_at, \
+                updated_at = excluded.updated_at, version = excluded.version, view = excluded.view, state = excluded.state
+                returning 1
+            ), queue_rows as (
+                insert into saga_queue (store_id, open, due_at, version)
+                select r.store_id, r.open, r.due_at, r.version
+                from jsonb_to_recordset(\(try json(queueRows))::jsonb) as r(store_id uuid, open boolean, \
+                due_at timestamptz, version bigint)
+                on conflict (store_id) do update set open = excluded.open, due_at = excluded.due_at, version = excluded.version
+                returning 1
+            )
+            update projection_checkpoints set txid = \(cursor.transactionID)::xid8, position = \(cursor.position), \
+            updated_at = now()
+            where \(checkpoint != nil) and name = any(\(names)::text[])
             """)
+    }
+
+    /// Moves both checkpoints (a batch with nothing to write).
+    static func move(to checkpoint: LogCursor, on connection: PostgresConnection) async throws {
         try await connection.query(
             """
-            insert into saga_queue (store_id, open, due_at, version)
-            select r.store_id, r.open, r.due_at, r.version
-            from jsonb_to_recordset(\(try json(queueRows))::jsonb) as r(store_id uuid, open boolean, \
-            due_at timestamptz, version bigint)
-            on conflict (store_id) do update set open = excluded.open, due_at = excluded.due_at, version = excluded.version
+            update projection_checkpoints set txid = \(checkpoint.transactionID)::xid8, \
+            position = \(checkpoint.position), updated_at = now() where name = any(\(names)::text[])
             """)
     }
 

@@ -44,6 +44,12 @@ public struct StoreCommandHandler: Sendable {
         do {
             let result = try await events.append(request)
             let storeID = StoreID(streamID: result.stream) ?? id
+            if !result.replayed {
+                // What was just written, folded here: no read back.
+                var state = decided.reduce(StoreState?.none) { StoreState.evolve($0, $1, at: Date()) }
+                state?.version = result.streamVersion
+                if let state { return Outcome(id: storeID, cursor: result.lastCursor, replayed: false, state: state) }
+            }
             guard let state = try await StoreProjection.load(storeID, from: events) else {
                 throw ProvisioningError.storeNotFound(storeID)
             }

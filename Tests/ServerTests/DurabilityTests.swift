@@ -7,13 +7,13 @@ struct DurabilityTests {
     @Test func aKilledServerResumesEverySagaWithoutDuplicates() async throws {
         try await ServerDatabase.with { database in
             // A short lease so the restarted process may take over the dead one's sagas soon.
-            let arguments = ["--sim-latency", "150ms", "--lease-ttl", "2s", "--concurrency", "30"]
+            let arguments = ["--sim-latency", "600ms", "--lease-ttl", "2s", "--concurrency", "30"]
             var server = try await UrumiProcess(databaseURL: database.url, arguments: arguments)
             var client = HTTPClient(base: server.baseURL)
             for index in 0..<30 {
                 #expect(try await client.createStore("Crash \(index)", domain: "crash\(index).example.com").status == 202)
             }
-            // Midway: some steps done, no store finished yet (5 steps × 150 ms each).
+            // Midway: some steps done, no store finished yet (5 steps × 600 ms each).
             _ = try await client.waitForStores(timeout: .seconds(30)) { stores in
                 let started = stores.flatMap { $0["steps"] as! [[String: Any]] }.filter { $0["status"] as? String == "succeeded" }
                 return started.count >= 30

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Cluster
+import EventStore
+import Foundation
+import Logging
+import Postgres
+import PostgresStore
+import Provisioning
+
+/// `urumi-bench saga`: N stores through the real command handler, projector, saga queue and
+/// coordinator on a zero-latency simulated cluster and PostgreSQL: time to all ready, stores/s
+/// and database round trips per store (every statement the run's pool sent).
+struct SagaBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "saga",
+        abstract: "Stores/s and database round trips per store through the real saga on a zero-latency simulated cluster.")
+
+    @Option(name: .customLong("database-url"), help: "PostgreSQL server URL (default: $DATABASE_URL).")
+    var databaseURL: String?
+
+    @Option(help: "How many stores to provision.")
+    var stores: Int = 1000
+
+    @Option(help: "Sagas the coordinator runs at once.")
+    var concurrency: Int = 32
+
+    @Option(help: "Concurrent clients creating stores.")
+    var creators: Int = 16
+
+    @Option(help: "Pooled database connections.")
+    var poolSize: Int = 24
+
+    @Flag(help: "End with one line of JSON holding every figure.")
+    var json = false
+
+    func validate() throws {
+        guard stores > 0, concurrency > 0, creators > 0, poolSize > 1 else {
+            throw ValidationError("--stores, --concurrency and --creators must be positive; --pool-size at least 2")
+        }
+    }
+
+    func run() async throws {
+        guard let server = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] else {
+            throw ValidationError("no database: pass --database-url or set DATABASE_URL")
+        }
+        var logger = Logger(label: "urumi-bench")
+        logger.logLevel = .warning
+        let figures = try await BenchDatabase.with(serverURL: server, maxConnections: 2, logger: logger) { database in
+            try await measure(database, logger: logger)
+        }
+        print("stores: \(figures.stores) ready in \(format(figures.seconds)) s (\(format(figures.storesPerSecond)) stores/s)")
+        print("create phase: \(format(figures.createSeconds)) s for \(figures.stores) POST-equivalents")
+        print("round trips: \(figures.roundTrips) in all, \(format(figures.roundTripsPerStore)) per store (target <= 40)")
+        print("events: \(figures.events) (\(format(Double(figures.events) / Double(figures.stores))) per store)")
+        print("targets: 1,000 stores in under 30 s -> \(figures.seconds < 30 ? "met" : "missed") (for \(figures.stores) stores)")
+        if json {
+            let object: [String: Any] = [
+                "stores": figures.stores, "seconds": figures.seconds, "stores_per_second": figures.storesPerSecond,
+                "round_trips": figures.roundTrips, "round_trips_per_store": figures.roundTripsPerStore,
+                "events": figures.events, "create_seconds": figures.createSeconds, "concurrency": concurrency,
+            ]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        }
+    }
+
+    struct Figures {
+        var stores: Int
+        var seconds: Double
+        var createSeconds: Double
+        var roundTrips: Int
+        var events: Int
+        var storesPerSecond: Double { Double(stores) / seconds }
+        var roundTripsPerStore: Double { Double(roundTrips) / Double(stores) }
+    }
+
+    private func measure(_ database: BenchDatabase, logger: Logger) async throws -> Figures {
+        // Everything Urumi does goes through `pool` (counted); the bench's own progress checks
+        // use `database.pool` (not counted).
+        let pool = database.makePool(maxConnections: poolSize, logger: logger)
+        let events = PostgresEventStore(pool: pool, logger: logger)
+        let projector = PostgresStoreProjector(pool: pool, events: events, logger: logger)
+        let queue = PostgresSagaQueue(pool: pool, changes: projector.progress)
+        let driver = SimulatedCluster(
+            settings: SimulationSettings(latency: .zero), inventory: PostgresSimulatedInventory(pool: pool))
+        let coordinator = SagaCoordinator(
+            events: events, queue: queue, driver: driver,
+            configuration: .init(concurrency: concurrency, pollInterval: .milliseconds(200)), logger: logger)
+        let commands = StoreCommandHandler(events: events)
+        let total = stores
+        let creatorCount = creators
+
+        return try await withThrowingTaskGroup(of: Void.self) { services in
+            services.addTask { try await events.run() }
+            services.addTask { try await projector.run() }
+            services.addTask { try await coordinator.run() }
+            defer { services.cancelAll() }
+
+            let start = ContinuousClock.now
+            let before = pool.roundTrips.count
+            try await withThrowingTaskGroup(of: Void.self) { creatorsGroup in
+                for creator in 0..<creatorCount {
+                    creatorsGroup.addTask {
+                        var index = creator
+                        while index < total {
+                            _ = try await commands.create(
+                                name: "Bench \(index)", domain: "bench\(index).example.com",
+                                adminEmail: "admin@example.com", plan: "small",
+                                metadata: EventMetadata(actor: "bench"))
+                            index += creatorCount
+                        }
+                    }
+                }
+                try await creatorsGroup.waitForAll()
+            }
+            let created = ContinuousClock.now - start
+            // Wait until every store is ready (checked on the uncounted pool).
+            while true {
+                let rows = try await database.pool.query("select count(*) as n from store_view where status = 'ready'")
+                if try rows.first?.decode(Int.self, "n") == total { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let elapsed = ContinuousClock.now - start
+            let roundTrips = pool.roundTrips.count - before
+            let count = try await database.pool.query("select count(*) as n from events")
+            return Figures(
+                stores: total, seconds: seconds(elapsed), createSeconds: seconds(created), roundTrips: roundTrips,
+                events: try count.first?.decode(Int.self, "n") ?? 0)
+        }
+    }
+
+    private func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    private func format(_ value: Double) -> String { String(format: "%.2f", value) }
+}
