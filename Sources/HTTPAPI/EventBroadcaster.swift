@@ -1,6 +1,7 @@
 import EventStore
 import Foundation
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Synchronization
 
@@ -22,7 +23,8 @@ public final class EventBroadcaster: Service {
     }
 
     enum Frame: Sendable {
-        case event(RecordedEvent)
+        /// The event and its SSE frame, rendered once for every client.
+        case event(RecordedEvent, ByteBuffer)
         case heartbeat
     }
 
@@ -100,11 +102,19 @@ public final class EventBroadcaster: Service {
     }
 
     private func fanOut(_ event: RecordedEvent) {
+        // Rendered once here, not once per client: with a thousand clients the JSON is the cost.
+        let frame: ByteBuffer
+        do {
+            frame = try SSEFrame.render(event)
+        } catch {
+            logger.error("could not render an event for SSE", metadata: ["error": "\(error)", "type": "\(event.type)"])
+            return
+        }
         let overflowed = state.withLock { state -> [Int] in
             state.position = event.cursor
             var overflowed: [Int] = []
             for (id, client) in state.clients {
-                if case .dropped = client.yield(.event(event)) { overflowed.append(id) }
+                if case .dropped = client.yield(.event(event, frame)) { overflowed.append(id) }
             }
             for id in overflowed {
                 state.clients.removeValue(forKey: id)?.finish()

@@ -56,7 +56,7 @@ struct StreamRoutes {
                         let page = try await events.readAll(after: last, limit: 500)
                         guard !page.isEmpty else { break }
                         for event in page {
-                            if filter.matches(event) { try await writer.write(try Self.frame(event)) }
+                            if filter.matches(event) { try await writer.write(try SSEFrame.render(event)) }
                             last = event.cursor
                         }
                     }
@@ -65,10 +65,10 @@ struct StreamRoutes {
                         switch frame {
                         case .heartbeat:
                             try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
-                        case .event(let event):
+                        case .event(let event, let frame):
                             guard event.cursor > last else { continue }
                             last = event.cursor
-                            if filter.matches(event) { try await writer.write(try Self.frame(event)) }
+                            if filter.matches(event) { try await writer.write(frame) }
                         }
                     }
                 } onGracefulShutdown: {
@@ -90,7 +90,11 @@ struct StreamRoutes {
             body: body)
     }
 
-    static func frame(_ event: RecordedEvent) throws -> ByteBuffer {
+}
+
+/// One server-sent event: `id:` the log cursor, `event:` the type, `data:` one line of JSON.
+enum SSEFrame {
+    static func render(_ event: RecordedEvent) throws -> ByteBuffer {
         ByteBuffer(string: "id: \(event.cursor)\nevent: \(event.type)\ndata: \(try PublicEvent(event).line())\n\n")
     }
 }
