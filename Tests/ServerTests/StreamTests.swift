@@ -226,8 +226,10 @@ struct StreamTests {
             // After the warm-up 32 batches (50 MiB) are pushed. An unbounded queue, or a writer
             // that ignored backpressure, would keep all of it for the stuck client; the bounded
             // queue keeps at most 200 frames (~3.3 MiB), reached before the baseline. Measured: a
-            // few MiB of drift, flat even over 120 batches. 16 MiB leaves room for allocator slack.
-            #expect(grown < 16 * 1024 * 1024, "resident memory grew by \(grown / 1024) KiB")
+            // few MiB of drift, flat even over 120 batches; once 18 MiB on a machine at load 30.
+            // 32 MiB leaves room for allocator slack and is still far below the 50 MiB pushed
+            // (an unbounded queue measured 56.6 MiB).
+            #expect(grown < 32 * 1024 * 1024, "resident memory grew by \(grown / 1024) KiB")
 
             let log = try await database.log()
             #expect(log.count == batches * 100)
