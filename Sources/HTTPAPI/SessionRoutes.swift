@@ -86,7 +86,14 @@ final class SignInLimiter: Sendable {
     func recordFailure(_ address: String) {
         let now = ContinuousClock.now
         failures.withLock { failures in
-            if failures.count > 10_000 { failures = failures.filter { !$0.value.isEmpty } }
+            if failures.count > 10_000 {
+                // Forget addresses whose failures are all out of the window, so that many
+                // addresses (IPv6 makes them cheap) cannot grow this map without bound.
+                failures = failures.compactMapValues { times in
+                    let recent = times.filter { now - $0 < window }
+                    return recent.isEmpty ? nil : recent
+                }
+            }
             failures[address, default: []].append(now)
         }
     }
