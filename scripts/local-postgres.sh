@@ -14,6 +14,9 @@ dir=${2:?usage: local-postgres.sh start|stop|destroy DIR [PORT]}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$bin" ] || { echo "PostgreSQL server binaries not found (apt-get install -y postgresql)" >&2; exit 1; }
 
+# Absolute, so that it still names the same place after `cd` (as_pg runs from inside it).
+if [ -d "$dir" ]; then dir=$(cd "$dir" && pwd); fi
+
 as_pg() {
   if [ "$(id -u)" = 0 ]; then (cd "$dir" && runuser -u postgres -- "$@"); else "$@"; fi
 }
