@@ -17,6 +17,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         // libpq, the PostgreSQL C client library (Debian: libpq-dev).
@@ -45,8 +51,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Adapters of the ClusterDriver port: the simulated cluster (Kubernetes and Helm later).
-        .target(name: "Cluster", dependencies: ["Provisioning"]),
+        // Adapters of the ClusterDriver port: Kubernetes REST client + Helm CLI runner (the real
+        // cluster) and the simulated cluster. The only module importing AsyncHTTPClient and
+        // Subprocess.
+        .target(
+            name: "Cluster",
+            dependencies: [
+                "Provisioning",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // API tokens and roles (hashing, constant-time checks), kept in the event log.
         .target(
             name: "Auth",
@@ -118,6 +139,22 @@ let package = Package(
                 "PostgresStore",
                 "EventStore",
                 "urumi",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The Kubernetes and Helm adapters against a Kubernetes API test server (HTTPS,
+        // Hummingbird) and a helm stand-in; the whole saga through `urumi serve --cluster kubernetes`.
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: [
+                "Cluster",
+                "Provisioning",
+                "Postgres",
+                "urumi",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

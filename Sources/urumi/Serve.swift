@@ -37,6 +37,7 @@ struct Serve: AsyncParsableCommand {
     var secureCookies = false
 
     @OptionGroup(title: "Simulated cluster") var simulation: SimulationOptions
+    @OptionGroup(title: "Kubernetes cluster (--cluster kubernetes)") var kubernetes: KubernetesOptions
     @OptionGroup(title: "Sagas") var saga: SagaOptions
     @OptionGroup(title: "Event stream") var stream: StreamOptions
 
@@ -50,11 +51,6 @@ struct Serve: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
-        if cluster == .kubernetes {
-            FileHandle.standardError.write(
-                Data("urumi: --cluster kubernetes is not available in this version yet; use --cluster simulated\n".utf8))
-            throw ExitCode.failure
-        }
         let resolvedPort = try port ?? Self.environmentPort()
         if auth == .none, !["127.0.0.1", "::1", "localhost"].contains(host), !allowNoAuthOnNetwork {
             // One line, like every refusal (a ValidationError would add a usage screen that
@@ -65,9 +61,29 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("urumi: \(reason)\n".utf8))
             throw ExitCode.failure
         }
+        var sagaConfiguration = try saga.configuration()
+        let clusterChoice: ServerSettings.ClusterChoice
+        switch cluster {
+        case .simulated:
+            clusterChoice = .simulated(try simulation.settings())
+        case .kubernetes:
+            let kube = try kubernetes.settings()
+            // Defaults of the real cluster, unless --step-deadline says otherwise. helm: its own
+            // --timeout plus the slack before its process is stopped, plus a margin, so that
+            // helm's own message is what the user sees. woocommerce: a little longer than the
+            // setup Job's activeDeadlineSeconds (chart default 2400 s, counted from the Job's
+            // creation, which is before this step starts), for the same reason.
+            if !saga.stepDeadline.contains(where: { $0.hasPrefix("helm=") }) {
+                sagaConfiguration.policy.deadlines[.helm] = kube.helmTimeout + .seconds(60)
+            }
+            if !saga.stepDeadline.contains(where: { $0.hasPrefix("woocommerce=") }) {
+                sagaConfiguration.policy.deadlines[.woocommerce] = .seconds(2400 + 60)
+            }
+            clusterChoice = .kubernetes(kube)
+        }
         let settings = ServerSettings(
             databaseURL: try database.resolvedURL(), poolSize: database.dbPoolSize, host: host, port: resolvedPort,
-            simulation: try simulation.settings(), saga: try saga.configuration(), stream: try stream.configuration(),
+            cluster: clusterChoice, saga: sagaConfiguration, stream: try stream.configuration(),
             logLevel: level, schemaDir: schemaDir, authenticate: auth == .tokens, secureCookies: secureCookies)
         try await failing { try await Server.run(settings) }
     }

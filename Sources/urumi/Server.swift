@@ -15,13 +15,18 @@ struct ServerSettings: Sendable {
     var poolSize: Int
     var host: String
     var port: Int
-    var simulation: SimulationSettings
+    var cluster: ClusterChoice
     var saga: SagaCoordinator.Configuration
     var stream: EventBroadcaster.Configuration
     var logLevel: Logger.Level
     var schemaDir: String?
     var authenticate: Bool
     var secureCookies: Bool
+
+    enum ClusterChoice: Sendable {
+        case simulated(SimulationSettings)
+        case kubernetes(KubernetesSettings)
+    }
 }
 
 /// The composition root: the one place that builds the live dependencies and runs them as
@@ -39,6 +44,9 @@ enum Server {
         let logger = Logger(label: "urumi")
         let metrics = ServerMetrics()
         metrics.bootstrap()
+        // The cluster first: a missing helm or an unreachable API server stops here, before
+        // anything else starts.
+        let kubernetes = try await kubernetesCluster(settings, logger: logger)
         let pool = PostgresPool(url: settings.databaseURL, maxConnections: settings.poolSize, logger: logger)
         let directory = try Migrator.locateSchemaDirectory(explicit: settings.schemaDir)
         let applied = try await Migrator(directory: directory, logger: logger).migrate(pool: pool)
@@ -47,8 +55,15 @@ enum Server {
         let events = PostgresEventStore(pool: pool, logger: logger)
         let projector = PostgresStoreProjector(pool: pool, events: events, logger: logger)
         let queue = PostgresSagaQueue(pool: pool, changes: projector.progress)
-        let driver = SimulatedCluster(settings: settings.simulation, inventory: PostgresSimulatedInventory(pool: pool))
-        logger.warning("cluster is SIMULATED: no real stores are created", metadata: ["cluster": "\(driver.description)"])
+        let driver: any ClusterDriver
+        switch settings.cluster {
+        case .simulated(let simulation):
+            driver = SimulatedCluster(settings: simulation, inventory: PostgresSimulatedInventory(pool: pool))
+            logger.warning("cluster is SIMULATED: no real stores are created", metadata: ["cluster": "\(driver.description)"])
+        case .kubernetes:
+            driver = kubernetes!
+        }
+        let clusterKind = driver.isSimulated ? "simulated" : "kubernetes"
         let coordinator = SagaCoordinator(
             events: events, queue: queue, driver: driver, configuration: settings.saga, logger: logger)
         let broadcaster = EventBroadcaster(events: events, configuration: settings.stream, logger: logger)
@@ -57,7 +72,7 @@ enum Server {
             credentials: StoreCredentialsService(events: events, driver: driver),
             readModel: PostgresStoreReadModel(pool: pool, progress: projector.progress),
             events: events, audit: events, broadcaster: broadcaster,
-            cluster: ClusterInfo(kind: "simulated", simulated: true, note: driver.description),
+            cluster: ClusterInfo(kind: clusterKind, simulated: driver.isSimulated, note: driver.description),
             readiness: { (try? await pool.query("select 1")) != nil },
             auth: settings.authenticate
                 ? .tokens(
@@ -75,7 +90,7 @@ enum Server {
         let http = API.server(environment, host: settings.host, port: settings.port, logger: logger) { port in
             // Straight to the file descriptor: tests and scripts wait for this line on a pipe.
             FileHandle.standardOutput.write(
-                Data("Urumi listening on http://\(host):\(port) (cluster: simulated, auth: \(authMode))\n".utf8))
+                Data("Urumi listening on http://\(host):\(port) (cluster: \(clusterKind), auth: \(authMode))\n".utf8))
         }
         var configuration = ServiceGroupConfiguration(
             services: [
@@ -90,7 +105,42 @@ enum Server {
         // either way and resume from their streams.
         configuration.maximumGracefulShutdownDuration = Self.shutdownGrace
         let group = ServiceGroup(configuration: configuration)
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await kubernetes?.shutdown()
+            await pool.close()
+            throw error
+        }
+        await kubernetes?.shutdown()
         await pool.close()
+    }
+
+    /// The real cluster driver for `--cluster kubernetes` (nil for the simulated one), after
+    /// checking that helm runs and the API server answers.
+    static func kubernetesCluster(_ settings: ServerSettings, logger: Logger) async throws -> KubernetesCluster? {
+        guard case .kubernetes(let kube) = settings.cluster else { return nil }
+        let connection = try KubeConfigLoader().load(kubeconfig: kube.kubeconfig, context: kube.context)
+        let chart = try ChartLocator.locate(explicit: kube.chartDir)
+        let client = try KubernetesClient(connection: connection)
+        let helm = HelmCLI(
+            settings: HelmSettings(
+                executable: kube.helm, chartDirectory: chart, installTimeout: kube.helmTimeout,
+                uninstallTimeout: .seconds(240), kubeconfig: kube.kubeconfig, kubeContext: kube.context),
+            logger: logger)
+        let cluster = KubernetesCluster(client: client, helm: helm, logger: logger)
+        do {
+            let found = try await cluster.checkReachable()
+            logger.info(
+                "cluster is KUBERNETES",
+                metadata: [
+                    "server": "\(connection.server)", "source": "\(connection.source)",
+                    "auth": "\(connection.authenticationSummary)", "chart": "\(chart)", "found": "\(found.joined(separator: ", "))",
+                ])
+        } catch {
+            await cluster.shutdown()
+            throw KubeConfigError("--cluster kubernetes cannot start: \(error)")
+        }
+        return cluster
     }
 }

@@ -1,0 +1,41 @@
+/// The argument vectors of the helm commands Urumi runs (pure, so tests read them as data).
+public enum HelmCommand {
+    /// `helm upgrade --install`: idempotent (installs, or upgrades the same release again).
+    ///
+    /// No `--wait`: the saga's mysql/wordpress/woocommerce steps watch the workloads through
+    /// the API and report *why* something is not ready; Helm's own wait would only poll the
+    /// same objects and say "timed out". The chart has no hooks (the setup Job is a plain
+    /// object of the release, watched by the woocommerce step), so helm returns once the objects
+    /// are applied. No `--atomic` either: on a
+    /// failure the saga compensates (uninstall, then delete the namespace) and the failed
+    /// objects stay readable until then. No `--create-namespace`: the namespace is Urumi's,
+    /// with its labels, created by the namespace step.
+    public static func upgradeInstall(
+        release: String, chart: String, namespace: String, valuesFile: String, timeout: Duration, settings: HelmSettings
+    ) -> [String] {
+        ["upgrade", "--install", release, chart, "--namespace", namespace, "--values", valuesFile, "--reset-values",
+         "--history-max", "5", "--timeout", seconds(timeout)] + connection(settings)
+    }
+
+    /// `helm uninstall`; a release that is not there is success (see `HelmErrorClassifier`).
+    public static func uninstall(release: String, namespace: String, timeout: Duration, settings: HelmSettings) -> [String] {
+        ["uninstall", release, "--namespace", namespace, "--timeout", seconds(timeout)] + connection(settings)
+    }
+
+    /// `helm version --short`: does helm run at all.
+    public static func version() -> [String] {
+        ["version", "--short"]
+    }
+
+    private static func connection(_ settings: HelmSettings) -> [String] {
+        var arguments: [String] = []
+        if let kubeconfig = settings.kubeconfig { arguments += ["--kubeconfig", kubeconfig] }
+        if let context = settings.kubeContext { arguments += ["--kube-context", context] }
+        return arguments
+    }
+
+    /// Helm durations: whole seconds, e.g. `1800s`.
+    static func seconds(_ duration: Duration) -> String {
+        "\(max(1, duration.components.seconds))s"
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Logging
+import Provisioning
+
+/// The real cluster: the Kubernetes REST API for namespaces and readiness (by watch), the
+/// `helm` CLI for the store chart. Same semantics as `SimulatedCluster`: every operation is
+/// idempotent, helm needs the namespace, the workload steps need the namespace, and deleting
+/// the namespace removes everything in it.
+public final class KubernetesCluster: ClusterDriver {
+    public let client: KubernetesClient
+    public let helm: HelmCLI
+    let layout: StoreChartLayout
+    let readiness: ReadinessSettings
+    let logger: Logger
+
+    public init(
+        client: KubernetesClient, helm: HelmCLI, layout: StoreChartLayout = StoreChartLayout(),
+        readiness: ReadinessSettings = ReadinessSettings(), logger: Logger
+    ) {
+        self.client = client
+        self.helm = helm
+        self.layout = layout
+        self.readiness = readiness
+        self.logger = logger
+    }
+
+    public var description: String { "Kubernetes at \(client.connection.server) (\(client.connection.source))" }
+    public var isSimulated: Bool { false }
+
+    private var namespaces: KubernetesNamespaces {
+        KubernetesNamespaces(client: client, watchSeconds: readiness.watchSeconds)
+    }
+
+    public func run(_ step: SagaStep, for target: StoreTarget) async throws -> [String: String] {
+        let storeID = target.id.description
+        switch step {
+        case .namespace:
+            return try await namespaces.ensure(target.namespace, storeID: storeID)
+        case .helm:
+            try await namespaces.requireActive(target.namespace, storeID: storeID)
+            return try await helm.install(target)
+        case .mysql, .wordpress, .woocommerce:
+            try await namespaces.requireActive(target.namespace, storeID: storeID)
+            guard let workload = layout.workload(for: step, of: target) else { return [:] }
+            return try await WorkloadWaiter(client: client, settings: readiness).wait(for: workload)
+        }
+    }
+
+    public func undo(_ step: SagaStep, for target: StoreTarget) async throws {
+        switch step {
+        case .helm:
+            try await helm.uninstall(target)
+        case .namespace:
+            try await namespaces.delete(target.namespace, storeID: target.id.description)
+        case .mysql, .wordpress, .woocommerce:
+            break
+        }
+    }
+
+    /// The WordPress admin login from the release's credentials Secret. The values are decoded
+    /// here and handed to the caller only: never logged, never in an error message.
+    public func credentials(for target: StoreTarget) async throws -> StoreCredentials {
+        let name = layout.fullname(target.release) + layout.credentialsSecretSuffix
+        let secret: JSONValue
+        do {
+            secret = try await client.send(
+                .GET, "/api/v1/namespaces/\(target.namespace)/secrets/\(name)",
+                operation: "read Secret \(name) in \(target.namespace)")
+        } catch let error as KubernetesAPIError where error.code == 404 {
+            throw ClusterError.permanent("store \(target.id) has no credentials yet: Secret \(name) is not in namespace \(target.namespace)")
+        } catch let error as KubernetesAPIError {
+            throw KubernetesErrorClassifier.classify(error)
+        }
+        func value(_ key: String) throws -> String {
+            guard let encoded = secret[path: "data", key]?.string,
+                let bytes = Data(base64Encoded: encoded), let text = String(data: bytes, encoding: .utf8), !text.isEmpty
+            else {
+                throw ClusterError.permanent("Secret \(name) in \(target.namespace) has no usable key \(key)")
+            }
+            return text
+        }
+        return StoreCredentials(username: try value(layout.adminUserKey), password: try value(layout.adminPasswordKey))
+    }
+
+    /// The startup check: helm runs and the API server answers `GET /version`. Returns one
+    /// line per check for the log; throws with every problem found.
+    public func checkReachable() async throws -> [String] {
+        var problems: [String] = []
+        var found: [String] = []
+        do {
+            found.append("helm \(try await helm.version())")
+        } catch {
+            problems.append("helm does not run (\(helm.settings.executable)): \(Self.text(error))")
+        }
+        do {
+            let version = try await client.send(.GET, "/version", operation: "GET /version")
+            found.append("Kubernetes \(version["gitVersion"]?.string ?? "?") at \(client.connection.server)")
+        } catch let error as KubernetesAPIError {
+            problems.append("the Kubernetes API at \(client.connection.server) refused GET /version: \(KubernetesErrorClassifier.classify(error).message)")
+        } catch {
+            problems.append("the Kubernetes API at \(client.connection.server) is not reachable: \(Self.text(error))")
+        }
+        if !problems.isEmpty { throw KubeConfigError(problems.joined(separator: "; ")) }
+        return found
+    }
+
+    public func shutdown() async {
+        await client.shutdown()
+    }
+
+    private static func text(_ error: any Error) -> String {
+        (error as? ClusterError)?.message ?? "\(error)"
+    }
+}

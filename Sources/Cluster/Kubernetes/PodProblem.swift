@@ -1,0 +1,87 @@
+/// Something visibly wrong with a pod of a workload, read from its container statuses.
+struct PodProblem: Sendable, Hashable {
+    enum Kind: String, Sendable, Hashable {
+        /// ErrImagePull / ImagePullBackOff: the image cannot be pulled (yet).
+        case imagePull
+        /// InvalidImageName: it never will be.
+        case invalidImage
+        /// CreateContainerConfigError: a missing Secret or ConfigMap key, and the like.
+        case configuration
+        /// CrashLoopBackOff: the container starts and dies.
+        case crashLoop
+    }
+
+    var kind: Kind
+    var pod: String
+    var container: String
+    /// The waiting reason as Kubernetes says it.
+    var reason: String
+    var message: String?
+    var image: String?
+    var restarts: Int
+    /// How the container last ended (`Error, exit 1`), for crash loops.
+    var lastTermination: String?
+
+    /// Identifies the problem across updates (ErrImagePull and ImagePullBackOff alternate).
+    var key: String { "\(pod)/\(container)/\(kind.rawValue)" }
+
+    var summary: String {
+        var text = "pod \(pod) container \(container): \(reason)"
+        if let message, !message.isEmpty { text += " (\(message.prefix(300)))" }
+        if kind == .imagePull || kind == .invalidImage, let image { text += ", image \(image)" }
+        if kind == .crashLoop {
+            text += ", \(restarts) restarts"
+            if let lastTermination { text += ", last exit: \(lastTermination)" }
+        }
+        return text
+    }
+
+    /// The problems of these pods' containers (init containers included).
+    static func find(in pods: [JSONValue]) -> [PodProblem] {
+        var problems: [PodProblem] = []
+        for pod in pods {
+            let name = pod[path: "metadata", "name"]?.string ?? "?"
+            let statuses =
+                (pod[path: "status", "initContainerStatuses"]?.array ?? [])
+                + (pod[path: "status", "containerStatuses"]?.array ?? [])
+            for status in statuses {
+                guard let waiting = status[path: "state", "waiting"], let reason = waiting["reason"]?.string else { continue }
+                let kind: Kind
+                switch reason {
+                case "ErrImagePull", "ImagePullBackOff": kind = .imagePull
+                case "InvalidImageName": kind = .invalidImage
+                case "CreateContainerConfigError", "CreateContainerError": kind = .configuration
+                case "CrashLoopBackOff": kind = .crashLoop
+                default: continue
+                }
+                var last: String?
+                if let terminated = status[path: "lastState", "terminated"] {
+                    last = "\(terminated["reason"]?.string ?? "terminated"), exit \(terminated["exitCode"]?.int ?? -1)"
+                    if let message = terminated["message"]?.string, !message.isEmpty { last! += ": \(message.prefix(200))" }
+                }
+                problems.append(
+                    PodProblem(
+                        kind: kind, pod: name, container: status["name"]?.string ?? "?", reason: reason,
+                        message: waiting["message"]?.string, image: status["image"]?.string,
+                        restarts: status["restartCount"]?.int ?? 0, lastTermination: last))
+            }
+        }
+        return problems.sorted { $0.key < $1.key }
+    }
+
+    /// How the most recent failed container of these pods ended (for a failed Job's message).
+    static func lastFailure(in pods: [JSONValue]) -> String? {
+        for pod in pods.reversed() {
+            for status in pod[path: "status", "containerStatuses"]?.array ?? [] {
+                guard let terminated = status[path: "state", "terminated"] ?? status[path: "lastState", "terminated"],
+                    let code = terminated["exitCode"]?.int, code != 0
+                else { continue }
+                let name = pod[path: "metadata", "name"]?.string ?? "?"
+                var text = "pod \(name) container \(status["name"]?.string ?? "?") exited \(code)"
+                if let message = terminated["message"]?.string, !message.isEmpty { text += ": \(message.prefix(500))" }
+                return text
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Cluster
+
+/// `--kubeconfig`, `--kube-context`, `--helm`, `--chart-dir`, `--helm-timeout`: the real cluster
+/// (used with `--cluster kubernetes`).
+struct KubernetesOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster).", valueName: "path"))
+    var kubeconfig: String?
+
+    @Option(help: ArgumentHelp("Kubeconfig context (default: its current context).", valueName: "name"))
+    var kubeContext: String?
+
+    @Option(help: ArgumentHelp("The helm binary (default: helm on PATH).", valueName: "path"))
+    var helm: String = "helm"
+
+    @Option(help: ArgumentHelp("The store chart (default: helm/store found beside the binary).", valueName: "path"))
+    var chartDir: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "--timeout of helm upgrade --install (helm runs without --wait: it applies the chart; Urumi watches the workloads).",
+            valueName: "duration"))
+    var helmTimeout: String = "5m"
+
+    func settings() throws -> KubernetesSettings {
+        guard let timeout = SagaOptions.duration(helmTimeout), timeout >= .seconds(1) else {
+            throw ValidationError("--helm-timeout: expected a duration such as 5m, got \(helmTimeout)")
+        }
+        return KubernetesSettings(
+            kubeconfig: kubeconfig, context: kubeContext, helm: helm, chartDir: chartDir, helmTimeout: timeout)
+    }
+}
+
+/// What `urumi serve --cluster kubernetes` needs to build the real driver.
+struct KubernetesSettings: Sendable {
+    var kubeconfig: String?
+    var context: String?
+    var helm: String
+    var chartDir: String?
+    var helmTimeout: Duration
+}

@@ -1,0 +1,127 @@
+@testable import Cluster
+import Foundation
+import Provisioning
+import Testing
+
+/// The Helm adapter against a `helm` stand-in: argument vectors, the values file, failures as
+/// real helm prints them, and the timeout that stops helm and its children.
+@Suite(.timeLimit(.minutes(1))) struct HelmCLITests {
+    static func cli(_ helm: HelmStandIn, installTimeout: Duration = .seconds(20), slack: Duration = .seconds(30)) -> HelmCLI {
+        HelmCLI(
+            settings: HelmSettings(
+                executable: helm.executable, chartDirectory: "/opt/urumi/helm/store", installTimeout: installTimeout,
+                uninstallTimeout: .seconds(60), processSlack: slack, kubeconfig: "/etc/urumi/kubeconfig", kubeContext: "prod"),
+            runner: CommandRunner(killGrace: .milliseconds(500)), logger: testLogger)
+    }
+
+    @Test func installRunsUpgradeInstallWithAPrivateValuesFileThatIsRemovedAfterwards() async throws {
+        let helm = try HelmStandIn()
+        let target = testTarget(plan: .medium)
+        let details = try await Self.cli(helm).install(target)
+        #expect(details == ["release": target.release, "chart": "/opt/urumi/helm/store", "plan": "medium"])
+        let calls = helm.calls()
+        #expect(calls.count == 1)
+        let call = calls[0]
+        let valuesPath = call[call.firstIndex(of: "--values")! + 1]
+        #expect(
+            call == [
+                "upgrade", "--install", target.release, "/opt/urumi/helm/store", "--namespace", target.namespace,
+                "--values", valuesPath, "--reset-values", "--history-max", "5", "--timeout", "20s",
+                "--kubeconfig", "/etc/urumi/kubeconfig", "--kube-context", "prod",
+            ])
+        #expect(!call.contains("--wait"))
+        let (text, mode) = try #require(helm.lastValues())
+        #expect(mode == "600")
+        #expect(!FileManager.default.fileExists(atPath: valuesPath))
+        #expect(!FileManager.default.fileExists(atPath: (valuesPath as NSString).deletingLastPathComponent))
+        for line in ["storeName: Test Shop", "domain: shop.example.com", "adminEmail: owner@example.com", "plan: medium", "storeId: \(target.id)"] {
+            #expect(text.contains(line), "\(line) in \(text)")
+        }
+    }
+
+    @Test func uninstallTreatsAMissingReleaseAsDone() async throws {
+        let helm = try HelmStandIn()
+        let target = testTarget()
+        try await Self.cli(helm).uninstall(target)
+        try helm.fail("uninstall", stderr: "Error: uninstall: Release not loaded: \(target.release): release: not found")
+        try await Self.cli(helm).uninstall(target)
+        #expect(helm.calls().map { Array($0.prefix(4)) } == [
+            ["uninstall", target.release, "--namespace", target.namespace],
+            ["uninstall", target.release, "--namespace", target.namespace],
+        ])
+        try helm.fail("uninstall", stderr: "Error: uninstall: failed to delete release: Unauthorized")
+        let error = await clusterError { try await Self.cli(helm).uninstall(target) }
+        #expect(error?.kind == .permanent)
+        #expect(error?.message.contains("Unauthorized") == true)
+    }
+
+    @Test func failuresCarryHelmsWordsRedactedAndClassified() async throws {
+        let helm = try HelmStandIn()
+        let target = testTarget()
+        try helm.fail("install", stderr: "Error: INSTALLATION FAILED: template: store/templates/secret.yaml:3: password=hunter22 is wrong")
+        let chart = await clusterError { _ = try await Self.cli(helm).install(target) }
+        #expect(chart?.kind == .permanent)
+        #expect(chart?.message.contains("INSTALLATION FAILED: template: store/templates/secret.yaml:3") == true)
+        #expect(chart?.message.contains("hunter22") == false)
+        try helm.fail("install", stderr: "Error: INSTALLATION FAILED: Kubernetes cluster unreachable: dial tcp 10.0.0.1:443: connect: connection refused")
+        let network = await clusterError { _ = try await Self.cli(helm).install(target) }
+        #expect(network?.kind == .transient)
+        #expect(network?.message.contains("connection refused") == true)
+    }
+
+    @Test func aHangingHelmIsStoppedWithItsChildren() async throws {
+        let helm = try HelmStandIn()
+        try helm.hang("install")
+        let started = ContinuousClock.now
+        let error = await clusterError { _ = try await Self.cli(helm, installTimeout: .seconds(1), slack: .milliseconds(500)).install(testTarget()) }
+        let took = ContinuousClock.now - started
+        #expect(error?.kind == .transient)
+        #expect(error?.message.contains("did not finish") == true)
+        #expect(took < .seconds(6))
+        let pids = try #require(helm.hangPIDs("install"))
+        #expect(!(await Self.survives(pids.helm)))
+        #expect(!(await Self.survives(pids.child)), "the child that ignores SIGTERM was killed too")
+    }
+
+    @Test func cancellingTheTaskStopsHelmToo() async throws {
+        let helm = try HelmStandIn()
+        try helm.hang("install")
+        let cli = Self.cli(helm)
+        let task = Task { try await cli.install(testTarget()) }
+        while helm.hangPIDs("install") == nil { try await Task.sleep(for: .milliseconds(20)) }
+        let pids = try #require(helm.hangPIDs("install"))
+        task.cancel()
+        let result = await task.result
+        #expect(throws: CancellationError.self) { try result.get() }
+        #expect(!(await Self.survives(pids.helm)))
+        #expect(!(await Self.survives(pids.child)))
+    }
+
+    @Test func versionAndAMissingHelm() async throws {
+        let helm = try HelmStandIn()
+        #expect(try await Self.cli(helm).version() == "v3.16.4+gstandin")
+        let missing = HelmCLI(settings: HelmSettings(executable: "/nonexistent/helm", chartDirectory: "/x"), logger: testLogger)
+        let error = await clusterError { _ = try await missing.version() }
+        #expect(error?.kind == .permanent)
+        #expect(error?.message.contains("--helm") == true)
+    }
+
+    /// Whether `pid` is still alive a moment later (a killed process needs to be scheduled to
+    /// die; on a loaded machine that takes a few milliseconds).
+    static func survives(_ pid: Int32) async -> Bool {
+        for _ in 0..<40 {
+            if !isAlive(pid) { return false }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return isAlive(pid)
+    }
+
+    /// Alive and not a zombie (a zombie is dead; only its parent has not collected it).
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        guard let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(close, offsetBy: 2)...].prefix(1)
+        return state != "Z"
+    }
+}

@@ -1,0 +1,128 @@
+import Cluster
+import Foundation
+import Testing
+
+/// The whole saga through `urumi serve --cluster kubernetes`, pointed at the Kubernetes API test
+/// server by a generated kubeconfig (client certificate), with the helm stand-in creating the
+/// chart's workloads through the API and the test server's controllers settling them.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct KubernetesSagaTests {
+    static func kubeconfig(for server: KubeTestServer, port: Int? = nil) throws -> String {
+        let c = server.certificates
+        let text = """
+            apiVersion: v1
+            kind: Config
+            current-context: test
+            clusters:
+            - name: test
+              cluster:
+                server: https://127.0.0.1:\(port ?? server.port)
+                certificate-authority-data: \(c.base64(c.caCertificate))
+            contexts:
+            - name: test
+              context: {cluster: test, user: urumi}
+            users:
+            - name: urumi
+              user:
+                client-certificate-data: \(c.base64(c.clientCertificate))
+                client-key-data: \(c.base64(c.clientKey))
+            """
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("urumi-kubeconfig-\(UUID())").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static func serveArguments(database: String, kubeconfig: String, helm: HelmStandIn) -> [String] {
+        [
+            "--database-url", database, "--auth", "none", "--cluster", "kubernetes", "--kubeconfig", kubeconfig, "--helm", helm.executable,
+            "--chart-dir", UrumiBinary.checkout + "/helm/store", "--step-deadline", "mysql=20s", "--step-deadline", "wordpress=20s",
+            "--step-deadline", "woocommerce=20s", "--retry-base-delay", "100ms", "--retry-max-delay", "500ms",
+        ]
+    }
+
+    @Test func aStoreBecomesReadyOnTheKubernetesCluster() async throws {
+        try await KubeTestServer.with { server in
+            let helm = try HelmStandIn(server: server)
+            try await ClusterTestDatabase.with { database in
+                let urumi = try await UrumiServe(Self.serveArguments(database: database, kubeconfig: try Self.kubeconfig(for: server), helm: helm))
+                let created = try await urumi.request("POST", "/stores", json: ["name": "Real Shop", "domain": "real.example.com", "adminEmail": "a@example.com", "plan": "small"])
+                let cluster = created["cluster"] as? [String: Any]
+                #expect(cluster?["kind"] as? String == "kubernetes")
+                #expect(cluster?["simulated"] as? Bool == false)
+                let id = try #require(created["id"] as? String)
+                let store = try await urumi.waitForStore(id, in: ["ready", "failed"])
+                #expect(store["status"] as? String == "ready", "\(store)\n\(urumi.log.suffix(2000))")
+                let namespace = "store-\(id)"
+                let release = "store-\(id.prefix(8))"
+                #expect(await server.state.get("namespaces", nil, namespace)?.labels["urumi.io/store-id"] == id)
+                #expect(await server.state.get("statefulsets", namespace, "\(release)-mysql") != nil)
+                // The setup Job was found by its labels: its name ends in the hash of its inputs.
+                let jobs = await server.state.objects.keys.filter { $0.resource == "jobs" && $0.namespace == namespace }
+                #expect(jobs.count == 1 && jobs.first?.name.hasPrefix("\(release)-setup-") == true, "\(jobs)")
+                let woocommerce = (store["steps"] as? [[String: Any]])?.first { $0["name"] as? String == "woocommerce" }
+                #expect(woocommerce?["status"] as? String == "succeeded", "\(store)")
+                // The admin login comes from the release's Secret, and its reading is audited.
+                let login = try await urumi.request("GET", "/stores/\(id)/credentials")
+                #expect(login["username"] as? String == "admin", "\(login)")
+                let password = try #require(helm.password(of: release))
+                #expect(!password.isEmpty && login["password"] as? String == password)
+                let events = try await urumi.request("GET", "/stores/\(id)/events")
+                let types = (events["items"] as? [[String: Any]] ?? []).compactMap { $0["type"] as? String }
+                #expect(types.last == "store.credentials-viewed.v1", "\(types)")
+                #expect(!urumi.log.contains(password), "the password never reaches the log")
+                let calls = helm.calls().filter { $0.first != "version" }
+                #expect(calls.map { Array($0.prefix(3)) } == [["upgrade", "--install", release]])
+                #expect(helm.calls().first == ["version", "--short"], "the startup check ran helm version")
+                #expect(await server.state.requests.contains { $0.path == "/version" })
+                #expect(urumi.log.contains("cluster is KUBERNETES"))
+                await urumi.stop()
+            }
+        }
+    }
+
+    @Test func aFailedSetupJobCompensatesCleanly() async throws {
+        try await KubeTestServer.with { server in
+            await server.state.setControllers(.init(jobFailure: "Job has reached the specified backoff limit"))
+            let helm = try HelmStandIn(server: server)
+            try await ClusterTestDatabase.with { database in
+                let urumi = try await UrumiServe(Self.serveArguments(database: database, kubeconfig: try Self.kubeconfig(for: server), helm: helm))
+                let created = try await urumi.request("POST", "/stores", json: ["name": "Doomed Shop", "domain": "doomed.example.com", "adminEmail": "a@example.com", "plan": "small"])
+                let id = try #require(created["id"] as? String)
+                let store = try await urumi.waitForStore(id, in: ["failed"])
+                #expect(store["status"] as? String == "failed")
+                #expect(store["needsAttention"] as? Bool == false)
+                let steps = store["steps"] as? [[String: Any]] ?? []
+                let woocommerce = steps.first { $0["name"] as? String == "woocommerce" }
+                #expect((woocommerce?["lastError"] as? String)?.contains("backoff limit") == true, "\(steps)")
+                let release = "store-\(id.prefix(8))"
+                let calls = helm.calls().filter { $0.first != "version" }
+                #expect(calls.map { Array($0.prefix(3)) }.last == ["uninstall", release, "--namespace"])
+                #expect(await server.state.get("namespaces", nil, "store-\(id)") == nil, "the namespace was deleted")
+                #expect(await server.state.objects.keys.allSatisfy { $0.namespace != "store-\(id)" })
+                await urumi.stop()
+            }
+        }
+    }
+
+    @Test func startupSaysWhatIsMissingAndExitsNonZero() async throws {
+        try await KubeTestServer.with { server in
+            let helm = try HelmStandIn(server: server)
+            let database = "postgres://nobody@127.0.0.1:1/none"
+            // No helm.
+            var arguments = Self.serveArguments(database: database, kubeconfig: try Self.kubeconfig(for: server), helm: helm)
+            arguments[arguments.firstIndex(of: helm.executable)!] = "/nonexistent/helm"
+            let noHelm = try await UrumiBinary.run(["serve", "--port", "0"] + arguments)
+            #expect(noHelm.status != 0)
+            #expect(noHelm.stderr.contains("helm does not run"), "\(noHelm.stderr)")
+            // No API server.
+            let unreachable = try await UrumiBinary.run(
+                ["serve", "--port", "0"] + Self.serveArguments(database: database, kubeconfig: try Self.kubeconfig(for: server, port: 1), helm: helm))
+            #expect(unreachable.status != 0)
+            #expect(unreachable.stderr.contains("not reachable"), "\(unreachable.stderr)")
+            // No kubeconfig.
+            let missing = try await UrumiBinary.run(
+                ["serve", "--port", "0", "--database-url", database, "--cluster", "kubernetes", "--kubeconfig", "/nonexistent/config"])
+            #expect(missing.status != 0)
+            #expect(missing.stderr.contains("cannot read kubeconfig"), "\(missing.stderr)")
+        }
+    }
+}

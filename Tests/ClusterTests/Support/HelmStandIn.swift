@@ -1,0 +1,144 @@
+import Foundation
+
+/// A `helm` stand-in: a bash script written into a temporary directory that records each
+/// argument vector, fails or hangs on demand like real helm, and — when given the test
+/// server's address — "installs" by creating the chart's workloads through the API with curl
+/// (and "uninstalls" by deleting them), as helm would.
+struct HelmStandIn: Sendable {
+    let directory: String
+    var executable: String { (directory as NSString).appendingPathComponent("helm") }
+
+    init(server: KubeTestServer? = nil) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("urumi-helm-standin-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory + "/calls", withIntermediateDirectories: true)
+        try Self.script(directory).write(toFile: executable, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: executable)
+        if let server {
+            let certificates = server.certificates
+            let env = """
+                SERVER='\(server.url)'
+                CA='\(certificates.caCertificate)'
+                CERT='\(certificates.clientCertificate)'
+                KEY='\(certificates.clientKey)'
+
+                """
+            try env.write(toFile: directory + "/api.env", atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// Every run of `command` ("install", "uninstall", "version") exits with `code` and prints
+    /// `stderr`, until `clear`.
+    func fail(_ command: String, exitCode: Int32 = 1, stderr: String) throws {
+        try "\(exitCode)\n\(stderr)\n".write(toFile: "\(directory)/fail-\(command)", atomically: true, encoding: .utf8)
+    }
+
+    /// Every run of `command` hangs (with a child that ignores SIGTERM), until `clear`.
+    func hang(_ command: String) throws {
+        try "".write(toFile: "\(directory)/hang-\(command)", atomically: true, encoding: .utf8)
+    }
+
+    func clear(_ command: String) {
+        try? FileManager.default.removeItem(atPath: "\(directory)/fail-\(command)")
+        try? FileManager.default.removeItem(atPath: "\(directory)/hang-\(command)")
+    }
+
+    /// The argument vectors of every run, in order.
+    func calls() -> [[String]] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory + "/calls")) ?? []).sorted()
+        return names.compactMap { name in
+            guard let data = FileManager.default.contents(atPath: "\(directory)/calls/\(name)") else { return nil }
+            return String(decoding: data, as: UTF8.self).split(separator: "\0", omittingEmptySubsequences: false)
+                .dropLast().map(String.init)
+        }
+    }
+
+    /// What the last install saw: the values file's text and permission bits, and whether the
+    /// file still existed at the end of the run.
+    func lastValues() -> (text: String, mode: String)? {
+        guard let text = try? String(contentsOfFile: directory + "/last-values.yaml", encoding: .utf8),
+            let mode = try? String(contentsOfFile: directory + "/last-values.mode", encoding: .utf8)
+        else { return nil }
+        return (text, mode.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// The admin password the last install of `release` generated (what the Secret holds).
+    func password(of release: String) -> String? {
+        try? String(contentsOfFile: "\(directory)/password-\(release)", encoding: .utf8)
+    }
+
+    /// The pids recorded by a hanging run: the stand-in itself and its child.
+    func hangPIDs(_ command: String) -> (helm: Int32, child: Int32)? {
+        guard let helm = try? String(contentsOfFile: "\(directory)/hang-\(command).pid", encoding: .utf8),
+            let child = try? String(contentsOfFile: "\(directory)/hang-\(command).child", encoding: .utf8),
+            let a = Int32(helm.trimmingCharacters(in: .whitespacesAndNewlines)),
+            let b = Int32(child.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return nil }
+        return (a, b)
+    }
+
+    private static func script(_ directory: String) -> String {
+        #"""
+        #!/usr/bin/env bash
+        # helm stand-in written by Urumi's ClusterTests.
+        dir='\#(directory)'
+        n=$(ls "$dir/calls" | wc -l)
+        printf '%s\0' "$@" > "$dir/calls/$(printf %05d "$n")-$$"
+        cmd="$1"
+        [ "$cmd" = upgrade ] && cmd=install
+        if [ -f "$dir/hang-$cmd" ]; then
+          echo $$ > "$dir/hang-$cmd.pid"
+          (trap '' TERM; exec sleep 600) &
+          echo $! > "$dir/hang-$cmd.child"
+          wait
+        fi
+        if [ -f "$dir/fail-$cmd" ]; then
+          code=$(head -n1 "$dir/fail-$cmd")
+          tail -n +2 "$dir/fail-$cmd" >&2
+          exit "$code"
+        fi
+        value_after() { local want=$1; shift; while [ $# -gt 0 ]; do [ "$1" = "$want" ] && { echo "$2"; return; }; shift; done; }
+        ns=$(value_after --namespace "$@")
+        api() {
+          [ -f "$dir/api.env" ] || return 0
+          . "$dir/api.env"
+          curl -s -o /dev/null -w '%{http_code}\n' --cacert "$CA" --cert "$CERT" --key "$KEY" \
+            -H 'Content-Type: application/json' -X "$1" ${3:+--data "$3"} "$SERVER$2" >> "$dir/api.log"
+        }
+        workload() { # kind path-prefix resource name component
+          printf '{"apiVersion":"%s","kind":"%s","metadata":{"name":"%s","labels":{"app.kubernetes.io/instance":"%s","app.kubernetes.io/component":"%s"}},"spec":{"replicas":1,"template":{"metadata":{"labels":{"app.kubernetes.io/instance":"%s","app.kubernetes.io/component":"%s"}},"spec":{"containers":[{"name":"main","image":"docker.io/library/%s:test"}]}}}}' \
+            "$2" "$1" "$4" "$release" "$5" "$release" "$5" "$5"
+        }
+        case "$1" in
+          version)
+            echo "v3.16.4+gstandin"
+            ;;
+          upgrade)
+            release=$3
+            values=$(value_after --values "$@")
+            cp "$values" "$dir/last-values.yaml"
+            stat -c %a "$values" > "$dir/last-values.mode"
+            # Like the chart's Secret: generated once (a second install gets 409 and keeps it).
+            password=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+            printf '%s' "$password" > "$dir/password-$release"
+            api POST "/api/v1/namespaces/$ns/secrets" "$(printf '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"%s-credentials","labels":{"app.kubernetes.io/instance":"%s","app.kubernetes.io/component":"credentials"}},"type":"Opaque","data":{"wordpress-admin-user":"%s","wordpress-admin-password":"%s"}}' \
+              "$release" "$release" "$(printf admin | base64)" "$(printf '%s' "$password" | base64)")"
+            api POST "/apis/apps/v1/namespaces/$ns/statefulsets" "$(workload StatefulSet apps/v1 statefulsets "$release-mysql" mysql)"
+            api POST "/apis/apps/v1/namespaces/$ns/deployments" "$(workload Deployment apps/v1 deployments "$release-wordpress" wordpress)"
+            # Like the chart: the setup Job's name ends in a hash of its inputs (here: the values).
+            job="$release-setup-$(sha256sum "$values" | cut -c1-8)"
+            echo "$job" > "$dir/job-$release"
+            api POST "/apis/batch/v1/namespaces/$ns/jobs" "$(workload Job batch/v1 jobs "$job" setup)"
+            echo "Release \"$release\" has been upgraded. Happy Helming!"
+            ;;
+          uninstall)
+            release=$2
+            api DELETE "/apis/apps/v1/namespaces/$ns/statefulsets/$release-mysql"
+            api DELETE "/apis/apps/v1/namespaces/$ns/deployments/$release-wordpress"
+            [ -f "$dir/job-$release" ] && api DELETE "/apis/batch/v1/namespaces/$ns/jobs/$(cat "$dir/job-$release")"
+            echo "release \"$release\" uninstalled"
+            ;;
+        esac
+        exit 0
+        """#
+    }
+}

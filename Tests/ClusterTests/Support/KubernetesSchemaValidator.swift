@@ -1,0 +1,38 @@
+import Cluster
+import Foundation
+import Testing
+
+/// Checks a request body with `kubernetes-validate --strict -k 1.31` (PyPI; the virtualenv
+/// `.venv` that `scripts/check-manifests --venv-only` prepares, which `.ci/run` runs first).
+/// Outside CI a missing validator is a note, in CI a failure.
+enum KubernetesSchemaValidator {
+    static var executable: String? {
+        var directory = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { directory.deleteLastPathComponent() }
+        let path = directory.appendingPathComponent(".venv/bin/kubernetes-validate").path
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+
+    static func validate(_ object: JSONValue, kind: String) throws {
+        guard let executable else {
+            if ProcessInfo.processInfo.environment["CI"] != nil {
+                Issue.record("kubernetes-validate is missing (.venv): run scripts/check-manifests --venv-only")
+            }
+            return
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("urumi-\(kind)-\(UUID()).json")
+        try object.encoded().write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["--strict", "-k", "1.31", file.path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "kubernetes-validate: \(text)")
+        #expect(!text.lowercased().contains("warn"), "kubernetes-validate: \(text)")
+    }
+}
