@@ -758,6 +758,15 @@ def k8s_files() -> list[Path]:
                   and p.stem != "kustomization")
 
 
+def k8s_store_values() -> dict[str, Any] | None:
+    """values.yaml of the urumi-store-values ConfigMap in k8s/store-values.yaml, if any."""
+    path = K8S_DIR / "store-values.yaml"
+    if not path.is_file():
+        return None
+    config = yaml.safe_load(path.read_text())
+    return yaml.safe_load(config["data"]["values.yaml"])
+
+
 def check_k8s_file(path: Path) -> str:
     docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
     problems = []
@@ -837,6 +846,10 @@ def main() -> int:
         })
         cases["small-without-networkpolicy"] = merged(BASE_VALUES, {
             "plan": "small", "networkPolicy": {"enabled": False}})
+        # The platform values k8s/ deploys Urumi with (--chart-values), under a store's own.
+        platform = k8s_store_values()
+        if platform is not None:
+            cases["small+k8s/store-values.yaml"] = merged(platform, BASE_VALUES, {"plan": "small"})
 
         for kube in KUBE_VERSIONS:
             for name in ("small", "large+ingress+tls"):

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Cluster
 
 /// `--kubeconfig`, `--kube-context`, `--helm`, `--chart-dir`, `--helm-timeout`: the real cluster
@@ -17,6 +18,13 @@ struct KubernetesOptions: ParsableArguments {
     var chartDir: String?
 
     @Option(
+        name: .customLong("chart-values"),
+        help: ArgumentHelp(
+            "A values file of the store chart for every store (ingress class, TLS issuer...); repeatable, the store's own values win.",
+            valueName: "path"))
+    var chartValues: [String] = []
+
+    @Option(
         help: ArgumentHelp(
             "--timeout of helm upgrade --install (helm runs without --wait: it applies the chart; Urumi watches the workloads).",
             valueName: "duration"))
@@ -26,8 +34,12 @@ struct KubernetesOptions: ParsableArguments {
         guard let timeout = SagaOptions.duration(helmTimeout), timeout >= .seconds(1) else {
             throw ValidationError("--helm-timeout: expected a duration such as 5m, got \(helmTimeout)")
         }
+        for path in chartValues where !FileManager.default.isReadableFile(atPath: path) {
+            throw ValidationError("--chart-values: cannot read \(path)")
+        }
         return KubernetesSettings(
-            kubeconfig: kubeconfig, context: kubeContext, helm: helm, chartDir: chartDir, helmTimeout: timeout)
+            kubeconfig: kubeconfig, context: kubeContext, helm: helm, chartDir: chartDir, helmTimeout: timeout,
+            chartValues: chartValues)
     }
 }
 
@@ -38,4 +50,5 @@ struct KubernetesSettings: Sendable {
     var helm: String
     var chartDir: String?
     var helmTimeout: Duration
+    var chartValues: [String]
 }

@@ -126,7 +126,9 @@ enum Server {
         let helm = HelmCLI(
             settings: HelmSettings(
                 executable: kube.helm, chartDirectory: chart, installTimeout: kube.helmTimeout,
-                uninstallTimeout: .seconds(240), kubeconfig: kube.kubeconfig, kubeContext: kube.context),
+                uninstallTimeout: .seconds(240),
+                platformValuesFiles: kube.chartValues.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
+                kubeconfig: kube.kubeconfig, kubeContext: kube.context),
             logger: logger)
         let cluster = KubernetesCluster(client: client, helm: helm, logger: logger)
         do {

@@ -10,7 +10,8 @@ import Testing
         HelmCLI(
             settings: HelmSettings(
                 executable: helm.executable, chartDirectory: "/opt/urumi/helm/store", installTimeout: installTimeout,
-                uninstallTimeout: .seconds(60), processSlack: slack, kubeconfig: "/etc/urumi/kubeconfig", kubeContext: "prod"),
+                uninstallTimeout: .seconds(60), processSlack: slack, platformValuesFiles: ["/etc/urumi/ingress.yaml", "/etc/urumi/images.yaml"],
+                kubeconfig: "/etc/urumi/kubeconfig", kubeContext: "prod"),
             runner: CommandRunner(killGrace: .milliseconds(500)), logger: testLogger)
     }
 
@@ -22,11 +23,12 @@ import Testing
         let calls = helm.calls()
         #expect(calls.count == 1)
         let call = calls[0]
-        let valuesPath = call[call.firstIndex(of: "--values")! + 1]
+        let valuesPath = call[call.lastIndex(of: "--values")! + 1]
+        // The platform's values files come first, so the store's own values win.
         #expect(
             call == [
                 "upgrade", "--install", target.release, "/opt/urumi/helm/store", "--namespace", target.namespace,
-                "--values", valuesPath, "--reset-values", "--history-max", "5", "--timeout", "20s",
+                "--values", "/etc/urumi/ingress.yaml", "--values", "/etc/urumi/images.yaml", "--values", valuesPath, "--reset-values", "--history-max", "5", "--timeout", "20s",
                 "--kubeconfig", "/etc/urumi/kubeconfig", "--kube-context", "prod",
             ])
         #expect(!call.contains("--wait"))

@@ -123,6 +123,12 @@ import Testing
                 ["serve", "--port", "0", "--database-url", database, "--cluster", "kubernetes", "--kubeconfig", "/nonexistent/config"])
             #expect(missing.status != 0)
             #expect(missing.stderr.contains("cannot read kubeconfig"), "\(missing.stderr)")
+            // A platform values file that is not there.
+            let noValues = try await UrumiBinary.run(
+                ["serve", "--port", "0"] + Self.serveArguments(database: database, kubeconfig: try Self.kubeconfig(for: server), helm: helm)
+                    + ["--chart-values", "/nonexistent/store-values.yaml"])
+            #expect(noValues.status != 0)
+            #expect(noValues.stderr.contains("--chart-values: cannot read /nonexistent/store-values.yaml"), "\(noValues.stderr)")
         }
     }
 }

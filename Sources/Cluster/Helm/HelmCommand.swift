@@ -13,8 +13,11 @@ public enum HelmCommand {
     public static func upgradeInstall(
         release: String, chart: String, namespace: String, valuesFile: String, timeout: Duration, settings: HelmSettings
     ) -> [String] {
-        ["upgrade", "--install", release, chart, "--namespace", namespace, "--values", valuesFile, "--reset-values",
-         "--history-max", "5", "--timeout", seconds(timeout)] + connection(settings)
+        // Later --values files win: the platform's files first, the store's own values last.
+        let platform = settings.platformValuesFiles.flatMap { ["--values", $0] }
+        return ["upgrade", "--install", release, chart, "--namespace", namespace] + platform
+            + ["--values", valuesFile, "--reset-values", "--history-max", "5", "--timeout", seconds(timeout)]
+            + connection(settings)
     }
 
     /// `helm uninstall`; a release that is not there is success (see `HelmErrorClassifier`).

@@ -11,15 +11,19 @@ public struct HelmSettings: Sendable, Hashable {
     public var uninstallTimeout: Duration
     /// Extra time given to helm beyond its own `--timeout` before the process is stopped.
     public var processSlack: Duration
+    /// The platform's own values files (ingress class, TLS issuer, images, plan sizes...),
+    /// given to every install before the store's values, which therefore win.
+    public var platformValuesFiles: [String]
     /// Passed through to helm so that it talks to the same cluster as the REST client.
     public var kubeconfig: String?
     public var kubeContext: String?
 
     public init(
         executable: String = "helm", chartDirectory: String, installTimeout: Duration = .seconds(5 * 60),
-        uninstallTimeout: Duration = .seconds(5 * 60), processSlack: Duration = .seconds(30), kubeconfig: String? = nil,
-        kubeContext: String? = nil
+        uninstallTimeout: Duration = .seconds(5 * 60), processSlack: Duration = .seconds(30), platformValuesFiles: [String] = [],
+        kubeconfig: String? = nil, kubeContext: String? = nil
     ) {
+        self.platformValuesFiles = platformValuesFiles
         self.executable = executable
         self.chartDirectory = chartDirectory
         self.installTimeout = installTimeout

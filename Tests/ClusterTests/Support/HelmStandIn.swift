@@ -96,7 +96,8 @@ struct HelmStandIn: Sendable {
           tail -n +2 "$dir/fail-$cmd" >&2
           exit "$code"
         fi
-        value_after() { local want=$1; shift; while [ $# -gt 0 ]; do [ "$1" = "$want" ] && { echo "$2"; return; }; shift; done; }
+        # The value after the last occurrence of a flag (helm: later --values files win).
+        value_after() { local want=$1 found=""; shift; while [ $# -gt 0 ]; do [ "$1" = "$want" ] && found=$2; shift; done; echo "$found"; }
         ns=$(value_after --namespace "$@")
         api() {
           [ -f "$dir/api.env" ] || return 0

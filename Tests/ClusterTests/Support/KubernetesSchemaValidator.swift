@@ -3,8 +3,8 @@ import Foundation
 import Testing
 
 /// Checks a request body with `kubernetes-validate --strict -k 1.31` (PyPI; the virtualenv
-/// `.venv` that `scripts/check-manifests --venv-only` prepares, which `.ci/run` runs first).
-/// Outside CI a missing validator is a note, in CI a failure.
+/// `.venv` that `scripts/check-manifests` prepares; `scripts/test` runs it first). A missing
+/// validator is a failure, never a silent pass.
 enum KubernetesSchemaValidator {
     static var executable: String? {
         var directory = URL(fileURLWithPath: #filePath)
@@ -15,9 +15,7 @@ enum KubernetesSchemaValidator {
 
     static func validate(_ object: JSONValue, kind: String) throws {
         guard let executable else {
-            if ProcessInfo.processInfo.environment["CI"] != nil {
-                Issue.record("kubernetes-validate is missing (.venv): run scripts/check-manifests --venv-only")
-            }
+            Issue.record("kubernetes-validate is missing (.venv): run scripts/check-manifests --venv-only (scripts/test does)")
             return
         }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("urumi-\(kind)-\(UUID()).json")
