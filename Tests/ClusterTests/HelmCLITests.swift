@@ -79,7 +79,9 @@ import Testing
         let took = ContinuousClock.now - started
         #expect(error?.kind == .transient)
         #expect(error?.message.contains("did not finish") == true)
-        #expect(took < .seconds(6))
+        // Stopped near its timeout (1 s + 0.5 s slack), not after the child's 600 s; the bound
+        // is loose because a loaded machine delays every step of it.
+        #expect(took < .seconds(60))
         let pids = try #require(helm.hangPIDs("install"))
         #expect(!(await Self.survives(pids.helm)))
         #expect(!(await Self.survives(pids.child)), "the child that ignores SIGTERM was killed too")

@@ -4,15 +4,17 @@ import Testing
 /// The `urumi` binary's own answers and maintenance commands.
 @Suite("Command line", .timeLimit(.minutes(3)))
 struct CommandLineTests {
-    @Test func serveRefusesTheKubernetesClusterWithOneLine() throws {
+    @Test func serveWithoutAKubeconfigRefusesTheKubernetesClusterWithOneLine() throws {
         // No database is needed to refuse, and none is reachable at this URL.
         let result = try runUrumi([
-            "serve", "--cluster", "kubernetes", "--port", "0", "--database-url", "postgres://nobody@127.0.0.1:1/none",
+            "serve", "--cluster", "kubernetes", "--kubeconfig", "/nonexistent/kubeconfig", "--port", "0",
+            "--database-url", "postgres://nobody@127.0.0.1:1/none",
         ])
         #expect(result.status != 0)
         let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: true)
         #expect(lines.count == 1, "\(result.stderr)")
-        #expect(lines.first?.contains("kubernetes") == true)
+        #expect(lines.first?.contains("cannot read kubeconfig") == true, "\(result.stderr)")
+        #expect(lines.first?.contains("/nonexistent/kubeconfig") == true, "\(result.stderr)")
         #expect(result.stdout.isEmpty)
     }
 

@@ -193,10 +193,7 @@ struct KubeResponder: HTTPResponder {
                     group.addTask {
                         while ContinuousClock.now < deadline {
                             try await Task.sleep(for: min(interval, deadline - ContinuousClock.now))
-                            if bookmarks {
-                                let version = await state.version
-                                continuation.yield(KubeTestState.line("BOOKMARK", ["kind": "Object", "metadata": ["resourceVersion": .string(String(version))]]))
-                            }
+                            if bookmarks { await state.bookmark(id) }
                         }
                         continuation.yield(nil)
                     }

@@ -213,6 +213,13 @@ actor KubeTestState {
         return .stream(id: id, backlog: backlog, lines: lines)
     }
 
+    /// A BOOKMARK with the current version, sent down the watch's own channel: after every
+    /// event it was sent before (as the API server guarantees), so a client that resumes from
+    /// a bookmark's version never skips an event still on its way.
+    func bookmark(_ id: UUID) {
+        watchers[id]?.continuation.yield(Self.line("BOOKMARK", ["kind": "Object", "metadata": ["resourceVersion": .string(String(version))]]))
+    }
+
     func endWatch(_ id: UUID) {
         watchers.removeValue(forKey: id)?.continuation.finish()
     }

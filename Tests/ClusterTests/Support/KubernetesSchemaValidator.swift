@@ -13,7 +13,7 @@ enum KubernetesSchemaValidator {
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }
 
-    static func validate(_ object: JSONValue, kind: String) throws {
+    static func validate(_ object: JSONValue, kind: String) async throws {
         guard let executable else {
             Issue.record("kubernetes-validate is missing (.venv): run scripts/check-manifests --venv-only (scripts/test does)")
             return
@@ -21,16 +21,20 @@ enum KubernetesSchemaValidator {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("urumi-\(kind)-\(UUID()).json")
         try object.encoded().write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["--strict", "-k", "1.31", file.path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "kubernetes-validate: \(text)")
+        let path = file.path
+        let (status, text) = try await offPool { () throws -> (Int32, String) in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = ["--strict", "-k", "1.31", path]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        #expect(status == 0, "kubernetes-validate: \(text)")
         #expect(!text.lowercased().contains("warn"), "kubernetes-validate: \(text)")
     }
 }
