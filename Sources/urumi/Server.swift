@@ -128,7 +128,7 @@ enum Server {
                 executable: kube.helm, chartDirectory: chart, installTimeout: kube.helmTimeout,
                 uninstallTimeout: .seconds(240),
                 platformValuesFiles: kube.chartValues.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
-                kubeconfig: kube.kubeconfig, kubeContext: kube.context),
+                kubeconfig: connection.kubeconfigPath, kubeContext: connection.contextName),
             logger: logger)
         let cluster = KubernetesCluster(client: client, helm: helm, logger: logger)
         do {

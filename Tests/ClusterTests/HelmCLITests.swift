@@ -71,6 +71,17 @@ import Testing
         #expect(network?.message.contains("connection refused") == true)
     }
 
+    /// Urumi's own settings (DATABASE_URL holds the database password) never reach helm.
+    @Test func helmDoesNotInheritUrumisSecrets() async throws {
+        setenv("URUMI_CHILD_ENV_PROBE", "s3cret", 1)
+        let helm = try HelmStandIn()
+        _ = try await Self.cli(helm).version()
+        let names = helm.lastEnvironmentNames()
+        #expect(names.contains("PATH"), "the rest of the environment is inherited: \(names)")
+        #expect(!names.contains("URUMI_CHILD_ENV_PROBE"))
+        #expect(!names.contains("DATABASE_URL"))
+    }
+
     @Test func aHangingHelmIsStoppedWithItsChildren() async throws {
         let helm = try HelmStandIn()
         try helm.hang("install")

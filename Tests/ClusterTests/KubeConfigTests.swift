@@ -114,6 +114,15 @@ import Testing
             "\(error)".contains("unknown user nobody")
         }
         #expect { try KubeConfigFile.parse("clusters: [") } throws: { "\($0)".contains("not valid") }
+        // The message says where, never what: the lines around a mistake can hold a token.
+        let broken = "users:\n- name: u\n  user:\n    token: s3cr3t-t0ken\n    client-key-data: [unclosed\n"
+        #expect { try KubeConfigFile.parse(broken) } throws: { error in
+            "\(error)".contains("line") && !"\(error)".contains("s3cr3t") && !"\(error)".contains("unclosed")
+        }
+        let wrongShape = "users:\n- name: u\n  user:\n    token: [s3cr3t-t0ken]\n"
+        #expect { try KubeConfigFile.parse(wrongShape) } throws: { error in
+            "\(error)".contains("users") && !"\(error)".contains("s3cr3t")
+        }
     }
 
     @Test func theLookupOrderIsFlagThenKUBECONFIGThenHomeThenInCluster() throws {

@@ -144,6 +144,22 @@ import Testing
         }
     }
 
+    /// A repeated undo (after a crash, a takeover, a retry) finds the namespace Terminating: the
+    /// API server would answer a second DELETE with 409, so the adapter only waits for it.
+    @Test func aRepeatedDeleteOfATerminatingNamespaceWaitsForItInsteadOfFailing() async throws {
+        try await KubeTestServer.with { server in
+            await server.state.setNamespaceDeletionDelay(.seconds(1))
+            try await server.withClient { client in
+                let namespaces = KubernetesNamespaces(client: client, watchSeconds: 5)
+                _ = try await namespaces.ensure("store-r", storeID: "r")
+                _ = await server.state.beginNamespaceDeletion("store-r")
+                try await namespaces.delete("store-r", storeID: "r")
+                #expect(await server.state.get("namespaces", nil, "store-r") == nil)
+                #expect(await server.state.requests.filter { $0.method == "DELETE" }.isEmpty)
+            }
+        }
+    }
+
     @Test func deletingWaitsUntilTheNamespaceIsGoneByWatch() async throws {
         try await KubeTestServer.with { server in
             // Long enough that the deletion is still under way when the client starts watching,

@@ -86,7 +86,12 @@ import Testing
                     $0.set("status", "observedGeneration", to: 1)
                 }
                 try await Task.sleep(for: .milliseconds(100))
-                await state.update("statefulsets", Self.namespace, "s-mysql") { $0.set("status", "observedGeneration", to: 2) }
+                await state.update("statefulsets", Self.namespace, "s-mysql") {
+                    $0.set("status", "observedGeneration", to: 2)
+                    $0.set("status", "updatedReplicas", to: 1)
+                    $0.set("status", "currentRevision", to: "s-mysql-2")
+                    $0.set("status", "updateRevision", to: "s-mysql-2")
+                }
             }
             #expect(try outcome.get() == ["readyReplicas": "1", "statefulset": "s-mysql"])
             let versions = await server.state.requests.map(\.status)
@@ -231,11 +236,38 @@ import Testing
         }
     }
 
+    @Test func aFailedJobIsExplainedByTheSetupContainerOfItsNewestPod() {
+        func failedPod(_ name: String, created: String, _ containers: [(String, Int, String)]) -> JSONValue {
+            ["metadata": ["name": .string(name), "creationTimestamp": .string(created)],
+             "status": ["containerStatuses": .array(containers.map { container in
+                 ["name": .string(container.0), "state": ["terminated": ["exitCode": .number(Double(container.1)), "message": .string(container.2)]]]
+             })]]
+        }
+        let pods = [
+            // Listed by name: the older attempt sorts last, but it is not the newest.
+            failedPod("s-setup-b-zzz", created: "2026-01-01T10:00:00Z", [("setup", 1, "first attempt: MySQL not reachable")]),
+            failedPod("s-setup-b-aaa", created: "2026-01-01T10:05:00Z", [("helper", 2, "helper died"), ("setup", 3, "WooCommerce is not purchasable")]),
+        ]
+        let text = PodProblem.lastFailure(in: pods)
+        #expect(text == "pod s-setup-b-aaa container setup exited 3: WooCommerce is not purchasable")
+    }
+
     @Test func readinessRulesArePureFunctionsOfTheObject() {
         #expect(WorkloadReadiness.statefulSet(nil) == .waiting("it does not exist yet"))
-        let sts: JSONValue = ["metadata": ["generation": 3], "spec": ["replicas": 2], "status": ["readyReplicas": 2, "observedGeneration": 3]]
+        let sts: JSONValue = ["metadata": ["generation": 3], "spec": ["replicas": 2], "status": [
+            "readyReplicas": 2, "observedGeneration": 3, "updatedReplicas": 2, "currentRevision": "r2", "updateRevision": "r2"]]
         #expect(WorkloadReadiness.statefulSet(sts) == .ready(["readyReplicas": "2"]))
         #expect(WorkloadReadiness.statefulSet(sts.setting(["status", "readyReplicas"], 1)) == .waiting("1 of 2 replicas ready"))
+        // After an upgrade: the ready pods are still the old revision's.
+        let upgrading = sts.setting(["status", "updateRevision"], "r3").setting(["status", "updatedReplicas"], 0)
+        #expect(WorkloadReadiness.statefulSet(upgrading) == .waiting("rolling out the latest revision (0 of 2 replicas updated)"))
+        #expect(WorkloadReadiness.statefulSet(sts.setting(["status", "currentRevision"], "r1")) != .ready(["readyReplicas": "2"]))
+        let deployment: JSONValue = ["metadata": ["generation": 1], "spec": ["replicas": 1], "status": [
+            "observedGeneration": 1, "availableReplicas": 1, "updatedReplicas": 1, "conditions": [["type": "Available", "status": "True"]]]]
+        #expect(WorkloadReadiness.deployment(deployment) == .ready(["availableReplicas": "1"]))
+        // Recreate strategy mid-upgrade: Available may still be true from the old replica set.
+        #expect(WorkloadReadiness.deployment(deployment.setting(["status", "updatedReplicas"], 0))
+            == .waiting("rolling out the latest revision (0 of 1 updated, 1 available)"))
         let stuck: JSONValue = ["metadata": ["generation": 1], "status": ["observedGeneration": 1, "conditions": [
             ["type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded", "message": "too slow"]]]]
         #expect(WorkloadReadiness.deployment(stuck) == .failed("progress deadline exceeded: too slow"))

@@ -99,12 +99,43 @@ public struct KubeConfigFile: Sendable, Decodable, Hashable {
         users = try container.decodeIfPresent([Named<User>].self, forKey: .users) ?? []
     }
 
+    /// Where a YAML error is, without the text around it.
+    static func position(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
+            return "\(problem) at line \(mark.line), column \(mark.column)"
+        case .composer(_, let problem, let mark, _):
+            return "\(problem) at line \(mark.line), column \(mark.column)"
+        default:
+            return "cannot be read"
+        }
+    }
+
+    /// The coding path of a decoding error (keys only, never values).
+    static func path(_ error: DecodingError) -> String {
+        let context: DecodingError.Context
+        switch error {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c): context = c
+        @unknown default: return "an unknown place"
+        }
+        let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        return path.isEmpty ? "the top level" : path
+    }
+
     /// Parses kubeconfig YAML.
     public static func parse(_ text: String) throws -> KubeConfigFile {
         do {
             return try YAMLDecoder().decode(KubeConfigFile.self, from: text)
+        } catch let error as YamlError {
+            // Yams' own description quotes the offending lines, which can be a token or a key.
+            throw KubeConfigError("the kubeconfig is not valid YAML (\(Self.position(error)))")
+        } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, let yaml = context.underlyingError as? YamlError {
+                throw KubeConfigError("the kubeconfig is not valid YAML (\(Self.position(yaml)))")
+            }
+            throw KubeConfigError("the kubeconfig is not valid: unexpected shape at \(Self.path(error))")
         } catch {
-            throw KubeConfigError("the kubeconfig is not valid: \(error)")
+            throw KubeConfigError("the kubeconfig is not valid")
         }
     }
 }

@@ -108,10 +108,15 @@ public struct KubeConfigLoader: Sendable {
         } else if let tokenFile = user.tokenFile, !tokenFile.isEmpty {
             credentials = .tokenFile(read.absolute(tokenFile))
         }
+        if url.scheme == "http", credentials != .none || cert != nil {
+            throw KubeConfigError(
+                "cluster \(clusterName) in \(path) is plain http (\(server)): its credentials would cross the network in clear text; use https")
+        }
         return KubernetesConnection(
             server: server, certificateAuthorityPEM: ca, clientCertificatePEM: cert, clientKeyPEM: key,
             insecureSkipTLSVerify: cluster.insecureSkipTLSVerify ?? false, credentials: credentials,
-            source: "kubeconfig \(path), context \(contextName)")
+            source: "kubeconfig \(path), context \(contextName)",
+            kubeconfigPath: URL(fileURLWithPath: path).standardizedFileURL.path, contextName: contextName)
     }
 
     /// The pod's service account: API address from the environment, token and CA from files.

@@ -14,9 +14,13 @@ public final class KubernetesClient: Sendable {
     let tokens: KubeTokenSource
     let requestTimeout: Duration
 
-    public init(connection: KubernetesConnection, requestTimeout: Duration = .seconds(30), runner: CommandRunner = CommandRunner())
-        throws
-    {
+    /// `idleReadTimeout` ends a request or watch on which nothing arrived for that long (a
+    /// connection dropped by a NAT or load balancer): longer than a watch's `timeoutSeconds`
+    /// (240 s by default), by which a healthy server ends a quiet watch itself.
+    public init(
+        connection: KubernetesConnection, requestTimeout: Duration = .seconds(30), idleReadTimeout: Duration = .seconds(300),
+        runner: CommandRunner = CommandRunner()
+    ) throws {
         self.connection = connection
         self.requestTimeout = requestTimeout
         self.tokens = KubeTokenSource(connection.credentials, runner: runner)
@@ -32,9 +36,16 @@ public final class KubernetesClient: Sendable {
         } catch {
             throw KubeConfigError("the \(connection.source) has certificate material that cannot be read: \(error)")
         }
-        if connection.insecureSkipTLSVerify { tls.certificateVerification = .none }
+        if connection.insecureSkipTLSVerify {
+            guard connection.certificateAuthorityPEM == nil else {
+                // kubectl refuses this combination too: which of the two was meant?
+                throw KubeConfigError("the \(connection.source) sets both a certificate authority and insecure-skip-tls-verify; keep one")
+            }
+            tls.certificateVerification = .none
+        }
         var configuration = HTTPClient.Configuration(
-            tlsConfiguration: tls, timeout: .init(connect: .seconds(10)),
+            tlsConfiguration: tls,
+            timeout: .init(connect: .seconds(10), read: .nanoseconds(Int64(idleReadTimeout.components.seconds) * 1_000_000_000)),
             // Each watch holds an HTTP/1 connection for minutes: allow many per host (HTTP/2
             // servers multiplex them anyway).
             connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64))

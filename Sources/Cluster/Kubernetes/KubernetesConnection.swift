@@ -16,12 +16,19 @@ public struct KubernetesConnection: Sendable, Hashable {
     public var credentials: KubeCredentials
     /// Where this came from, for logs: "kubeconfig /root/.kube/config, context kind-urumi".
     public var source: String
+    /// The kubeconfig file and context this was resolved from (nil in-cluster): helm is given
+    /// exactly these, so that it talks to the same cluster as the REST client even if the
+    /// file's current context changes later or KUBECONFIG lists several files.
+    public var kubeconfigPath: String?
+    public var contextName: String?
 
     public init(
         server: String, certificateAuthorityPEM: [UInt8]? = nil, clientCertificatePEM: [UInt8]? = nil,
         clientKeyPEM: [UInt8]? = nil, insecureSkipTLSVerify: Bool = false, credentials: KubeCredentials = .none,
-        source: String
+        source: String, kubeconfigPath: String? = nil, contextName: String? = nil
     ) {
+        self.kubeconfigPath = kubeconfigPath
+        self.contextName = contextName
         self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
         self.certificateAuthorityPEM = certificateAuthorityPEM
         self.clientCertificatePEM = clientCertificatePEM

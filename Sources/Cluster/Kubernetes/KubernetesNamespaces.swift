@@ -52,10 +52,16 @@ struct KubernetesNamespaces: Sendable {
         }
     }
 
-    /// Deletes the namespace (only if it is this store's) and waits until it is gone.
+    /// Deletes the namespace (only if it is this store's) and waits until it is gone. A namespace
+    /// already being deleted (a repeated undo: after a crash, a takeover, a retry) is only
+    /// waited for: the API server answers a second DELETE with 409 until its content is gone.
     func delete(_ name: String, storeID: String) async throws {
         if let existing = try await get(name) {
             try Self.checkOwned(existing, name: name, storeID: storeID)
+            if Self.isTerminating(existing) {
+                try await waitGone(name)
+                return
+            }
             var options: JSONValue = ["apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Background"]
             // Preconditions: delete exactly the namespace we checked, not one recreated since.
             if let uid = existing[path: "metadata", "uid"]?.string, case .object(var members) = options {
@@ -68,8 +74,12 @@ struct KubernetesNamespaces: Sendable {
             } catch let error as KubernetesAPIError where error.code == 404 {
                 return
             } catch let error as KubernetesAPIError where error.code == 409 {
-                // The precondition failed: another namespace of that name exists now. Look again.
-                throw ClusterError.transient("namespace \(name) changed while it was being deleted")
+                // Deleted meanwhile (409 "ensuring all content is removed"), or the uid
+                // precondition failed because another namespace of that name exists now.
+                guard let now = try await get(name) else { return }
+                guard now[path: "metadata", "uid"] == existing[path: "metadata", "uid"], Self.isTerminating(now) else {
+                    throw ClusterError.transient("namespace \(name) changed while it was being deleted")
+                }
             } catch let error as KubernetesAPIError {
                 throw KubernetesErrorClassifier.classify(error)
             }
@@ -89,6 +99,10 @@ struct KubernetesNamespaces: Sendable {
         } catch is Gone {
             return
         }
+    }
+
+    static func isTerminating(_ namespace: JSONValue) -> Bool {
+        namespace[path: "metadata", "deletionTimestamp"] != nil || namespace[path: "status", "phase"]?.string == "Terminating"
     }
 
     /// A namespace of that name that Urumi did not create for this store is never touched.

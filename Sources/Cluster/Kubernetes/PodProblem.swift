@@ -69,10 +69,20 @@ struct PodProblem: Sendable, Hashable {
         return problems.sorted { $0.key < $1.key }
     }
 
-    /// How the most recent failed container of these pods ended (for a failed Job's message).
-    static func lastFailure(in pods: [JSONValue]) -> String? {
-        for pod in pods.reversed() {
-            for status in pod[path: "status", "containerStatuses"]?.array ?? [] {
+    /// How the most recent failed container of these pods ended (for a failed Job's message):
+    /// the newest pod first (by creation time, then name), and in it the container named
+    /// `preferredContainer` (the setup script's, whose termination message is its last log
+    /// lines) before any other.
+    static func lastFailure(in pods: [JSONValue], preferredContainer: String = "setup") -> String? {
+        let newestFirst = pods.sorted { a, b in
+            let created = (a[path: "metadata", "creationTimestamp"]?.string ?? "", b[path: "metadata", "creationTimestamp"]?.string ?? "")
+            if created.0 != created.1 { return created.0 > created.1 }
+            return (a[path: "metadata", "name"]?.string ?? "") > (b[path: "metadata", "name"]?.string ?? "")
+        }
+        for pod in newestFirst {
+            let rank = { (status: JSONValue) in status["name"]?.string == preferredContainer ? 0 : 1 }
+            let statuses = (pod[path: "status", "containerStatuses"]?.array ?? []).sorted { rank($0) < rank($1) }
+            for status in statuses {
                 guard let terminated = status[path: "state", "terminated"] ?? status[path: "lastState", "terminated"],
                     let code = terminated["exitCode"]?.int, code != 0
                 else { continue }

@@ -1,13 +1,21 @@
 /// The readiness rules of the store's workloads, as pure functions of their objects.
 enum WorkloadReadiness {
-    /// Ready when `status.readyReplicas == spec.replicas` and the controller has seen the
-    /// latest spec (`status.observedGeneration >= metadata.generation`).
+    /// Ready when the controller has seen the latest spec (`status.observedGeneration >=
+    /// metadata.generation`), `status.readyReplicas == spec.replicas`, and those replicas are
+    /// the latest revision's (`updatedReplicas == spec.replicas`, `currentRevision ==
+    /// updateRevision`): after an upgrade, the old pod being ready is not enough.
     static func statefulSet(_ object: JSONValue?) -> Readiness {
         guard let object else { return .waiting("it does not exist yet") }
         let desired = object[path: "spec", "replicas"]?.int ?? 1
         let ready = object[path: "status", "readyReplicas"]?.int ?? 0
+        let updated = object[path: "status", "updatedReplicas"]?.int ?? 0
         guard generationObserved(object) else { return .waiting("its controller has not seen the latest spec yet") }
         guard ready == desired else { return .waiting("\(ready) of \(desired) replicas ready") }
+        let current = object[path: "status", "currentRevision"]?.string
+        let update = object[path: "status", "updateRevision"]?.string
+        guard updated == desired, current == update else {
+            return .waiting("rolling out the latest revision (\(updated) of \(desired) replicas updated)")
+        }
         return .ready(["readyReplicas": String(ready)])
     }
 
@@ -21,13 +29,19 @@ enum WorkloadReadiness {
             return .failed("progress deadline exceeded: \(progressing?["message"]?.string ?? "no message")")
         }
         let available = condition(object, "Available")
+        let desired = object[path: "spec", "replicas"]?.int ?? 1
         guard available?["status"]?.string == "True" else {
             let ready = object[path: "status", "readyReplicas"]?.int ?? 0
-            let desired = object[path: "spec", "replicas"]?.int ?? 1
             let said = available?["message"]?.string.map { ": \($0)" } ?? ""
             return .waiting("not available (\(ready) of \(desired) replicas ready)\(said)")
         }
-        return .ready(["availableReplicas": String(object[path: "status", "availableReplicas"]?.int ?? 0)])
+        // Available alone can still be the old replica set's pod during an upgrade.
+        let updated = object[path: "status", "updatedReplicas"]?.int ?? 0
+        let availableReplicas = object[path: "status", "availableReplicas"]?.int ?? 0
+        guard updated == desired, availableReplicas == desired else {
+            return .waiting("rolling out the latest revision (\(updated) of \(desired) updated, \(availableReplicas) available)")
+        }
+        return .ready(["availableReplicas": String(availableReplicas)])
     }
 
     /// Succeeded when condition `Complete` is True; failed for good when `Failed` is True.

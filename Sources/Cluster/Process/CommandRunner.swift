@@ -34,6 +34,11 @@ public struct CommandRunner: Sendable {
         self.outputLimit = outputLimit
     }
 
+    /// Variables of Urumi's own that a child process never gets.
+    static func isPrivate(_ key: String) -> Bool {
+        key == "DATABASE_URL" || key.hasPrefix("URUMI_")
+    }
+
     /// Runs `executable` (a path, or a name looked up on PATH) and waits for it, at most
     /// `timeout`. Cancelling the calling task stops the command the same way.
     public func run(
@@ -52,7 +57,12 @@ public struct CommandRunner: Sendable {
                     .send(signal: .terminate, toProcessGroup: true, allowedDurationToNextStep: killGrace)
                 ]
                 let exe: Executable = executable.contains("/") ? .path(FilePath(executable)) : .name(executable)
+                // Urumi's own settings stay out of the child: DATABASE_URL holds the database
+                // password, which neither helm nor a credential plugin has any use for.
                 var updates: [Environment.Key: String?] = [:]
+                for key in ProcessInfo.processInfo.environment.keys where Self.isPrivate(key) {
+                    updates[Environment.Key(stringLiteral: key)] = .some(nil)
+                }
                 for (key, value) in environment { updates[Environment.Key(stringLiteral: key)] = value }
                 do {
                     let outcome = try await Subprocess.run(

@@ -66,6 +66,12 @@ struct HelmStandIn: Sendable {
         try? String(contentsOfFile: "\(directory)/password-\(release)", encoding: .utf8)
     }
 
+    /// The environment variable names of the last run.
+    func lastEnvironmentNames() -> [String] {
+        let text = (try? String(contentsOfFile: directory + "/last-env", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) }
+    }
+
     /// The pids recorded by a hanging run: the stand-in itself and its child.
     func hangPIDs(_ command: String) -> (helm: Int32, child: Int32)? {
         guard let helm = try? String(contentsOfFile: "\(directory)/hang-\(command).pid", encoding: .utf8),
@@ -83,6 +89,7 @@ struct HelmStandIn: Sendable {
         dir='\#(directory)'
         n=$(ls "$dir/calls" | wc -l)
         printf '%s\0' "$@" > "$dir/calls/$(printf %05d "$n")-$$"
+        env > "$dir/last-env"
         cmd="$1"
         [ "$cmd" = upgrade ] && cmd=install
         if [ -f "$dir/hang-$cmd" ]; then

@@ -131,7 +131,12 @@ struct KubeResponder: HTTPResponder {
         if let uid, existing[path: "metadata", "uid"]?.string != uid {
             return Self.status(409, "Conflict", "Precondition failed: UID in precondition: \(uid), UID in object meta: other")
         }
-        if existing[path: "status", "phase"]?.string == "Terminating" { return Self.json(200, existing) }
+        if existing[path: "status", "phase"]?.string == "Terminating" {
+            // As the API server answers a second DELETE while the namespace's content is removed.
+            return Self.status(
+                409, "Conflict",
+                "Operation cannot be fulfilled on namespaces \"\(name)\": The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.")
+        }
         let deleting = await state.beginNamespaceDeletion(name)
         return Self.json(200, deleting ?? existing)
     }

@@ -297,10 +297,14 @@ actor KubeTestState {
                 object.set("status", "observedGeneration", to: generation)
                 object.set("status", "readyReplicas", to: object[path: "spec", "replicas"] ?? 1)
                 object.set("status", "replicas", to: object[path: "spec", "replicas"] ?? 1)
+                object.set("status", "updatedReplicas", to: object[path: "spec", "replicas"] ?? 1)
+                object.set("status", "currentRevision", to: .string("\(name)-rev\(generation)"))
+                object.set("status", "updateRevision", to: .string("\(name)-rev\(generation)"))
             case "deployments":
                 object.set("status", "observedGeneration", to: generation)
                 object.set("status", "readyReplicas", to: 1)
                 object.set("status", "availableReplicas", to: 1)
+                object.set("status", "updatedReplicas", to: 1)
                 object.set("status", "conditions", to: [["type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"]])
             case "jobs":
                 if let jobFailure {
