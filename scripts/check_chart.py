@@ -767,6 +767,34 @@ def k8s_store_values() -> dict[str, Any] | None:
     return yaml.safe_load(config["data"]["values.yaml"])
 
 
+PLURALS = {"NetworkPolicy": "networkpolicies", "Ingress": "ingresses"}
+
+
+def check_store_rbac(renders: dict[str, tuple[dict[str, Any], dict[str, str]]]) -> str:
+    """ClusterRole urumi-store (k8s/rbac.yaml) lets helm get/create/patch/delete every kind the
+    chart renders in any case, and list the Secrets helm keeps its releases in."""
+    docs = [d for d in yaml.safe_load_all((K8S_DIR / "rbac.yaml").read_text()) if d]
+    role = next((d for d in docs if d.get("kind") == "ClusterRole"
+                 and d["metadata"]["name"] == "urumi-store"), None)
+    require(role is not None, "k8s/rbac.yaml has no ClusterRole urumi-store")
+    granted: dict[tuple[str, str], set[str]] = {}
+    for rule in role["rules"]:
+        for group in rule.get("apiGroups", []):
+            for resource in rule.get("resources", []):
+                granted.setdefault((group, resource), set()).update(rule.get("verbs", []))
+    needed: dict[tuple[str, str], set[str]] = {("", "secrets"): {"list"}}
+    for _, manifests in renders.values():
+        for doc in documents(manifests):
+            group = doc["apiVersion"].rpartition("/")[0]
+            plural = PLURALS.get(doc["kind"], doc["kind"].lower() + "s")
+            needed.setdefault((group, plural), set()).update({"get", "create", "patch", "delete"})
+    missing = [f"{group or 'core'}/{resource}: {sorted(verbs - granted.get((group, resource), set()))}"
+               for (group, resource), verbs in sorted(needed.items())
+               if not verbs <= granted.get((group, resource), set())]
+    require(not missing, "urumi-store lacks " + "; ".join(missing))
+    return f"{len(needed)} kinds covered"
+
+
 def check_k8s_file(path: Path) -> str:
     docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
     problems = []
@@ -911,6 +939,9 @@ def main() -> int:
         else:
             print("note checkov not run (no --checkov given)")
 
+        if (K8S_DIR / "rbac.yaml").is_file() and renders:
+            report.check("k8s/rbac.yaml: urumi-store covers every kind the chart renders",
+                         lambda: check_store_rbac(renders))
         for path in k8s_files():
             report.check(f"k8s/ {path.relative_to(K8S_DIR)}", lambda p=path: check_k8s_file(p))
     finally:

@@ -18,6 +18,12 @@ struct KubernetesOptions: ParsableArguments {
     var chartDir: String?
 
     @Option(
+        help: ArgumentHelp(
+            "ClusterRole that the namespace step binds to Urumi's own identity in each store namespace (k8s/rbac.yaml: urumi-store); default: none, Urumi's rights come from elsewhere.",
+            valueName: "name"))
+    var storeClusterRole: String?
+
+    @Option(
         name: .customLong("chart-values"),
         help: ArgumentHelp(
             "A values file of the store chart for every store (ingress class, TLS issuer...); repeatable, the store's own values win.",
@@ -39,7 +45,7 @@ struct KubernetesOptions: ParsableArguments {
         }
         return KubernetesSettings(
             kubeconfig: kubeconfig, context: kubeContext, helm: helm, chartDir: chartDir, helmTimeout: timeout,
-            chartValues: chartValues)
+            chartValues: chartValues, storeClusterRole: storeClusterRole)
     }
 }
 
@@ -51,4 +57,5 @@ struct KubernetesSettings: Sendable {
     var chartDir: String?
     var helmTimeout: Duration
     var chartValues: [String]
+    var storeClusterRole: String?
 }

@@ -130,9 +130,19 @@ enum Server {
                 platformValuesFiles: kube.chartValues.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
                 kubeconfig: connection.kubeconfigPath, kubeContext: connection.contextName),
             logger: logger)
-        let cluster = KubernetesCluster(client: client, helm: helm, logger: logger)
+        var storeAccess: StoreAccess?
         do {
-            let found = try await cluster.checkReachable()
+            if let role = kube.storeClusterRole {
+                storeAccess = try await StoreAccess.discover(clusterRole: role, client: client)
+            }
+        } catch {
+            await client.shutdown()
+            throw KubeConfigError("--cluster kubernetes cannot start: --store-cluster-role needs to know who Urumi is: \(error)")
+        }
+        let cluster = KubernetesCluster(client: client, helm: helm, storeAccess: storeAccess, logger: logger)
+        do {
+            var found = try await cluster.checkReachable()
+            if let storeAccess { found.append("store namespaces bind ClusterRole \(storeAccess.clusterRole) to \(storeAccess.subject)") }
             logger.info(
                 "cluster is KUBERNETES",
                 metadata: [

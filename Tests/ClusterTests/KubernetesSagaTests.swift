@@ -87,6 +87,34 @@ import Testing
         }
     }
 
+    /// With k8s/rbac.yaml Urumi may do nothing inside a namespace until its RoleBinding is
+    /// there: the namespace step creates it (for the identity the API server names) and waits
+    /// until it applies, before helm runs.
+    @Test func theNamespaceStepGrantsUrumiItsStoreRoleBeforeHelmRuns() async throws {
+        try await KubeTestServer.with { server in
+            await server.state.setStoreRBAC(true)
+            let helm = try HelmStandIn(server: server)
+            try await ClusterTestDatabase.with { database in
+                let urumi = try await UrumiServe(
+                    Self.serveArguments(database: database, kubeconfig: try Self.kubeconfig(for: server), helm: helm)
+                        + ["--store-cluster-role", "urumi-store"])
+                let created = try await urumi.request("POST", "/stores", json: ["name": "Bound Shop", "domain": "bound.example.com", "adminEmail": "a@example.com", "plan": "small"])
+                let id = try #require(created["id"] as? String)
+                let store = try await urumi.waitForStore(id, in: ["ready", "failed"])
+                #expect(store["status"] as? String == "ready", "\(store)\n\(urumi.log.suffix(2000))")
+                let binding = try #require(await server.state.get("rolebindings", "store-\(id)", "urumi"))
+                #expect(binding[path: "roleRef", "name"]?.string == "urumi-store")
+                #expect(binding[path: "roleRef", "kind"]?.string == "ClusterRole")
+                #expect(binding["subjects"] == [["kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "urumi"]])
+                try await KubernetesSchemaValidator.validate(binding, kind: "RoleBinding")
+                let refused = await server.state.requests.filter { $0.status == 403 }
+                #expect(refused.isEmpty, "\(refused.map(\.path))")
+                #expect(urumi.log.contains("store namespaces bind ClusterRole urumi-store to User urumi"))
+                await urumi.stop()
+            }
+        }
+    }
+
     @Test func aFailedSetupJobCompensatesCleanly() async throws {
         try await KubeTestServer.with { server in
             await server.state.setControllers(.init(jobFailure: "Job has reached the specified backoff limit"))

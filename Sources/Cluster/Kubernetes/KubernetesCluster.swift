@@ -11,12 +11,16 @@ public final class KubernetesCluster: ClusterDriver {
     public let helm: HelmCLI
     let layout: StoreChartLayout
     let readiness: ReadinessSettings
+    /// Urumi's RoleBinding in each store namespace (nil: its rights come from elsewhere, e.g.
+    /// a cluster-admin kubeconfig on a test cluster).
+    public let storeAccess: StoreAccess?
     let logger: Logger
 
     public init(
         client: KubernetesClient, helm: HelmCLI, layout: StoreChartLayout = StoreChartLayout(),
-        readiness: ReadinessSettings = ReadinessSettings(), logger: Logger
+        readiness: ReadinessSettings = ReadinessSettings(), storeAccess: StoreAccess? = nil, logger: Logger
     ) {
+        self.storeAccess = storeAccess
         self.client = client
         self.helm = helm
         self.layout = layout
@@ -35,7 +39,12 @@ public final class KubernetesCluster: ClusterDriver {
         let storeID = target.id.description
         switch step {
         case .namespace:
-            return try await namespaces.ensure(target.namespace, storeID: storeID)
+            var details = try await namespaces.ensure(target.namespace, storeID: storeID)
+            if let storeAccess {
+                try await storeAccess.grant(in: target.namespace, storeID: storeID, client: client)
+                details["roleBinding"] = "\(StoreAccess.bindingName) → ClusterRole \(storeAccess.clusterRole)"
+            }
+            return details
         case .helm:
             try await namespaces.requireActive(target.namespace, storeID: storeID)
             return try await helm.install(target)

@@ -13,7 +13,7 @@ struct KubeResponder: HTTPResponder {
     static let collections: [String: (prefix: String, kind: String)] = [
         "pods": ("/api/v1", "Pod"), "statefulsets": ("/apis/apps/v1", "StatefulSet"),
         "deployments": ("/apis/apps/v1", "Deployment"), "jobs": ("/apis/batch/v1", "Job"),
-        "secrets": ("/api/v1", "Secret"),
+        "secrets": ("/api/v1", "Secret"), "rolebindings": ("/apis/rbac.authorization.k8s.io/v1", "RoleBinding"),
     ]
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -62,6 +62,20 @@ struct KubeResponder: HTTPResponder {
             ])
         case ("POST", "api/v1/namespaces"):
             return await createNamespace(body)
+        case ("POST", "apis/authentication.k8s.io/v1/selfsubjectreviews"):
+            // The client certificate's CN, or the service account of the token.
+            let username = authentication == "certificate" ? "urumi" : "system:serviceaccount:urumi:urumi"
+            return Self.json(201, [
+                "apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview",
+                "status": ["userInfo": ["username": .string(username), "groups": ["system:authenticated"]]],
+            ])
+        case ("POST", "apis/authorization.k8s.io/v1/selfsubjectaccessreviews"):
+            let review = (try? JSONValue.parse(Data(body.utf8))) ?? .null
+            let namespace = review[path: "spec", "resourceAttributes", "namespace"]?.string ?? ""
+            return Self.json(201, [
+                "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "spec": review["spec"] ?? .null,
+                "status": ["allowed": .bool(await state.mayWorkIn(namespace))],
+            ])
         case ("GET", "api/v1/namespaces"):
             return await listOrWatch("namespaces", nil, query)
         default:
@@ -87,6 +101,9 @@ struct KubeResponder: HTTPResponder {
             guard let collection = Self.collections[resource],
                 "/" + parts[..<range].joined(separator: "/") == collection.prefix
             else { return Self.status(404, "NotFound", "the server could not find the requested resource") }
+            if resource != "rolebindings", !(await state.mayWorkIn(namespace)) {
+                return Self.status(403, "Forbidden", "\(resource) is forbidden: User \"urumi\" cannot \(method.lowercased()) resource \"\(resource)\" in the namespace \"\(namespace)\"")
+            }
             switch (method, name) {
             case ("GET", nil): return await listOrWatch(resource, namespace, query)
             case ("GET", let name?):
@@ -152,7 +169,7 @@ struct KubeResponder: HTTPResponder {
             return Self.status(409, "AlreadyExists", "\(resource) \"\(object.name)\" already exists")
         }
         let created = await state.create(resource, namespace, object)
-        if !["pods", "secrets"].contains(resource) { await state.workloadCreated(resource, namespace, created) }
+        if !["pods", "secrets", "rolebindings"].contains(resource) { await state.workloadCreated(resource, namespace, created) }
         return Self.json(201, created)
     }
 

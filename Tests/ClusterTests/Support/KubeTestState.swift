@@ -103,6 +103,11 @@ actor KubeTestState {
 
     func configure(_ change: (KubeTestState) -> Void) { change(self) }
     func setControllers(_ controllers: Controllers) { self.controllers = controllers }
+    /// Like RBAC with k8s/rbac.yaml: inside a namespace, the test identities may do nothing until
+    /// a RoleBinding `urumi` exists there (the namespace step creates it).
+    private(set) var storeRBAC = false
+    func setStoreRBAC(_ enforced: Bool) { storeRBAC = enforced }
+    func mayWorkIn(_ namespace: String) -> Bool { !storeRBAC || objects[Key(resource: "rolebindings", namespace: namespace, name: "urumi")] != nil }
     func setNamespaceDeletionDelay(_ delay: Duration?) { namespaceDeletionDelay = delay }
     func setMaxWatch(_ duration: Duration) { maxWatch = duration }
     func setGoneAsHTTPStatus(_ value: Bool) { goneAsHTTPStatus = value }
