@@ -71,6 +71,32 @@ import Testing
         #expect(network?.message.contains("connection refused") == true)
     }
 
+    /// A release left pending by a killed helm: once older than any helm of ours could run, a
+    /// first install is uninstalled and an upgrade rolled back, then the install runs again; a
+    /// young one may be another replica's helm at work and is only retried later.
+    @Test func aReleaseLeftPendingByAKilledHelmIsEndedOnceNoHelmCanStillBeAtWork() async throws {
+        let stuck = "Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress"
+        let old = "2020-01-01T10:00:00.123456789+01:00"
+        for (status, ending) in [("pending-install", "uninstall"), ("pending-upgrade", "rollback")] {
+            let helm = try HelmStandIn()
+            try helm.failOnce("install", stderr: stuck)
+            try helm.setHistory(#"[{"revision":2,"updated":"\#(old)","status":"\#(status)","chart":"store-0.1.0","app_version":"1","description":"Upgrade"}]"#)
+            let target = testTarget()
+            _ = try await Self.cli(helm).install(target)
+            let commands = helm.calls().map { Array($0.prefix(2)) }
+            #expect(commands == [["upgrade", "--install"], ["history", target.release], [ending, target.release], ["upgrade", "--install"]], "\(status)")
+        }
+        let helm = try HelmStandIn()
+        try helm.failOnce("install", stderr: stuck)
+        let recent = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-5))
+        try helm.setHistory(#"[{"revision":1,"updated":"\#(recent)","status":"pending-install"}]"#)
+        let error = await clusterError { _ = try await Self.cli(helm).install(testTarget()) }
+        #expect(error?.kind == .transient)
+        #expect(error?.message.contains("possibly another helm still at work") == true, "\(String(describing: error))")
+        #expect(!helm.calls().contains { $0.first == "uninstall" || $0.first == "rollback" })
+        #expect(HelmCLI.parseTime(old) == ISO8601DateFormatter().date(from: "2020-01-01T09:00:00Z"))
+    }
+
     /// Urumi's own settings (DATABASE_URL holds the database password) never reach helm.
     @Test func helmDoesNotInheritUrumisSecrets() async throws {
         setenv("URUMI_CHILD_ENV_PROBE", "s3cret", 1)

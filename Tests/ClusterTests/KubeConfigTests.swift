@@ -160,7 +160,7 @@ import Testing
     }
 
     /// A plugin script that prints an ExecCredential and counts its runs.
-    func plugin(expiresIn seconds: Int?, directory: String) throws -> String {
+    func plugin(expiresIn seconds: Int?, directory: String, delay: String = "0") throws -> String {
         let expiry = seconds.map { s -> String in
             let date = Date().addingTimeInterval(TimeInterval(s))
             return #", "expirationTimestamp": "\#(ISO8601DateFormatter().string(from: date))""#
@@ -168,6 +168,7 @@ import Testing
         let script = """
             #!/bin/sh
             echo run >> "\(directory)/runs"
+            sleep \(delay)
             [ "$KUBERNETES_EXEC_INFO" != "" ] || { echo "no exec info" >&2; exit 3; }
             [ "$1" = "--cluster" ] && [ "$2" = "test" ] || { echo "bad args" >&2; exit 4; }
             echo '{"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential", "status": {"token": "'"$PLUGIN_TOKEN"'"\(expiry)}}'
@@ -212,6 +213,21 @@ import Testing
         await source.invalidate()
         #expect(try await source.token() == "from-plugin")
         #expect(await source.pluginRuns == 2)
+    }
+
+    /// Requests that need a token while the plugin runs wait for that run (one process, not
+    /// one per request).
+    @Test(.timeLimit(.minutes(1))) func concurrentRequestsShareOnePluginRun() async throws {
+        let directory = try temporaryDirectory()
+        let path = try plugin(expiresIn: 3600, directory: directory, delay: "0.5")
+        let source = KubeTokenSource(
+            .exec(ExecCredentialPlugin(command: path, arguments: ["--cluster", "test"], environment: ["PLUGIN_TOKEN": "shared"])))
+        let tokens = try await withThrowingTaskGroup(of: String?.self) { group in
+            for _ in 0..<8 { group.addTask { try await source.token() } }
+            return try await group.reduce(into: [String?]()) { $0.append($1) }
+        }
+        #expect(tokens == Array(repeating: "shared", count: 8))
+        #expect(await source.pluginRuns == 1)
     }
 
     @Test(.timeLimit(.minutes(1))) func anExpiredExecCredentialIsFetchedAgain() async throws {

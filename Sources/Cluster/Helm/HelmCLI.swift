@@ -18,8 +18,23 @@ public struct HelmCLI: Sendable {
         self.logger = logger
     }
 
-    /// `helm upgrade --install` of the store chart into the store's namespace.
+    /// `helm upgrade --install` of the store chart into the store's namespace. A release left
+    /// `pending-*` by a helm that was killed (its pod evicted with Urumi's) blocks every later
+    /// operation with "another operation is in progress": once no helm of ours can still be
+    /// working on it, it is ended (`uninstall` of a first install, `rollback` of an upgrade)
+    /// and the install runs again.
     public func install(_ target: StoreTarget) async throws -> [String: String] {
+        do {
+            return try await installOnce(target)
+        } catch let error as ClusterError where error.message.contains(Self.inProgress) {
+            try await endStuckOperation(target)
+            return try await installOnce(target)
+        }
+    }
+
+    static let inProgress = "another operation (install/upgrade/rollback) is in progress"
+
+    private func installOnce(_ target: StoreTarget) async throws -> [String: String] {
         let values = layout.values(for: target)
         let file: HelmValuesFile
         do {
@@ -39,6 +54,65 @@ public struct HelmCLI: Sendable {
                 output: Self.excerpt(result, redactor: redactor))
         }
         return ["release": target.release, "chart": settings.chartDirectory, "plan": target.spec.plan.rawValue]
+    }
+
+    /// Ends a `pending-*` release whose last change is older than a helm of ours could run
+    /// (`installTimeout` + the process slack); a younger one may be another replica's helm
+    /// still at work, so that is a transient error (the saga retries later).
+    func endStuckOperation(_ target: StoreTarget, now: Date = Date()) async throws {
+        let redactor = SecretRedactor()
+        let history = try await run(
+            HelmCommand.latestRevision(release: target.release, namespace: target.namespace, settings: settings),
+            timeout: .seconds(60), redactor: redactor, name: "helm history")
+        guard history.exitCode == 0, let latest = Self.latestRevision(history.standardOutput) else {
+            throw ClusterError.transient(
+                "helm upgrade --install \(target.release): another operation holds the release, and helm history did not say which: \(Self.excerpt(history, redactor: redactor))")
+        }
+        guard latest.status.hasPrefix("pending-") else {
+            throw ClusterError.transient("helm upgrade --install \(target.release): another operation was in progress (the release is now \(latest.status))")
+        }
+        let limit = settings.installTimeout + settings.processSlack
+        let age = latest.updated.map { now.timeIntervalSince($0) } ?? .infinity
+        guard age > Double(limit.components.seconds) else {
+            throw ClusterError.transient(
+                "helm upgrade --install \(target.release): the release is \(latest.status) since \(Int(age)) s, possibly another helm still at work; trying again later")
+        }
+        logger.warning(
+            "ending a stuck helm release", metadata: ["release": "\(target.release)", "status": "\(latest.status)", "revision": "\(latest.revision)"])
+        if latest.status == "pending-install" {
+            try await uninstall(target)
+        } else {
+            let result = try await run(
+                HelmCommand.rollback(release: target.release, namespace: target.namespace, timeout: settings.uninstallTimeout, settings: settings),
+                timeout: settings.uninstallTimeout, redactor: redactor, name: "helm rollback")
+            guard result.exitCode == 0 else {
+                throw HelmErrorClassifier.classify(
+                    command: "helm rollback \(target.release)", exitCode: result.exitCode, output: Self.excerpt(result, redactor: redactor))
+            }
+        }
+    }
+
+    struct Revision: Equatable {
+        var revision: Int
+        var status: String
+        var updated: Date?
+    }
+
+    /// The last entry of `helm history -o json`; `updated` is RFC 3339 with nanoseconds.
+    static func latestRevision(_ json: String) -> Revision? {
+        guard let entries = try? JSONValue.parse(Array(json.utf8)).array, let last = entries.last,
+            let status = last["status"]?.string
+        else { return nil }
+        return Revision(revision: last["revision"]?.int ?? 0, status: status, updated: last["updated"]?.string.flatMap(parseTime))
+    }
+
+    /// `2026-11-27T10:00:00.123456789+01:00` or `...Z` (fractions dropped).
+    static func parseTime(_ text: String) -> Date? {
+        var value = text
+        if let dot = value.firstIndex(of: "."), let zone = value[dot...].firstIndex(where: { $0 == "Z" || $0 == "+" || $0 == "-" }) {
+            value.removeSubrange(dot..<zone)
+        }
+        return ISO8601DateFormatter().date(from: value)
     }
 
     /// `helm uninstall`; a release that is not there (never installed, already removed, or its

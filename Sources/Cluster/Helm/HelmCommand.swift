@@ -25,6 +25,16 @@ public enum HelmCommand {
         ["uninstall", release, "--namespace", namespace, "--timeout", seconds(timeout)] + connection(settings)
     }
 
+    /// `helm history --max 1 -o json`: the release's latest revision and its status.
+    public static func latestRevision(release: String, namespace: String, settings: HelmSettings) -> [String] {
+        ["history", release, "--namespace", namespace, "--max", "1", "--output", "json"] + connection(settings)
+    }
+
+    /// `helm rollback` to the previous revision (ends a `pending-upgrade` / `pending-rollback`).
+    public static func rollback(release: String, namespace: String, timeout: Duration, settings: HelmSettings) -> [String] {
+        ["rollback", release, "--namespace", namespace, "--timeout", seconds(timeout)] + connection(settings)
+    }
+
     /// `helm version --short`: does helm run at all.
     public static func version() -> [String] {
         ["version", "--short"]

@@ -9,6 +9,7 @@ public actor KubeTokenSource {
     private let runner: CommandRunner
     private let now: @Sendable () -> Date
     private var cached: (token: String, until: Date?)?
+    private var inFlight: Task<ExecCredential, any Error>?
     /// How many times the exec plugin ran (tests check the cache).
     public private(set) var pluginRuns = 0
 
@@ -34,7 +35,17 @@ public actor KubeTokenSource {
             cached = (token, now().addingTimeInterval(60))
             return token
         case .exec(let plugin):
-            let credential = try await run(plugin)
+            // One run at a time: requests that arrive while the plugin runs (the actor is
+            // re-entered at the await) share its answer instead of starting it again.
+            let running: Task<ExecCredential, any Error>
+            if let inFlight {
+                running = inFlight
+            } else {
+                running = Task { try await self.run(plugin) }
+                inFlight = running
+            }
+            defer { if inFlight == running { inFlight = nil } }
+            let credential = try await running.value
             // Refresh a little before the plugin's expiry so that no request carries a token
             // that expires on the way.
             cached = (credential.token, credential.expiration.map { $0.addingTimeInterval(-10) })

@@ -32,6 +32,16 @@ struct HelmStandIn: Sendable {
         try "\(exitCode)\n\(stderr)\n".write(toFile: "\(directory)/fail-\(command)", atomically: true, encoding: .utf8)
     }
 
+    /// The next run of `command` only exits with `code` and prints `stderr`.
+    func failOnce(_ command: String, exitCode: Int32 = 1, stderr: String) throws {
+        try "\(exitCode)\n\(stderr)\n".write(toFile: "\(directory)/fail-once-\(command)", atomically: true, encoding: .utf8)
+    }
+
+    /// What `helm history -o json` prints.
+    func setHistory(_ json: String) throws {
+        try json.write(toFile: "\(directory)/history.json", atomically: true, encoding: .utf8)
+    }
+
     /// Every run of `command` hangs (with a child that ignores SIGTERM), until `clear`.
     func hang(_ command: String) throws {
         try "".write(toFile: "\(directory)/hang-\(command)", atomically: true, encoding: .utf8)
@@ -98,6 +108,12 @@ struct HelmStandIn: Sendable {
           echo $! > "$dir/hang-$cmd.child"
           wait
         fi
+        if [ -f "$dir/fail-once-$cmd" ]; then
+          code=$(head -n1 "$dir/fail-once-$cmd")
+          tail -n +2 "$dir/fail-once-$cmd" >&2
+          rm -f "$dir/fail-once-$cmd"
+          exit "$code"
+        fi
         if [ -f "$dir/fail-$cmd" ]; then
           code=$(head -n1 "$dir/fail-$cmd")
           tail -n +2 "$dir/fail-$cmd" >&2
@@ -119,6 +135,12 @@ struct HelmStandIn: Sendable {
         case "$1" in
           version)
             echo "v3.16.4+gstandin"
+            ;;
+          history)
+            cat "$dir/history.json" 2>/dev/null || echo '[]'
+            ;;
+          rollback)
+            echo "Rollback was a success! Happy Helming!"
             ;;
           upgrade)
             release=$3
