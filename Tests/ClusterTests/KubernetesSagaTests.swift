@@ -159,6 +159,13 @@ import Testing
                 ["serve", "--port", "0", "--database-url", database, "--cluster", "kubernetes", "--kubeconfig", "/nonexistent/config"])
             #expect(missing.status != 0)
             #expect(missing.stderr.contains("cannot read kubeconfig"), "\(missing.stderr)")
+            // Credentials that may not create namespaces (no k8s/rbac.yaml applied).
+            await server.state.setMayCreateNamespaces(false)
+            let forbidden = try await UrumiBinary.run(
+                ["serve", "--port", "0"] + Self.serveArguments(database: database, kubeconfig: try Self.kubeconfig(for: server), helm: helm))
+            #expect(forbidden.status != 0)
+            #expect(forbidden.stderr.contains("may not create namespaces"), "\(forbidden.stderr)")
+            await server.state.setMayCreateNamespaces(true)
             // A platform values file that is not there.
             let noValues = try await UrumiBinary.run(
                 ["serve", "--port", "0"] + Self.serveArguments(database: database, kubeconfig: try Self.kubeconfig(for: server), helm: helm)

@@ -40,12 +40,15 @@ extension KubernetesClient {
                     ("watch", "1"), ("resourceVersion", version), ("allowWatchBookmarks", "true"),
                     ("timeoutSeconds", String(watchSeconds)),
                 ]
+                let opened = ContinuousClock.now
+                var received = 0
                 do {
                     try await watch(
                         query.path, query: parameters, timeout: .seconds(watchSeconds + 30),
                         operation: "watch \(query.description)"
                     ) { event in
                         failures = 0
+                        received += 1
                         switch event.kind {
                         case .bookmark:
                             if let next = event.resourceVersion { version = next }
@@ -64,7 +67,12 @@ extension KubernetesClient {
                         try await snapshot(objects)
                         return true
                     }
-                    // The server closed the stream (timeoutSeconds): reconnect from `version`.
+                    // The server closed the stream (timeoutSeconds): reconnect from `version`. One
+                    // that ends at once with nothing in it (a proxy cutting watches) is not
+                    // reopened in a tight loop.
+                    if received == 0, ContinuousClock.now - opened < .seconds(1) {
+                        try await Task.sleep(for: .seconds(1))
+                    }
                 } catch let error as KubernetesAPIError where error.code == 410 {
                     continue relist
                 } catch let error as KubernetesAPIError {

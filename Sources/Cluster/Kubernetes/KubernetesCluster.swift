@@ -104,6 +104,18 @@ public final class KubernetesCluster: ClusterDriver {
         do {
             let version = try await client.send(.GET, "/version", operation: "GET /version")
             found.append("Kubernetes \(version["gitVersion"]?.string ?? "?") at \(client.connection.server)")
+            // /version answers anyone: ask whether these credentials may do the first step.
+            let review: JSONValue = [
+                "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+                "spec": ["resourceAttributes": ["verb": "create", "resource": "namespaces"]],
+            ]
+            let answer = try await client.send(
+                .POST, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body: review,
+                operation: "check Urumi may create namespaces (SelfSubjectAccessReview)")
+            if answer[path: "status", "allowed"]?.bool != true {
+                problems.append(
+                    "the credentials of the \(client.connection.source) may not create namespaces (apply k8s/rbac.yaml, or use another identity)")
+            }
         } catch let error as KubernetesAPIError {
             problems.append("the Kubernetes API at \(client.connection.server) refused GET /version: \(KubernetesErrorClassifier.classify(error).message)")
         } catch {

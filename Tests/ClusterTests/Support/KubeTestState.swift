@@ -107,7 +107,12 @@ actor KubeTestState {
     /// a RoleBinding `urumi` exists there (the namespace step creates it).
     private(set) var storeRBAC = false
     func setStoreRBAC(_ enforced: Bool) { storeRBAC = enforced }
-    func mayWorkIn(_ namespace: String) -> Bool { !storeRBAC || objects[Key(resource: "rolebindings", namespace: namespace, name: "urumi")] != nil }
+    private(set) var mayCreateNamespaces = true
+    func setMayCreateNamespaces(_ value: Bool) { mayCreateNamespaces = value }
+    func mayWorkIn(_ namespace: String) -> Bool {
+        if namespace.isEmpty { return mayCreateNamespaces }
+        return !storeRBAC || objects[Key(resource: "rolebindings", namespace: namespace, name: "urumi")] != nil
+    }
     func setNamespaceDeletionDelay(_ delay: Duration?) { namespaceDeletionDelay = delay }
     func setMaxWatch(_ duration: Duration) { maxWatch = duration }
     func setGoneAsHTTPStatus(_ value: Bool) { goneAsHTTPStatus = value }
