@@ -139,7 +139,9 @@ enum Server {
             await client.shutdown()
             throw KubeConfigError("--cluster kubernetes cannot start: --store-cluster-role needs to know who Urumi is: \(error)")
         }
-        let cluster = KubernetesCluster(client: client, helm: helm, storeAccess: storeAccess, logger: logger)
+        let cluster = KubernetesCluster(
+            client: client, helm: helm, storeAccess: storeAccess, stepDeadlines: Dictionary(uniqueKeysWithValues: SagaStep.allCases.map { ($0, settings.saga.policy.deadline($0)) }),
+            logger: logger)
         do {
             var found = try await cluster.checkReachable()
             if let storeAccess { found.append("store namespaces bind ClusterRole \(storeAccess.clusterRole) to \(storeAccess.subject)") }

@@ -191,6 +191,31 @@ import Testing
         }
     }
 
+    /// A wait that runs out says what it last saw: a pod the scheduler cannot place, with the
+    /// scheduler's words, not the saga's bare "deadline passed".
+    @Test func aWaitThatRunsOutSaysWhatItLastSaw() async throws {
+        try await KubeTestServer.with { server in
+            await server.state.create("statefulsets", Self.namespace, Self.statefulSet().setting(["status", "observedGeneration"], 1))
+            var pod = Self.pod("s-mysql-0", component: "mysql")
+            pod.set("status", "phase", to: "Pending")
+            pod.set("status", "conditions", to: [[
+                "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                "message": "0/1 nodes are available: 1 Insufficient memory.",
+            ]])
+            await server.state.create("pods", Self.namespace, pod)
+            let settings = ReadinessSettings(watchSeconds: 5, giveUpAfter: .milliseconds(600))
+            let outcome = try await Self.waiting(server, for: Self.workload(.statefulSet, "s-mysql", component: "mysql"), settings: settings) { _ in }
+            guard case .failure(let error) = outcome else {
+                Issue.record("expected a failure, got \(outcome)")
+                return
+            }
+            #expect(error.kind == .permanent)
+            #expect(error.message.contains("StatefulSet s-mysql not ready after"), "\(error.message)")
+            #expect(error.message.contains("0 of 1 replicas ready"), "\(error.message)")
+            #expect(error.message.contains("pod s-mysql-0 Unschedulable: 0/1 nodes are available: 1 Insufficient memory."), "\(error.message)")
+        }
+    }
+
     @Test func aCrashLoopIsReportedAsTransientWithTheLastExit() async throws {
         try await KubeTestServer.with { server in
             await server.state.create("statefulsets", Self.namespace, Self.statefulSet())

@@ -14,12 +14,17 @@ public final class KubernetesCluster: ClusterDriver {
     /// Urumi's RoleBinding in each store namespace (nil: its rights come from elsewhere, e.g.
     /// a cluster-admin kubeconfig on a test cluster).
     public let storeAccess: StoreAccess?
+    /// The saga's deadline of each step: a readiness wait gives up a little before it, saying
+    /// what it last saw instead of the coordinator's bare "deadline passed".
+    public let stepDeadlines: [SagaStep: Duration]
     let logger: Logger
 
     public init(
         client: KubernetesClient, helm: HelmCLI, layout: StoreChartLayout = StoreChartLayout(),
-        readiness: ReadinessSettings = ReadinessSettings(), storeAccess: StoreAccess? = nil, logger: Logger
+        readiness: ReadinessSettings = ReadinessSettings(), storeAccess: StoreAccess? = nil,
+        stepDeadlines: [SagaStep: Duration] = [:], logger: Logger
     ) {
+        self.stepDeadlines = stepDeadlines
         self.storeAccess = storeAccess
         self.client = client
         self.helm = helm
@@ -51,7 +56,12 @@ public final class KubernetesCluster: ClusterDriver {
         case .mysql, .wordpress, .woocommerce:
             try await namespaces.requireActive(target.namespace, storeID: storeID)
             guard let workload = layout.workload(for: step, of: target) else { return [:] }
-            return try await WorkloadWaiter(client: client, settings: readiness).wait(for: workload)
+            var settings = readiness
+            if let deadline = stepDeadlines[step] {
+                // 15 s early (a tenth of short deadlines), so the answer is in before it.
+                settings.giveUpAfter = deadline - min(.seconds(15), deadline / 10)
+            }
+            return try await WorkloadWaiter(client: client, settings: settings).wait(for: workload)
         }
     }
 

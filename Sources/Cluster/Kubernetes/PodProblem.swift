@@ -36,6 +36,35 @@ struct PodProblem: Sendable, Hashable {
         return text
     }
 
+    /// Why pods are not running yet, for a wait that gives up: a pod the scheduler cannot
+    /// place (`PodScheduled=False`, e.g. "0/3 nodes are available: 3 Insufficient memory"),
+    /// or containers still waiting (`ContainerCreating`, `PodInitializing`, a pull in progress).
+    static func pendingNotes(in pods: [JSONValue]) -> [String] {
+        var notes: [String] = []
+        for pod in pods {
+            let name = pod[path: "metadata", "name"]?.string ?? "?"
+            let conditions = pod[path: "status", "conditions"]?.array ?? []
+            if let scheduled = conditions.first(where: { $0["type"]?.string == "PodScheduled" }),
+                scheduled["status"]?.string == "False"
+            {
+                let reason = scheduled["reason"]?.string ?? "not scheduled"
+                let message = scheduled["message"]?.string.map { ": \($0.prefix(300))" } ?? ""
+                notes.append("pod \(name) \(reason)\(message)")
+                continue
+            }
+            let statuses = (pod[path: "status", "initContainerStatuses"]?.array ?? []) + (pod[path: "status", "containerStatuses"]?.array ?? [])
+            for status in statuses {
+                guard let waiting = status[path: "state", "waiting"], let reason = waiting["reason"]?.string else { continue }
+                let message = waiting["message"]?.string.map { " (\($0.prefix(200)))" } ?? ""
+                notes.append("pod \(name) container \(status["name"]?.string ?? "?") \(reason)\(message)")
+            }
+            if statuses.isEmpty, let phase = pod[path: "status", "phase"]?.string, phase != "Running", phase != "Succeeded" {
+                notes.append("pod \(name) \(phase)")
+            }
+        }
+        return notes
+    }
+
     /// The problems of these pods' containers (init containers included).
     static func find(in pods: [JSONValue]) -> [PodProblem] {
         var problems: [PodProblem] = []

@@ -11,6 +11,7 @@ struct WorkloadWaiter: Sendable {
         case workload((name: String, object: JSONValue)?)
         case pods([JSONValue])
         case recheck
+        case giveUp
         case failed(any Error)
     }
 
@@ -41,6 +42,13 @@ struct WorkloadWaiter: Sendable {
                     }
                 } catch { continuation.yield(.failed(error)) }
             }
+            if let limit = settings.giveUpAfter {
+                group.addTask {
+                    try? await Task.sleep(for: limit)
+                    continuation.yield(.giveUp)
+                }
+            }
+            var lastWaiting = "nothing seen yet"
             var picked: (name: String, object: JSONValue)?
             var allPods: [JSONValue] = []
             var tracker = PodProblemTracker(settings: settings)
@@ -55,6 +63,12 @@ struct WorkloadWaiter: Sendable {
                     allPods = next
                     problems = PodProblem.find(in: workload.pods(next, of: picked?.name))
                 case .recheck: armed = nil
+                case .giveUp:
+                    let pods = workload.pods(allPods, of: picked?.name)
+                    let notes = PodProblem.find(in: pods).map(\.summary) + PodProblem.pendingNotes(in: pods)
+                    let seen = notes.isEmpty ? "" : "; " + notes.prefix(3).joined(separator: "; ")
+                    throw ClusterError.permanent(
+                        "\(workload.description) not ready after \(settings.giveUpAfter ?? .zero): \(lastWaiting)\(seen)")
                 case .failed(let error):
                     throw error
                 }
@@ -70,8 +84,8 @@ struct WorkloadWaiter: Sendable {
                         message += "; \(last)"
                     }
                     throw ClusterError.permanent(message)
-                case .waiting:
-                    break
+                case .waiting(let why):
+                    lastWaiting = why
                 }
                 switch tracker.update(problems, now: .now, workload: workload.description) {
                 case .fail(let error):
