@@ -83,6 +83,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 detail: "this Idempotency-Key was already used with a different request body")
         case .concurrentModification(let id):
             return Problem(.conflict, status: .conflict, title: "Concurrent change", detail: "store \(id) changed meanwhile; retry")
+        case .clusterUnavailable(let reason):
+            return Problem(.unavailable, status: .serviceUnavailable, title: "Service unavailable", detail: "the cluster did not answer; retry shortly (\(reason))")
         }
     }
 }

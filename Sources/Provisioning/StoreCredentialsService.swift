@@ -20,8 +20,15 @@ public struct StoreCredentialsService: Sendable {
         let credentials: StoreCredentials
         do {
             credentials = try await driver.credentials(for: StoreTarget(id: id, spec: state.spec))
+        } catch let error as ClusterError where error.kind == .transient {
+            throw ProvisioningError.clusterUnavailable("the credentials cannot be read now: \(error.message)")
         } catch let error as ClusterError {
             throw ProvisioningError.conflict(id, "the credentials cannot be read: \(error.message)")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // The port says: anything else is transient.
+            throw ProvisioningError.clusterUnavailable("the credentials cannot be read now")
         }
         // Recorded before the password leaves: no unaudited reads.
         try await events.append(

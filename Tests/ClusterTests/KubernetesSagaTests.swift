@@ -77,6 +77,11 @@ import Testing
                 } while ContinuousClock.now < deadline
                 #expect(types.last == "store.credentials-viewed.v1", "\(types)")
                 #expect(!urumi.log.contains(password), "the password never reaches the log")
+                // The API server failing for a moment is a 503 to retry, not a conflict.
+                await server.state.inject(500, method: "GET", pathPrefix: "/api/v1/namespaces/\(namespace)/secrets/", times: 1)
+                let unavailable = try await urumi.request("GET", "/stores/\(id)/credentials")
+                #expect(unavailable["status"] as? Int == 503, "\(unavailable)")
+                #expect(unavailable["password"] == nil)
                 let calls = helm.calls().filter { $0.first != "version" }
                 #expect(calls.map { Array($0.prefix(3)) } == [["upgrade", "--install", release]])
                 #expect(helm.calls().first == ["version", "--short"], "the startup check ran helm version")

@@ -12,6 +12,8 @@ public enum ProvisioningError: Error, Sendable, Hashable, CustomStringConvertibl
     case idempotencyKeyReused
     /// Another writer changed the store at the same moment; try again.
     case concurrentModification(StoreID)
+    /// The cluster did not answer (a transient cluster error); the same request may work later.
+    case clusterUnavailable(String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,7 @@ public enum ProvisioningError: Error, Sendable, Hashable, CustomStringConvertibl
         case .conflict(_, let reason): reason
         case .idempotencyKeyReused: "this Idempotency-Key was already used with a different request"
         case .concurrentModification(let id): "store \(id) was changed concurrently; try again"
+        case .clusterUnavailable(let reason): "the cluster is unavailable: \(reason)"
         }
     }
 }
