@@ -128,6 +128,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Test support shared by the test targets: throwaway databases.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "ProvisioningTests",
             dependencies: ["Provisioning", "EventStore"]
@@ -135,6 +141,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
+                "TestSupport",
                 "Postgres",
                 "PostgresStore",
                 "EventStore",
@@ -147,6 +154,7 @@ let package = Package(
         .testTarget(
             name: "ClusterTests",
             dependencies: [
+                "TestSupport",
                 "Cluster",
                 "Provisioning",
                 "Postgres",
@@ -161,6 +169,7 @@ let package = Package(
         .testTarget(
             name: "EventStoreTests",
             dependencies: [
+                "TestSupport",
                 "EventStore",
                 "PostgresStore",
                 "Postgres",

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Postgres
 import Testing
+import TestSupport
 
 /// A fresh, empty database for one test on the server named by `DATABASE_URL` (no database
 /// is a failure, not a skip). `urumi serve` migrates it when it starts.
@@ -18,20 +19,13 @@ struct ServerDatabase {
     }()
 
     static func with<T>(_ body: (ServerDatabase) async throws -> T) async throws -> T {
-        guard let admin = ProcessInfo.processInfo.environment["DATABASE_URL"], !admin.isEmpty else {
-            Issue.record("DATABASE_URL is not set: these tests need a PostgreSQL server (see .ci/run)")
-            throw ProcessFailure.failed("no DATABASE_URL")
-        }
-        let name = "urumi_srv_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        let admin = try ScratchDatabase.serverURL()
+        let name = ScratchDatabase.newName("urumi_srv")
         let adminPool = PostgresPool(url: admin, maxConnections: 1, logger: logger)
-        // FILE_COPY: a short transaction (WAL_LOG copies the template through the WAL and holds
-        // a writing transaction for seconds, which every log reader on the server waits behind).
         _ = try await DatabaseDDLGate.shared.ddl {
-            try await createDatabase(name, on: adminPool)
+            try await ScratchDatabase.create(name, on: adminPool)
         }
-        var components = URLComponents(string: admin)!
-        components.path = "/" + name
-        let url = components.string!
+        let url = ScratchDatabase.url(of: name, on: admin)
         let database = ServerDatabase(name: name, url: url, pool: PostgresPool(url: url, maxConnections: 2, logger: logger), admin: admin)
         do {
             let value = try await body(database)
@@ -46,8 +40,8 @@ struct ServerDatabase {
     private func drop(_ adminPool: PostgresPool) async {
         await pool.close()
         let name = self.name
-        _ = try? await DatabaseDDLGate.shared.ddl {
-            try await adminPool.query(PostgresQuery(unsafeSQL: "drop database if exists \(name) with (force)"))
+        _ = await DatabaseDDLGate.shared.ddl {
+            await ScratchDatabase.drop(name, on: adminPool)
         }
         await adminPool.close()
     }
@@ -89,21 +83,5 @@ struct ServerDatabase {
         var counts: [String: Int] = [:]
         for row in rows { counts[try row.decode(String.self, "key")] = try row.decode(Int.self, "n") }
         return counts
-    }
-}
-
-/// CREATE DATABASE, once more if the connection was lost meanwhile (dozens of servers and tests
-/// share one PostgreSQL; a lost connection is not what these tests are about). A database that
-/// a lost attempt did create counts as created.
-func createDatabase(_ name: String, on adminPool: PostgresPool) async throws {
-    for attempt in 1...3 {
-        do {
-            try await adminPool.query(PostgresQuery(unsafeSQL: "create database \(name) strategy file_copy"))
-            return
-        } catch let error as PostgresError where error.sqlState == "42P04" && attempt > 1 {
-            return
-        } catch let error as PostgresError where error.isTransient && attempt < 3 {
-            try await Task.sleep(for: .milliseconds(200 * attempt))
-        }
     }
 }

@@ -4,6 +4,7 @@ import Logging
 import Postgres
 import PostgresStore
 import Testing
+import TestSupport
 
 /// A fresh database per test on the PostgreSQL server named by `DATABASE_URL`, migrated with
 /// the real `schema/` files. No database is a failure, not a skip: CI must not go green
@@ -21,11 +22,7 @@ struct TestDatabase {
     }()
 
     static func serverURL() throws -> String {
-        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
-            Issue.record("DATABASE_URL is not set: these tests need a PostgreSQL server (see .ci/run)")
-            throw TestSetupError.noDatabase
-        }
-        return url
+        try ScratchDatabase.serverURL()
     }
 
     /// Creates a database and migrates it (unless `migrate` is false); `body` gets it; it is
@@ -35,9 +32,9 @@ struct TestDatabase {
         _ body: (TestDatabase) async throws -> T
     ) async throws -> T {
         let admin = try serverURL ?? Self.serverURL()
-        let name = "urumi_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        let name = ScratchDatabase.newName("urumi_test")
         let adminPool = PostgresPool(url: admin, maxConnections: 1, logger: logger)
-        try await createDatabase(name, on: adminPool)
+        try await ScratchDatabase.create(name, on: adminPool)
         let url = Self.replacingDatabase(in: admin, with: name)
         let pool = PostgresPool(url: url, maxConnections: maxConnections, logger: logger)
         let database = TestDatabase(name: name, url: url, adminURL: admin, pool: pool)
@@ -56,15 +53,13 @@ struct TestDatabase {
 
     private func drop(_ adminPool: PostgresPool) async {
         await pool.close()
-        _ = try? await adminPool.query(PostgresQuery(unsafeSQL: "drop database if exists \(name) with (force)"))
+        await ScratchDatabase.drop(name, on: adminPool)
         await adminPool.close()
     }
 
     /// The same server URL with another database name (postgres://user@host:port/NAME?...).
     static func replacingDatabase(in url: String, with name: String) -> String {
-        guard var components = URLComponents(string: url) else { return url }
-        components.path = "/" + name
-        return components.string ?? url
+        ScratchDatabase.url(of: name, on: url)
     }
 
     func makeStore(pollInterval: Duration = .seconds(2), logger: Logger = Self.logger) -> PostgresEventStore {
@@ -142,21 +137,5 @@ func readAllSettled(_ store: any EventStore, after cursor: LogCursor = .start, c
         let events = try await store.readAll(after: cursor, limit: max(count, 1) + 100)
         if events.count >= count || ContinuousClock.now > deadline { return events }
         try await Task.sleep(for: .milliseconds(20))
-    }
-}
-
-/// CREATE DATABASE, once more if the connection was lost meanwhile (dozens of servers and tests
-/// share one PostgreSQL; a lost connection is not what these tests are about). A database that
-/// a lost attempt did create counts as created.
-func createDatabase(_ name: String, on adminPool: PostgresPool) async throws {
-    for attempt in 1...3 {
-        do {
-            try await adminPool.query(PostgresQuery(unsafeSQL: "create database \(name) strategy file_copy"))
-            return
-        } catch let error as PostgresError where error.sqlState == "42P04" && attempt > 1 {
-            return
-        } catch let error as PostgresError where error.isTransient && attempt < 3 {
-            try await Task.sleep(for: .milliseconds(200 * attempt))
-        }
     }
 }
