@@ -57,6 +57,7 @@ let package = Package(
         .target(
             name: "Cluster",
             dependencies: [
+                "EventStore",
                 "Provisioning",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
