@@ -23,17 +23,34 @@ struct ServerMetrics: Sendable {
         MetricsSystem.bootstrap(factory)
     }
 
+    /// A gauge with its help text (the `# HELP` line).
+    private func gauge(_ name: String, labels: [(String, String)] = []) -> Prometheus.Gauge {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: Self.help[name] ?? ""), labels: labels)
+    }
+
+    private static let help: [String: String] = [
+        "urumi_stores": "Stores by status, from the store list.",
+        "urumi_projector_lag_events": "Events the store list has not applied yet (capped at 100000).",
+        "urumi_sse_clients": "Open GET /stream connections.",
+        "urumi_sse_clients_dropped": "GET /stream clients cut off for falling behind, since start.",
+        "urumi_sagas_running": "Sagas this process is driving now.",
+        "urumi_db_pool_connections": "Database connections of this process's pool, by state.",
+        "urumi_db_pool_waiting": "Callers waiting for a database connection.",
+        "urumi_db_pool_max": "The pool's connection limit.",
+    ]
+
     /// The text for `GET /metrics`.
     func scrape(
         pool: PostgresPool, broadcaster: EventBroadcaster, coordinator: SagaCoordinator
     ) async -> String {
         for status in StoreStatus.allCases {
-            registry.makeGauge(name: "urumi_stores", labels: [("status", status.rawValue)]).set(0.0)
+            gauge("urumi_stores", labels: [("status", status.rawValue)]).set(0.0)
         }
         if let rows = try? await pool.query("select status, count(*) as n from store_view group by status") {
             for row in rows {
                 if let status = try? row.decode(String.self, "status"), let count = try? row.decode(Int64.self, "n") {
-                    registry.makeGauge(name: "urumi_stores", labels: [("status", status)]).set(Double(count))
+                    gauge("urumi_stores", labels: [("status", status)]).set(Double(count))
                 }
             }
         }
@@ -46,16 +63,16 @@ struct ServerMetrics: Sendable {
                 limit 100000) behind
             """), let lag = try? rows.first?.decode(Int64.self, "n")
         {
-            registry.makeGauge(name: "urumi_projector_lag_events").set(Double(lag))
+            gauge("urumi_projector_lag_events").set(Double(lag))
         }
-        registry.makeGauge(name: "urumi_sse_clients").set(Double(broadcaster.clientCount))
-        registry.makeGauge(name: "urumi_sse_clients_dropped").set(Double(broadcaster.droppedClients))
-        registry.makeGauge(name: "urumi_sagas_running").set(Double(coordinator.runningCount))
+        gauge("urumi_sse_clients").set(Double(broadcaster.clientCount))
+        gauge("urumi_sse_clients_dropped").set(Double(broadcaster.droppedClients))
+        gauge("urumi_sagas_running").set(Double(coordinator.runningCount))
         let stats = pool.stats
-        registry.makeGauge(name: "urumi_db_pool_connections", labels: [("state", "open")]).set(Double(stats.open))
-        registry.makeGauge(name: "urumi_db_pool_connections", labels: [("state", "idle")]).set(Double(stats.idle))
-        registry.makeGauge(name: "urumi_db_pool_waiting").set(Double(stats.waiting))
-        registry.makeGauge(name: "urumi_db_pool_max").set(Double(pool.maxConnections))
+        gauge("urumi_db_pool_connections", labels: [("state", "open")]).set(Double(stats.open))
+        gauge("urumi_db_pool_connections", labels: [("state", "idle")]).set(Double(stats.idle))
+        gauge("urumi_db_pool_waiting").set(Double(stats.waiting))
+        gauge("urumi_db_pool_max").set(Double(pool.maxConnections))
         return registry.emitToString()
     }
 }

@@ -39,6 +39,8 @@ struct SagaFaultTests {
         try await ServerDatabase.with { database in
             // 20 attempts instead of the default 5: with p = 0.5 one store in 32 would exhaust
             // five attempts, and this test is about retries succeeding, not about giving up.
+            // 16 stores: the seeded draws reach the stores in an order that depends on timing,
+            // and with 8 the chance that no Helm step needed a retry (1 in 256) once came true.
             let server = try await UrumiProcess(
                 databaseURL: database.url,
                 arguments: [
@@ -48,7 +50,7 @@ struct SagaFaultTests {
             defer { server.stop() }
             let client = HTTPClient(base: server.baseURL)
             var ids: [String] = []
-            for index in 0..<8 { ids.append(try await client.createdStoreID(domain: "flaky\(index).example.com")) }
+            for index in 0..<16 { ids.append(try await client.createdStoreID(domain: "flaky\(index).example.com")) }
             var helmAttempts: [Int] = []
             for id in ids {
                 let store = try await client.waitForStore(id) {
@@ -72,8 +74,8 @@ struct SagaFaultTests {
             }
             #expect(helmAttempts.contains { $0 > 1 }, "some Helm step needed a retry: \(helmAttempts)")
             let inventory = try database.inventory()
-            #expect(inventory.namespaces.count == 8 && inventory.namespaces.values.allSatisfy { $0 == 1 })
-            #expect(inventory.releases.count == 8 && inventory.releases.values.allSatisfy { $0 == 1 })
+            #expect(inventory.namespaces.count == 16 && inventory.namespaces.values.allSatisfy { $0 == 1 })
+            #expect(inventory.releases.count == 16 && inventory.releases.values.allSatisfy { $0 == 1 })
         }
     }
 }

@@ -29,6 +29,13 @@ struct StoreLifecycleTests {
             #expect(inventory.namespaces.count == 50 && inventory.releases.count == 50)
             #expect(inventory.namespaces.values.allSatisfy { $0 == 1 })
             #expect(try await database.streamsAreContiguous())
+            // The Prometheus scrape agrees with the store list, with its help lines.
+            let metrics = try await client.get("/metrics")
+            #expect(metrics.status == 200)
+            #expect(metrics.text.contains("# HELP urumi_stores Stores by status"), "\(metrics.text.prefix(2000))")
+            #expect(metrics.text.contains("urumi_stores{status=\"ready\"} 50"), "\(metrics.text.prefix(2000))")
+            #expect(metrics.text.contains("urumi_stores{status=\"failed\"} 0"))
+            #expect(metrics.text.contains("urumi_db_pool_max 4"))
         }
     }
 
