@@ -102,9 +102,7 @@ public struct KubeConfigFile: Sendable, Decodable, Hashable {
     /// Where a YAML error is, without the text around it.
     static func position(_ error: YamlError) -> String {
         switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
-            return "\(problem) at line \(mark.line), column \(mark.column)"
-        case .composer(_, let problem, let mark, _):
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return "\(problem) at line \(mark.line), column \(mark.column)"
         default:
             return "cannot be read"

@@ -115,19 +115,14 @@ public final class KubernetesCluster: ClusterDriver {
             let version = try await client.send(.GET, "/version", operation: "GET /version")
             found.append("Kubernetes \(version["gitVersion"]?.string ?? "?") at \(client.connection.server)")
             // /version answers anyone: ask whether these credentials may do the first step.
-            let review: JSONValue = [
-                "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
-                "spec": ["resourceAttributes": ["verb": "create", "resource": "namespaces"]],
-            ]
-            let answer = try await client.send(
-                .POST, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body: review,
-                operation: "check Urumi may create namespaces (SelfSubjectAccessReview)")
-            if answer[path: "status", "allowed"]?.bool != true {
+            if try await !client.mayI("create", "namespaces") {
                 problems.append(
                     "the credentials of the \(client.connection.source) may not create namespaces (apply k8s/rbac.yaml, or use another identity)")
             }
         } catch let error as KubernetesAPIError {
             problems.append("the Kubernetes API at \(client.connection.server) refused GET /version: \(KubernetesErrorClassifier.classify(error).message)")
+        } catch let error as ClusterError where error.kind == .permanent {
+            problems.append("the Kubernetes API at \(client.connection.server) refused: \(error.message)")
         } catch {
             problems.append("the Kubernetes API at \(client.connection.server) is not reachable: \(Self.text(error))")
         }

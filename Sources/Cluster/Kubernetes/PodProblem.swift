@@ -103,12 +103,7 @@ struct PodProblem: Sendable, Hashable {
     /// `preferredContainer` (the setup script's, whose termination message is its last log
     /// lines) before any other.
     static func lastFailure(in pods: [JSONValue], preferredContainer: String = "setup") -> String? {
-        let newestFirst = pods.sorted { a, b in
-            let created = (a[path: "metadata", "creationTimestamp"]?.string ?? "", b[path: "metadata", "creationTimestamp"]?.string ?? "")
-            if created.0 != created.1 { return created.0 > created.1 }
-            return (a[path: "metadata", "name"]?.string ?? "") > (b[path: "metadata", "name"]?.string ?? "")
-        }
-        for pod in newestFirst {
+        for pod in pods.sorted(by: { createdBefore($1, $0) }) {
             let rank = { (status: JSONValue) in status["name"]?.string == preferredContainer ? 0 : 1 }
             let statuses = (pod[path: "status", "containerStatuses"]?.array ?? []).sorted { rank($0) < rank($1) }
             for status in statuses {

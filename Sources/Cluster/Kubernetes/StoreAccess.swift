@@ -104,23 +104,11 @@ public struct StoreAccess: Sendable, Hashable {
         try await waitUntilApplied(in: namespace, client: client)
     }
 
-    /// Polls a SelfSubjectAccessReview ("may I create Secrets here?", which helm needs first)
-    /// a few times; RBAC changes usually apply within milliseconds.
+    /// Asks a few times whether Urumi may create Secrets there (what helm needs first); RBAC
+    /// changes usually apply within milliseconds.
     private func waitUntilApplied(in namespace: String, client: KubernetesClient) async throws {
-        let review: JSONValue = [
-            "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
-            "spec": ["resourceAttributes": ["namespace": .string(namespace), "verb": "create", "resource": "secrets"]],
-        ]
         for attempt in 0..<20 {
-            let answer: JSONValue
-            do {
-                answer = try await client.send(
-                    .POST, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body: review,
-                    operation: "check Urumi's access in \(namespace) (SelfSubjectAccessReview)")
-            } catch let error as KubernetesAPIError {
-                throw KubernetesErrorClassifier.classify(error)
-            }
-            if answer[path: "status", "allowed"]?.bool == true { return }
+            if try await client.mayI("create", "secrets", in: namespace) { return }
             try await Task.sleep(for: .milliseconds(min(100 << min(attempt, 4), 1000)))
         }
         throw ClusterError.transient(

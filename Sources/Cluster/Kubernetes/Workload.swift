@@ -74,10 +74,7 @@ struct Workload: Sendable, Hashable {
             return objects[name].map { (name, $0) }
         case .newest:
             let live = objects.filter { $0.value[path: "metadata", "deletionTimestamp"] == nil }
-            let newest = live.max { a, b in
-                let created = (a.value[path: "metadata", "creationTimestamp"]?.string ?? "", b.value[path: "metadata", "creationTimestamp"]?.string ?? "")
-                return created.0 == created.1 ? a.key < b.key : created.0 < created.1
-            }
+            let newest = live.max { createdBefore($0.value, $1.value) }
             return newest.map { ($0.key, $0.value) }
         }
     }
