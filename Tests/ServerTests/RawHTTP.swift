@@ -9,9 +9,6 @@ enum RawHTTP {
     static func send(
         port: Int, _ method: String, _ path: String, headers: [(String, String)] = [], body: Data = Data()
     ) async throws -> HTTPResult {
-        let response = try await Wire.request(port: port, method, path, headers: headers, body: body)
-        var fields: [String: String] = [:]
-        for field in response.fields where fields[field.name] == nil { fields[field.name] = field.value }
-        return HTTPResult(status: response.status, headers: fields, body: response.body)
+        try await Wire.request(port: port, method, path, headers: headers, body: body).result
     }
 }

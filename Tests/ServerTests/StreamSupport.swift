@@ -61,10 +61,8 @@ extension UrumiProcess {
 
     /// The resident set size of the server process (VmRSS of /proc/PID/status), in bytes.
     func residentMemory() throws -> Int {
-        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-            let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
-        else { throw ProcessFailure.failed("no VmRSS in /proc/\(pid)/status") }
+        let kilobytes = residentKiB(pid)
+        guard kilobytes > 0 else { throw ProcessFailure.failed("no VmRSS in /proc/\(pid)/status") }
         return kilobytes * 1024
     }
 

@@ -12,7 +12,6 @@ import TestSupport
 struct TestDatabase {
     let name: String
     let url: String
-    let adminURL: String
     let pool: PostgresPool
 
     static let logger: Logger = {
@@ -21,23 +20,19 @@ struct TestDatabase {
         return logger
     }()
 
-    static func serverURL() throws -> String {
-        try ScratchDatabase.serverURL()
-    }
-
     /// Creates a database and migrates it (unless `migrate` is false); `body` gets it; it is
     /// dropped afterwards, also when `body` throws.
     static func with<T>(
         maxConnections: Int = 4, serverURL: String? = nil, migrate: Bool = true,
         _ body: (TestDatabase) async throws -> T
     ) async throws -> T {
-        let admin = try serverURL ?? Self.serverURL()
+        let admin = try serverURL ?? ScratchDatabase.serverURL()
         let name = ScratchDatabase.newName("urumi_test")
         let adminPool = PostgresPool(url: admin, maxConnections: 1, logger: logger)
         try await ScratchDatabase.create(name, on: adminPool)
-        let url = Self.replacingDatabase(in: admin, with: name)
+        let url = ScratchDatabase.url(of: name, on: admin)
         let pool = PostgresPool(url: url, maxConnections: maxConnections, logger: logger)
-        let database = TestDatabase(name: name, url: url, adminURL: admin, pool: pool)
+        let database = TestDatabase(name: name, url: url, pool: pool)
         do {
             if migrate {
                 try await Migrator(directory: try Migrator.locateSchemaDirectory(), logger: logger).migrate(pool: pool)
@@ -57,11 +52,6 @@ struct TestDatabase {
         await adminPool.close()
     }
 
-    /// The same server URL with another database name (postgres://user@host:port/NAME?...).
-    static func replacingDatabase(in url: String, with name: String) -> String {
-        ScratchDatabase.url(of: name, on: url)
-    }
-
     func makeStore(pollInterval: Duration = .seconds(2), logger: Logger = Self.logger) -> PostgresEventStore {
         PostgresEventStore(pool: pool, logger: logger, pollInterval: pollInterval)
     }
@@ -76,7 +66,6 @@ struct TestDatabase {
 struct DeliberateRollback: Error {}
 
 enum TestSetupError: Error {
-    case noDatabase
     case timedOut(String)
     case failed(String)
 }
