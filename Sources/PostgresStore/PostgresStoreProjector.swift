@@ -230,11 +230,7 @@ extension PostgresStoreProjector {
                 cursor = last.cursor
                 count += batch.count
             }
-            try await connection.query(
-                """
-                update projection_checkpoints set txid = \(cursor.transactionID)::xid8, position = \(cursor.position), \
-                updated_at = now() where name = any(\(names)::text[])
-                """)
+            try await move(to: cursor, on: connection)
             return count
         }
     }

@@ -95,7 +95,7 @@ struct SSEBenchmark: AsyncParsableCommand {
         }
         guard let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
             let port = Int(text[range].split(separator: ":").last ?? "")
-        else { throw BenchFailure("urumi serve did not start: \(text.suffix(500))") }
+        else { throw BenchError.unexpected("urumi serve did not start: \(text.suffix(500))") }
 
         var figures = Figures()
         try await Task.sleep(for: .seconds(1))
@@ -107,7 +107,7 @@ struct SSEBenchmark: AsyncParsableCommand {
         while sse.greetedCount < clients, ContinuousClock.now < greetingDeadline {
             try await Task.sleep(for: .milliseconds(50))
         }
-        guard sse.greetedCount == clients else { throw BenchFailure("only \(sse.greetedCount) of \(clients) clients connected") }
+        guard sse.greetedCount == clients else { throw BenchError.unexpected("only \(sse.greetedCount) of \(clients) clients connected") }
         try await Task.sleep(for: .seconds(1))
         figures.rssClientsKiB = residentKiB(of: process.processIdentifier) ?? 0
         figures.kibPerClient = Double(figures.rssClientsKiB - figures.rssIdleKiB) / Double(clients)

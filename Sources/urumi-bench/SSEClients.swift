@@ -20,7 +20,7 @@ final class SSEClients: @unchecked Sendable {
     init(count: Int, port: Int) throws {
         for _ in 0..<count {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw BenchFailure("socket() failed: errno \(errno)") }
+            guard fd >= 0 else { throw BenchError.unexpected("socket() failed: errno \(errno)") }
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -28,7 +28,7 @@ final class SSEClients: @unchecked Sendable {
             let connected = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard connected == 0 else { throw BenchFailure("connect() failed: errno \(errno)") }
+            guard connected == 0 else { throw BenchError.unexpected("connect() failed: errno \(errno)") }
             let request = "GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
             _ = request.withCString { send(fd, $0, strlen($0), 0) }
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
@@ -89,11 +89,6 @@ final class SSEClients: @unchecked Sendable {
 
 struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
-}
-
-struct BenchFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 func monotonicSeconds() -> Double {

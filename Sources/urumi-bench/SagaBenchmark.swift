@@ -123,13 +123,9 @@ struct SagaBenchmark: AsyncParsableCommand {
             let roundTrips = pool.roundTrips.count - before
             let count = try await database.pool.query("select count(*) as n from events")
             return Figures(
-                stores: total, seconds: seconds(elapsed), createSeconds: seconds(created), roundTrips: roundTrips,
+                stores: total, seconds: elapsed.seconds, createSeconds: created.seconds, roundTrips: roundTrips,
                 events: try count.first?.decode(Int.self, "n") ?? 0)
         }
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     private func format(_ value: Double) -> String { String(format: "%.2f", value) }
