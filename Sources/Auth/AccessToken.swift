@@ -14,8 +14,7 @@ public enum AccessToken {
 
     /// A new token for `name`, and the hash to store.
     public static func generate(name: String) -> (token: String, hash: String) {
-        var generator = SystemRandomNumberGenerator()  // getrandom(2): cryptographically secure
-        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let secret = randomHex(bytes: 32)
         return ("urumi_\(name)_\(secret)", hash(secret))
     }
 
@@ -48,7 +47,7 @@ public enum AccessToken {
 
     /// A random opaque value (sessions, CSRF), hex.
     public static func randomHex(bytes: Int = 32) -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SystemRandomNumberGenerator()  // getrandom(2): cryptographically secure
         return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 }

@@ -22,10 +22,12 @@ struct SagaOptions: ParsableArguments {
     @Option(help: ArgumentHelp("How long a saga lease lasts without renewal (replica failover time).", valueName: "duration"))
     var leaseTTL: String = "30s"
 
-    func configuration() throws -> SagaCoordinator.Configuration {
+    /// `defaults`: deadlines of the cluster in use where they differ from the saga's own;
+    /// `--step-deadline` wins over both.
+    func configuration(defaults: [SagaStep: Duration] = [:]) throws -> SagaCoordinator.Configuration {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard retryMaxAttempts >= 1 else { throw ValidationError("--retry-max-attempts must be at least 1") }
-        var deadlines = SagaPolicy.defaultDeadlines
+        var deadlines = SagaPolicy.defaultDeadlines.merging(defaults) { _, cluster in cluster }
         for value in stepDeadline {
             let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, let step = SagaStep(rawValue: parts[0]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Provisioning
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -61,26 +62,22 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("urumi: \(reason)\n".utf8))
             throw ExitCode.failure
         }
-        var sagaConfiguration = try saga.configuration()
         let clusterChoice: ServerSettings.ClusterChoice
+        var clusterDeadlines: [SagaStep: Duration] = [:]
         switch cluster {
         case .simulated:
             clusterChoice = .simulated(try simulation.settings())
         case .kubernetes:
             let kube = try kubernetes.settings()
-            // Defaults of the real cluster, unless --step-deadline says otherwise. helm: its own
-            // --timeout plus the slack before its process is stopped, plus a margin, so that
-            // helm's own message is what the user sees. woocommerce: a little longer than the
-            // setup Job's activeDeadlineSeconds (chart default 2400 s, counted from the Job's
-            // creation, which is before this step starts), for the same reason.
-            if !saga.stepDeadline.contains(where: { $0.hasPrefix("helm=") }) {
-                sagaConfiguration.policy.deadlines[.helm] = kube.helmTimeout + .seconds(60)
-            }
-            if !saga.stepDeadline.contains(where: { $0.hasPrefix("woocommerce=") }) {
-                sagaConfiguration.policy.deadlines[.woocommerce] = .seconds(2400 + 60)
-            }
+            // Defaults of the real cluster (--step-deadline still wins). helm: its own --timeout
+            // plus the slack before its process is stopped, plus a margin, so that helm's own
+            // message is what the user sees. woocommerce: a little longer than the setup Job's
+            // activeDeadlineSeconds (chart default 2400 s, counted from the Job's creation,
+            // which is before this step starts), for the same reason.
+            clusterDeadlines = [.helm: kube.helmTimeout + .seconds(60), .woocommerce: .seconds(2400 + 60)]
             clusterChoice = .kubernetes(kube)
         }
+        let sagaConfiguration = try saga.configuration(defaults: clusterDeadlines)
         let settings = ServerSettings(
             databaseURL: try database.resolvedURL(), poolSize: database.dbPoolSize, host: host, port: resolvedPort,
             cluster: clusterChoice, saga: sagaConfiguration, stream: try stream.configuration(),
