@@ -40,7 +40,13 @@ let package = Package(
             ]
         ),
         // The event store port, its value types and an in-memory implementation.
-        .target(name: "EventStore"),
+        .target(
+            name: "EventStore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The domain: store commands and events, the saga, projections and the ports.
         .target(
             name: "Provisioning",
@@ -51,9 +57,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Adapters of the ClusterDriver port: Kubernetes REST client + Helm CLI runner (the real
-        // cluster) and the simulated cluster. The only module importing AsyncHTTPClient and
-        // Subprocess.
+        // Adapters of the ClusterDriver port for a real cluster: Kubernetes REST client + Helm
+        // CLI runner. The only module importing AsyncHTTPClient and Subprocess.
         .target(
             name: "Cluster",
             dependencies: [
@@ -67,6 +72,24 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The simulated cluster: a ClusterDriver for development, demos, tests and benchmarks,
+        // with its inventory in memory or in PostgreSQL (schema/simulator/).
+        .target(
+            name: "Simulator",
+            dependencies: ["Provisioning", "Postgres", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The composition root: `buildApplication` over `.live(...)` or `.inMemory(clock:)`
+        // dependencies (used by `urumi serve`, tests and benchmarks).
+        .target(
+            name: "UrumiApp",
+            dependencies: [
+                "Auth", "Cluster", "EventStore", "HTTPAPI", "Postgres", "PostgresStore", "Provisioning", "Simulator",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // API tokens and roles (hashing, constant-time checks), kept in the event log.
@@ -104,13 +127,13 @@ let package = Package(
             name: "urumi",
             dependencies: [
                 "Auth",
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 "PostgresStore",
                 "EventStore",
                 "Provisioning",
                 "Cluster",
                 "HTTPAPI",
+                "Simulator",
+                "UrumiApp",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -121,6 +144,8 @@ let package = Package(
             dependencies: [
                 "Postgres",
                 "PostgresStore",
+                "Simulator",
+                "UrumiApp",
                 "EventStore",
                 "Provisioning",
                 "Cluster",

@@ -16,12 +16,15 @@ public struct EventSubscription: AsyncSequence, Sendable {
     let pollInterval: Duration
     let batchSize: Int
     let isTransient: @Sendable (any Error) -> Bool
+    let clock: any Clock<Duration>
 
     public init(
         after start: LogCursor, signal: WakeSignal, pollInterval: Duration = .seconds(2), batchSize: Int = 500,
-        isTransient: @escaping @Sendable (any Error) -> Bool = { _ in false }, reader: @escaping Reader
+        clock: any Clock<Duration>, isTransient: @escaping @Sendable (any Error) -> Bool = { _ in false },
+        reader: @escaping Reader
     ) {
         self.start = start
+        self.clock = clock
         self.reader = reader
         self.signal = signal
         self.pollInterval = pollInterval
@@ -38,29 +41,37 @@ public struct EventSubscription: AsyncSequence, Sendable {
         var failures = 0
 
         public mutating func next() async throws -> RecordedEvent? {
-            while index >= buffer.count {
-                if Task.isCancelled { return nil }
-                let seen = subscription.signal.generation
-                do {
-                    let page = try await subscription.reader(cursor, subscription.batchSize)
-                    failures = 0
-                    if !page.isEmpty {
-                        buffer = page
-                        index = 0
-                        break
-                    }
-                } catch where subscription.isTransient(error) {
-                    failures += 1
-                    let backoff = Duration.milliseconds(Swift.min(5_000, 50 << Swift.min(failures, 7)))
-                    try? await Task.sleep(for: backoff)
-                    continue
-                }
-                await subscription.signal.wait(after: seen, timeout: subscription.pollInterval)
+            if index >= buffer.count {
+                guard let page = try await nextBatch() else { return nil }
+                buffer = page
+                index = 0
             }
             let event = buffer[index]
             index += 1
             cursor = event.cursor
             return event
+        }
+
+        /// The next page of events (never empty), or nil when cancelled. Don't mix with `next()`
+        /// on the same iterator while `next()` still holds a page.
+        public mutating func nextBatch() async throws -> [RecordedEvent]? {
+            while true {
+                if Task.isCancelled { return nil }
+                let seen = subscription.signal.generation
+                do {
+                    let page = try await subscription.reader(cursor, subscription.batchSize)
+                    failures = 0
+                    if let last = page.last {
+                        cursor = last.cursor
+                        return page
+                    }
+                } catch where subscription.isTransient(error) {
+                    failures += 1
+                    await Backoff.reconnect.sleep(afterAttempt: failures, on: subscription.clock)
+                    continue
+                }
+                await subscription.signal.wait(after: seen, timeout: subscription.pollInterval, clock: subscription.clock)
+            }
         }
     }
 

@@ -22,8 +22,10 @@ public final class InMemoryEventStore: EventStore {
     private let state = Mutex(State())
     private let signal = WakeSignal()
     private let now: @Sendable () -> Date
+    private let clock: any Clock<Duration>
 
-    public init(now: @escaping @Sendable () -> Date = Date.init) {
+    public init(clock: any Clock<Duration> = ContinuousClock(), now: @escaping @Sendable () -> Date = Date.init) {
+        self.clock = clock
         self.now = now
     }
 
@@ -138,7 +140,7 @@ public final class InMemoryEventStore: EventStore {
     }
 
     public func subscribe(after cursor: LogCursor) -> EventSubscription {
-        EventSubscription(after: cursor, signal: signal, pollInterval: .seconds(5)) { [weak self] cursor, limit in
+        EventSubscription(after: cursor, signal: signal, pollInterval: .seconds(5), clock: clock) { [weak self] cursor, limit in
             try await self?.readAll(after: cursor, limit: limit) ?? []
         }
     }

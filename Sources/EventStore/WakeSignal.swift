@@ -27,11 +27,12 @@ public final class WakeSignal: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Returns once the generation differs from `seen`, after `timeout`, or on cancellation.
-    public func wait(after seen: UInt64, timeout: Duration) async {
+    /// Returns once the generation differs from `seen`, after `timeout` on `clock`, or on
+    /// cancellation.
+    public func wait(after seen: UInt64, timeout: Duration, clock: any Clock<Duration>) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.wait(after: seen) }
-            group.addTask { try? await Task.sleep(for: timeout) }
+            group.addTask { try? await clock.sleep(for: timeout) }
             await group.next()
             group.cancelAll()
         }

@@ -29,15 +29,21 @@ public enum API {
     }
 }
 
+/// The application type `API.application` builds (HummingbirdTesting's `test(_:_:)` runs it).
+public typealias APIApplication = Application<RouterResponder<APIContext>>
+
 extension API {
-    /// The HTTP server as a `Service`. `onListening` gets the bound port (useful with port 0).
-    public static func server(
-        _ environment: APIEnvironment, host: String, port: Int, logger: Logger,
+    /// The HTTP application: the router, plus `services` that run beside the server (in
+    /// order; they stop after it, in reverse). `onListening` gets the bound port (useful with
+    /// port 0).
+    public static func application(
+        _ environment: APIEnvironment, host: String, port: Int, services: [any Service], logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some Service {
+    ) -> APIApplication {
         Application(
             router: router(environment, logger: logger),
             configuration: .init(address: .hostname(host, port: port), serverName: "urumi"),
+            services: services,
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger)
     }

@@ -5,13 +5,13 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 
-/// One per process: follows the log (from its head at start) and fans every event out to
-/// the connected SSE clients.
+/// One per process: gets the log from the process's `LogFollower` and fans every event out
+/// to the connected SSE clients.
 ///
 /// Each client has a bounded queue; a client that falls `queueLimit` frames behind is cut
 /// off (its stream ends; it resumes with Last-Event-ID from the log). A single timer sends
 /// heartbeats to all clients, which also reveals the ones that went away.
-public final class EventBroadcaster: Service {
+public final class EventBroadcaster: Service, LogConsumer {
     public struct Configuration: Sendable {
         public var queueLimit: Int
         public var heartbeat: Duration
@@ -43,15 +43,15 @@ public final class EventBroadcaster: Service {
         var dropped = 0
     }
 
-    let events: any EventStore
     let configuration: Configuration
     let logger: Logger
+    let clock: any Clock<Duration>
     private let state = Mutex(State())
     private let started = WakeSignal()
 
-    public init(events: any EventStore, configuration: Configuration = Configuration(), logger: Logger) {
-        self.events = events
+    public init(configuration: Configuration = Configuration(), clock: any Clock<Duration>, logger: Logger) {
         self.configuration = configuration
+        self.clock = clock
         self.logger = logger
     }
 
@@ -63,42 +63,22 @@ public final class EventBroadcaster: Service {
 
     public func run() async throws {
         await withGracefulShutdownHandler {
-            // Cancelled on shutdown too: on an idle log `follow` waits inside the subscription,
-            // where only cancellation (not `closed`) reaches it; without this SIGTERM never ended.
-            await cancelWhenGracefulShutdown {
-                await withDiscardingTaskGroup { group in
-                    group.addTask { await self.heartbeats() }
-                    await self.follow()
-                    group.cancelAll()
-                }
-            }
+            await cancelWhenGracefulShutdown { await self.heartbeats() }
         } onGracefulShutdown: {
             self.closeAll()
         }
         closeAll()
     }
 
-    private func follow() async {
-        var failures = 0
-        while !Task.isCancelled && !state.withLock({ $0.closed }) {
-            do {
-                let head = try await events.head()
-                let start = state.withLock { state -> LogCursor in
-                    if state.position == nil { state.position = head }
-                    return state.position!
-                }
-                started.bump()
-                for try await event in events.subscribe(after: start) {
-                    if state.withLock({ $0.closed }) { return }
-                    fanOut(event)
-                }
-                return
-            } catch {
-                failures += 1
-                if failures == 1 { logger.warning("event broadcaster could not read the log; retrying", metadata: ["error": "\(error)"]) }
-                try? await Task.sleep(for: .milliseconds(min(5_000, 100 << min(failures, 6))))
-            }
+    public func followerStarted(after cursor: LogCursor) async {
+        state.withLock { state in
+            if state.position == nil { state.position = cursor }
         }
+        started.bump()
+    }
+
+    public func consume(_ batch: [RecordedEvent]) async {
+        for event in batch where !state.withLock({ $0.closed }) { fanOut(event) }
     }
 
     private func fanOut(_ event: RecordedEvent) {
@@ -129,7 +109,7 @@ public final class EventBroadcaster: Service {
 
     private func heartbeats() async {
         while !Task.isCancelled {
-            do { try await Task.sleep(for: configuration.heartbeat) } catch { return }
+            do { try await clock.sleep(for: configuration.heartbeat) } catch { return }
             state.withLock { state in
                 for client in state.clients.values { client.yield(.heartbeat) }
             }
@@ -138,21 +118,23 @@ public final class EventBroadcaster: Service {
 
     /// Adds a client; nil while the broadcaster has not reached the log yet (or is closed).
     func register(waitingUpTo timeout: Duration = .seconds(5)) async -> Registration? {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let seen = started.generation
-            let (stream, continuation) = AsyncStream.makeStream(
-                of: Frame.self, bufferingPolicy: .bufferingOldest(configuration.queueLimit))
-            let registration = state.withLock { state -> Registration? in
-                guard !state.closed, let position = state.position else { return nil }
-                state.nextID += 1
-                state.clients[state.nextID] = continuation
-                return Registration(id: state.nextID, position: position, frames: stream)
+        let registration = try? await withTimeout(timeout, clock: clock) { [self] () async -> Registration? in
+            while !Task.isCancelled {
+                let seen = started.generation
+                let (stream, continuation) = AsyncStream.makeStream(
+                    of: Frame.self, bufferingPolicy: .bufferingOldest(configuration.queueLimit))
+                let (registration, closed) = state.withLock { state -> (Registration?, Bool) in
+                    guard !state.closed, let position = state.position else { return (nil, state.closed) }
+                    state.nextID += 1
+                    state.clients[state.nextID] = continuation
+                    return (Registration(id: state.nextID, position: position, frames: stream), false)
+                }
+                if registration != nil || closed { return registration }
+                await started.wait(after: seen, timeout: .milliseconds(200), clock: clock)
             }
-            if let registration { return registration }
-            if state.withLock({ $0.closed }) || ContinuousClock.now > deadline { return nil }
-            await started.wait(after: seen, timeout: .milliseconds(200))
+            return nil
         }
+        return registration ?? nil
     }
 
     func unregister(_ id: Int) {

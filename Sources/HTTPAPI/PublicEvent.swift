@@ -1,3 +1,4 @@
+import Auth
 import EventStore
 import Foundation
 import Provisioning
@@ -28,8 +29,7 @@ struct PublicEvent: Encodable {
         correlationId = event.metadata.correlationID?.uuidString.lowercased()
         causationId = event.metadata.causationID?.uuidString.lowercased()
         requestId = event.metadata.requestID
-        // A token's hash is not a secret, but clients have no use for it.
-        data = RawJSON(text: event.data, omitting: event.type == "token.created.v1" ? ["hash"] : [])
+        data = RawJSON(text: event.data, omitting: TokenRegistry.hiddenFields[event.type] ?? [])
     }
 
     /// One line of JSON (SSE `data:` must not contain a newline).

@@ -44,8 +44,25 @@ public struct Migrator: Sendable {
     let logger: Logger
 
     public init(directory: URL, logger: Logger) throws {
-        self.migrations = try Self.load(directory)
+        try self.init(directories: [directory], logger: logger)
+    }
+
+    /// Migrations from several directories (the production `schema/`, and the simulator's
+    /// `schema/simulator/` when Urumi runs simulated); their numbers must not overlap.
+    public init(directories: [URL], logger: Logger) throws {
+        var all: [Migration] = []
+        for directory in directories { all += try Self.load(directory) }
+        all.sort { $0.version < $1.version }
+        for (previous, next) in zip(all, all.dropFirst()) where previous.version == next.version {
+            throw Failure.duplicateVersion(next.version)
+        }
+        self.migrations = all
         self.logger = logger
+    }
+
+    /// The simulated cluster's migrations, beside the production ones.
+    public static func simulatorDirectory(in schema: URL) -> URL {
+        schema.appendingPathComponent("simulator")
     }
 
     /// Finds `schema/`: an explicit path, `URUMI_SCHEMA_DIR`, `../share/urumi/schema` or

@@ -1,3 +1,4 @@
+import EventStore
 import Logging
 import Postgres
 import ServiceLifecycle
@@ -37,7 +38,7 @@ extension PostgresEventStore {
                 failures += 1
                 if failures == 1 { logger.warning("log listener lost its connection", metadata: ["error": "\(error)"]) }
                 signal.bump()
-                try? await Task.sleep(for: .milliseconds(min(5_000, 100 << min(failures, 6))))
+                await Backoff.reconnect.sleep(afterAttempt: failures, on: clock)
             }
         }
     }

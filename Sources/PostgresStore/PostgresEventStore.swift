@@ -23,10 +23,15 @@ public final class PostgresEventStore: EventStore, Service {
     /// Bumped when the log may have grown (local append, NOTIFY, listener reconnect).
     public let signal = WakeSignal()
     let pollInterval: Duration
+    let clock: any Clock<Duration>
     let pokesStream: AsyncStream<Void>
     private let poke: AsyncStream<Void>.Continuation
 
-    public init(pool: PostgresPool, logger: Logger, pollInterval: Duration = .seconds(2)) {
+    public init(
+        pool: PostgresPool, logger: Logger, pollInterval: Duration = .seconds(2),
+        clock: any Clock<Duration> = ContinuousClock()
+    ) {
+        self.clock = clock
         self.pool = pool
         self.logger = logger
         self.pollInterval = pollInterval
@@ -218,7 +223,7 @@ public final class PostgresEventStore: EventStore, Service {
     public func subscribe(after cursor: LogCursor) -> EventSubscription {
         let logger = self.logger
         return EventSubscription(
-            after: cursor, signal: signal, pollInterval: pollInterval,
+            after: cursor, signal: signal, pollInterval: pollInterval, clock: clock,
             isTransient: { error in
                 let transient = (error as? PostgresError)?.isTransient ?? false
                 if transient { logger.warning("subscription read failed, retrying", metadata: ["error": "\(error)"]) }

@@ -3,62 +3,108 @@ import Foundation
 import Logging
 import Postgres
 import Provisioning
-import ServiceLifecycle
 import Synchronization
 
 /// Projects store events into `store_view` (the store list) and `saga_queue` (what the
-/// coordinator needs).
+/// coordinator needs), from the batches of the process's `LogFollower`.
 ///
 /// Each batch is one transaction: it takes the projector's advisory lock, reads the
-/// checkpoint, reads the events after it *on the same connection*, writes the rows and moves
-/// both checkpoints. The checkpoint in the database is the only cursor, so the projector
-/// never misses or repeats an event, also with several replicas running it (the second one
-/// finds the checkpoint moved and nothing left to do) or a rebuild running beside it.
-public final class PostgresStoreProjector: Service {
+/// checkpoint, writes the rows of the events after it and moves both checkpoints. The
+/// checkpoint in the database is the only cursor, so the projector never misses or repeats
+/// an event, also with several replicas running it (the second one finds the checkpoint
+/// moved and skips what is already applied) or a rebuild running beside it. When the
+/// checkpoint is behind what the follower delivered before (a gap), it reads the missing
+/// events itself, inside its transaction (`runBatch`).
+public final class PostgresStoreProjector: LogConsumer {
     static let names = ["store_view", "saga_queue"]
     /// Advisory lock key of this projector (an arbitrary constant).
     static let lockKey: Int64 = 0x7572_756D_6932
 
     let pool: PostgresPool
-    let events: PostgresEventStore
     let logger: Logger
     let batchSize: Int
+    let clock: any Clock<Duration>
     /// Bumped after every batch that moved the checkpoint (read-your-writes, coordinator).
     public let progress = WakeSignal()
+    /// The cursor up to which the follower has delivered events.
+    private let delivered = Mutex<LogCursor?>(nil)
 
-    public init(pool: PostgresPool, events: PostgresEventStore, logger: Logger, batchSize: Int = 500) {
+    public init(pool: PostgresPool, logger: Logger, clock: any Clock<Duration>, batchSize: Int = 500) {
         self.pool = pool
-        self.events = events
         self.logger = logger
+        self.clock = clock
         self.batchSize = batchSize
     }
 
-    public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            var failures = 0
-            while !Task.isCancelled {
-                let seen = self.events.signal.generation
-                do {
-                    while try await self.runBatch() > 0 {}
-                    failures = 0
-                } catch {
-                    failures += 1
-                    if failures == 1 || failures % 20 == 0 {
-                        self.logger.warning("projector batch failed; retrying", metadata: ["error": "\(error)"])
-                    }
-                    try? await Task.sleep(for: .milliseconds(min(5_000, 50 << min(failures, 7))))
-                    continue
+    /// Where the follower must start for this projector: its checkpoint.
+    public func startCursor() async throws -> LogCursor {
+        try await Self.checkpoint(pool: pool)
+    }
+
+    public func followerStarted(after cursor: LogCursor) async {
+        delivered.withLock { $0 = cursor }
+    }
+
+    public func consume(_ batch: [RecordedEvent]) async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await project(batch)
+                delivered.withLock { $0 = batch.last?.cursor ?? $0 }
+                return
+            } catch {
+                failures += 1
+                if failures == 1 || failures % 20 == 0 {
+                    logger.warning("projector batch failed; retrying", metadata: ["error": "\(error)"])
                 }
-                await self.events.signal.wait(after: seen, timeout: self.events.pollInterval)
-                // Let a burst of appends land, so that one batch (five round trips) takes them
-                // all instead of one batch per event.
-                try? await Task.sleep(for: .milliseconds(5))
+                await Backoff.reconnect.sleep(afterAttempt: failures, on: clock)
             }
         }
     }
 
-    /// Applies one batch; returns how many events it applied. Five round trips whatever the
-    /// batch size: begin + lock, checkpoint + events, states, all writes, commit.
+    /// Applies the events of `batch` that the checkpoint has not passed, in one transaction
+    /// (five round trips whatever its size: begin + lock, checkpoint, states, writes, commit).
+    func project(_ batch: [RecordedEvent]) async throws {
+        guard let last = batch.last?.cursor else { return }
+        let before = delivered.withLock { $0 } ?? .start
+        let caughtUp = try await pool.withConnection { connection -> LogCursor? in
+            try await connection.execute(unsafeScript: "begin; select pg_advisory_xact_lock(\(Self.lockKey))")
+            do {
+                let checkpoint = try await Self.checkpoint(on: connection)
+                guard checkpoint >= before else {
+                    // A gap: events between the checkpoint and this batch were never applied.
+                    try await connection.query("rollback")
+                    return nil
+                }
+                let fresh = batch.filter { $0.cursor > checkpoint }
+                if !fresh.isEmpty { try await Self.apply(fresh, on: connection, movingCheckpointTo: last) }
+                try await connection.query("commit")
+                return max(checkpoint, last)
+            } catch {
+                if !connection.isBroken { _ = try? await connection.query("rollback") }
+                throw error
+            }
+        }
+        if let caughtUp {
+            noteCheckpoint(caughtUp)
+            return
+        }
+        // Catch up from the database itself, to at least the end of this batch.
+        while try await runBatch() > 0 {}
+    }
+
+    private func noteCheckpoint(_ checkpoint: LogCursor) {
+        // Wake waiters when the checkpoint moved, by us or by another replica's projector.
+        let moved = lastSeen.withLock { seen -> Bool in
+            defer { seen = checkpoint }
+            return seen != checkpoint
+        }
+        if moved { progress.bump() }
+    }
+
+    /// Reads and applies one batch from the database itself (catching up after a gap, tests);
+    /// returns how many events it applied. Five round trips whatever the batch size: begin +
+    /// lock, checkpoint + events, states, all writes, commit.
     @discardableResult
     public func runBatch() async throws -> Int {
         let (applied, checkpoint) = try await pool.withConnection { connection -> (Int, LogCursor) in
@@ -77,12 +123,7 @@ public final class PostgresStoreProjector: Service {
                 throw error
             }
         }
-        // Wake waiters when the checkpoint moved, by us or by another replica's projector.
-        let moved = lastSeen.withLock { seen -> Bool in
-            defer { seen = checkpoint }
-            return seen != checkpoint
-        }
-        if moved { progress.bump() }
+        noteCheckpoint(checkpoint)
         return applied
     }
 

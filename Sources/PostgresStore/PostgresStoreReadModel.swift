@@ -8,10 +8,12 @@ public struct PostgresStoreReadModel: StoreReadModel {
     let pool: PostgresPool
     /// The projector's progress in this process, to wait without polling (may be absent).
     let progress: WakeSignal?
+    let clock: any Clock<Duration>
 
-    public init(pool: PostgresPool, progress: WakeSignal?) {
+    public init(pool: PostgresPool, progress: WakeSignal?, clock: any Clock<Duration> = ContinuousClock()) {
         self.pool = pool
         self.progress = progress
+        self.clock = clock
     }
 
     public func store(_ id: StoreID) async throws -> StoreView? {
@@ -60,17 +62,19 @@ public struct PostgresStoreReadModel: StoreReadModel {
     }
 
     public func waitUntil(_ cursor: LogCursor, timeout: Duration) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let seen = progress?.generation ?? 0
-            if try await checkpoint() >= cursor { return true }
-            let left = deadline - ContinuousClock.now
-            if left <= .zero { return false }
-            if let progress {
-                await progress.wait(after: seen, timeout: min(left, .milliseconds(250)))
-            } else {
-                try await Task.sleep(for: min(left, .milliseconds(25)))
+        let reached = try await withTimeout(timeout, clock: clock) { [self] () async throws -> Bool in
+            while true {
+                let seen = progress?.generation ?? 0
+                if try await checkpoint() >= cursor { return true }
+                try Task.checkCancellation()
+                if let progress {
+                    await progress.wait(after: seen, timeout: .milliseconds(250), clock: clock)
+                } else {
+                    try await clock.sleep(for: .milliseconds(25))
+                }
             }
         }
+        if reached == true { return true }
+        return try await checkpoint() >= cursor
     }
 }

@@ -112,7 +112,7 @@ final class Clocked: Sendable {
         while !Task.isCancelled {
             let seen = signal.generation
             if state.withLock({ $0.count }) >= count { return }
-            await signal.wait(after: seen, timeout: .seconds(1))
+            await signal.wait(after: seen, timeout: .seconds(1), clock: ContinuousClock())
         }
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Cluster
+import Simulator
 import EventStore
 import Foundation
 import Logging
@@ -77,21 +77,26 @@ struct SagaBenchmark: AsyncParsableCommand {
         // Everything Urumi does goes through `pool` (counted); the bench's own progress checks
         // use `database.pool` (not counted).
         let pool = database.makePool(maxConnections: poolSize, logger: logger)
-        let events = PostgresEventStore(pool: pool, logger: logger)
-        let projector = PostgresStoreProjector(pool: pool, events: events, logger: logger)
+        let clock = ContinuousClock()
+        let events = PostgresEventStore(pool: pool, logger: logger, clock: clock)
+        let projector = PostgresStoreProjector(pool: pool, logger: logger, clock: clock)
         let queue = PostgresSagaQueue(pool: pool, changes: projector.progress)
         let driver = SimulatedCluster(
-            settings: SimulationSettings(latency: .zero), inventory: PostgresSimulatedInventory(pool: pool))
+            settings: SimulationSettings(latency: .zero), inventory: PostgresSimulatedInventory(pool: pool), clock: clock)
         let coordinator = SagaCoordinator(
             events: events, queue: queue, driver: driver,
-            configuration: .init(concurrency: concurrency, pollInterval: .milliseconds(200)), logger: logger)
+            configuration: .init(concurrency: concurrency, pollInterval: .milliseconds(200)), logger: logger, clock: clock)
+        // The process's one log reader, as in `urumi serve`.
+        let follower = LogFollower(
+            events: events, consumers: [projector, coordinator], clock: clock, logger: logger,
+            start: { try await projector.startCursor() })
         let commands = StoreCommandHandler(events: events)
         let total = stores
         let creatorCount = creators
 
         return try await withThrowingTaskGroup(of: Void.self) { services in
             services.addTask { try await events.run() }
-            services.addTask { try await projector.run() }
+            services.addTask { try await follower.run() }
             services.addTask { try await coordinator.run() }
             defer { services.cancelAll() }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Cluster
+import UrumiApp
 
 /// `--kubeconfig`, `--kube-context`, `--helm`, `--chart-dir`, `--helm-timeout`: the real cluster
 /// (used with `--cluster kubernetes`).
@@ -49,13 +50,3 @@ struct KubernetesOptions: ParsableArguments {
     }
 }
 
-/// What `urumi serve --cluster kubernetes` needs to build the real driver.
-struct KubernetesSettings: Sendable {
-    var kubeconfig: String?
-    var context: String?
-    var helm: String
-    var chartDir: String?
-    var helmTimeout: Duration
-    var chartValues: [String]
-    var storeClusterRole: String?
-}

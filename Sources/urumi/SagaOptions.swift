@@ -1,5 +1,5 @@
 import ArgumentParser
-import Cluster
+import Simulator
 import Provisioning
 
 /// `--concurrency`, `--step-deadline`, `--retry-*`, `--lease-ttl`: how sagas run.

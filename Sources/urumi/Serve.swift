@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Provisioning
+import UrumiApp
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

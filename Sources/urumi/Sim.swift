@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PostgresStore
+import Simulator
 
 struct Sim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

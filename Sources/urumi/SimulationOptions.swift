@@ -1,5 +1,5 @@
 import ArgumentParser
-import Cluster
+import Simulator
 
 /// `--sim-*`: how the simulated cluster behaves.
 struct SimulationOptions: ParsableArguments {

@@ -163,7 +163,7 @@ final class SSEClient: Sendable {
                 }
                 throw ProcessFailure.failed("timed out after \(timeout) waiting for \(what) on \(path): \(summary)")
             }
-            await changed.wait(after: seen, timeout: min(deadline - now, .seconds(1)))
+            await changed.wait(after: seen, timeout: min(deadline - now, .seconds(1)), clock: ContinuousClock())
         }
     }
 

@@ -1,3 +1,4 @@
+import EventStore
 import Provisioning
 
 /// Urumi's rights inside a store namespace, granted by the namespace step itself: a RoleBinding
@@ -104,12 +105,15 @@ public struct StoreAccess: Sendable, Hashable {
         try await waitUntilApplied(in: namespace, client: client)
     }
 
+    /// Rechecks of a new RoleBinding: 100 ms doubling to 1 s.
+    static let recheck = Backoff(baseDelay: .milliseconds(100), maxDelay: .seconds(1))
+
     /// Asks a few times whether Urumi may create Secrets there (what helm needs first); RBAC
     /// changes usually apply within milliseconds.
     private func waitUntilApplied(in namespace: String, client: KubernetesClient) async throws {
         for attempt in 0..<20 {
             if try await client.mayI("create", "secrets", in: namespace) { return }
-            try await Task.sleep(for: .milliseconds(min(100 << min(attempt, 4), 1000)))
+            try await Self.recheck.delay(afterAttempt: attempt + 1).sleep()
         }
         throw ClusterError.transient(
             "RoleBinding \(Self.bindingName) in \(namespace) does not let \(subject) create Secrets yet: is ClusterRole \(clusterRole) there (k8s/rbac.yaml)?")

@@ -20,7 +20,7 @@ public struct SagaQueueEntry: Sendable, Hashable {
         case .wait(let until):
             open = true
             dueAt = until
-        case .run, .undo, .record:
+        case .call, .record:
             open = true
             dueAt = state.updatedAt
         }

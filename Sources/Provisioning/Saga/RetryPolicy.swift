@@ -1,28 +1,23 @@
-/// Exponential backoff with full jitter, bounded in attempts.
+import EventStore
+
+/// How a saga step retries: exponential backoff with full jitter, bounded in attempts.
 public struct RetryPolicy: Sendable, Hashable {
-    public var baseDelay: Duration
-    public var maxDelay: Duration
+    public var backoff: Backoff
     /// Attempts in all (the first one included).
     public var maxAttempts: Int
 
     public init(baseDelay: Duration = .seconds(1), maxDelay: Duration = .seconds(60), maxAttempts: Int = 5) {
-        self.baseDelay = baseDelay
-        self.maxDelay = maxDelay
+        self.backoff = Backoff(baseDelay: baseDelay, maxDelay: maxDelay, fullJitter: true)
         self.maxAttempts = maxAttempts
     }
+
+    public var baseDelay: Duration { backoff.baseDelay }
+    public var maxDelay: Duration { backoff.maxDelay }
 
     /// The wait before attempt `attempt + 1`, given a uniform random number in [0, 1):
     /// uniform in [0, min(maxDelay, baseDelay × 2^(attempt-1))].
     public func delay(afterAttempt attempt: Int, random: Double) -> Duration {
-        let exponent = Double(min(max(attempt - 1, 0), 30))
-        let ceiling = min(maxDelay.seconds, baseDelay.seconds * pow2(exponent))
-        return .milliseconds(Int64((ceiling * min(max(random, 0), 1) * 1000).rounded(.down)))
-    }
-
-    private func pow2(_ exponent: Double) -> Double {
-        var value = 1.0
-        for _ in 0..<Int(exponent) { value *= 2 }
-        return value
+        backoff.delay(afterAttempt: attempt, random: random)
     }
 }
 

@@ -4,65 +4,41 @@ import Logging
 import Metrics
 
 extension SagaCoordinator {
-    /// Drives one saga until it rests (idle), waits for a backoff, or is stopped.
+    /// Drives one saga until it rests (idle), waits for a backoff, or is stopped: the live
+    /// host of `SagaRunner`, which decides; this only appends, calls the cluster and reloads.
     func drive(_ id: StoreID, interrupt: SagaInterrupt) async {
         var logger = self.logger
         logger[metadataKey: "store"] = "\(id)"
         do {
-            guard var state = try await StoreProjection.load(id, from: events) else { return }
-            // A step whose StepStarted went out with the previous append (merged to save a
-            // round trip), so it must not be recorded twice.
-            var recordedStart: (step: SagaStep, attempt: Int)?
+            guard let loaded = try await StoreProjection.load(id, from: events) else { return }
+            var runner = SagaRunner(plan: plan, state: loaded)
+            interrupt.reset()
+            var effect = runner.resume(loaded, now: now())
             while !interrupt.isStopped {
-                interrupt.reset()
-                let decision = SagaPlanner.next(state, now: now())
-                switch decision {
-                case .idle, .wait:
+                switch effect {
+                case .finish(let record, _):
+                    try await append(record, with: &runner)
                     return
-                case .record(let decided):
-                    state = try await record(decided, on: state)
-                    recordedStart = nil
-                case .run(let step, let attempt):
-                    if recordedStart?.step != step || recordedStart?.attempt != attempt {
-                        let started = SagaPlanner.started(step, attempt: attempt, now: now(), policy: configuration.policy)
-                        state = try await record([started], on: state)
-                    }
-                    recordedStart = nil
-                    logger.debug("running step", metadata: ["step": "\(step.rawValue)", "attempt": "\(attempt)"])
-                    let limit = configuration.policy.deadline(step)
-                    let target = StoreTarget(id: id, spec: state.spec)
-                    guard let outcome = await execute(limit: limit, interrupt: interrupt, { [driver] in
-                        try await driver.run(step, for: target)
-                    }) else {
-                        state = try await reload(id, after: state)
+                case .perform(let call, let deadline, let record):
+                    try await append(record, with: &runner)
+                    logger.debug("saga call", metadata: ["call": "\(call)"])
+                    let target = StoreTarget(id: id, spec: runner.state.spec)
+                    guard
+                        let outcome = await execute(limit: deadline, interrupt: interrupt, { [driver] in
+                            try await driver.perform(call, for: target)
+                        })
+                    else {
+                        // Interrupted (a deletion) or stopped: re-plan from the stream.
+                        interrupt.reset()
+                        let reloaded = try await StoreProjection.load(id, from: events) ?? runner.state
+                        effect = runner.resume(reloaded, now: now())
                         continue
                     }
                     if case .failed(let error) = outcome {
-                        logger.info("step failed", metadata: ["step": "\(step.rawValue)", "error": "\(error)"])
+                        logger.info("saga call failed", metadata: ["call": "\(call)", "error": "\(error)"])
                     }
-                    SagaMetrics.record(step: step, outcome: outcome, since: state[step].startedAt, now: now())
-                    var decided = SagaPlanner.afterStep(
-                        state, step: step, attempt: attempt, outcome: outcome, now: now(), policy: configuration.policy,
-                        random: random())
-                    recordedStart = appendFollowUp(to: &decided, state: state)
-                    state = try await record(decided, on: state)
-                case .undo(let step, let attempt):
-                    logger.debug("undoing step", metadata: ["step": "\(step.rawValue)", "attempt": "\(attempt)"])
-                    let target = StoreTarget(id: id, spec: state.spec)
-                    let limit = configuration.policy.undoDeadline
-                    guard let outcome = await execute(limit: limit, interrupt: interrupt, { [driver] in
-                        try await driver.undo(step, for: target)
-                        return [:]
-                    }) else {
-                        state = try await reload(id, after: state)
-                        continue
-                    }
-                    SagaMetrics.recordUndo(step: step, outcome: outcome)
-                    var decided = SagaPlanner.afterUndo(
-                        state, step: step, attempt: attempt, outcome: outcome, now: now(), policy: configuration.policy,
-                        random: random())
-                    recordedStart = appendFollowUp(to: &decided, state: state)
-                    state = try await record(decided, on: state)
+                    SagaMetrics.record(call, outcome: outcome, since: runner.state[call.step].startedAt, now: now())
+                    effect = runner.performed(outcome, now: now(), random: random())
                 }
             }
         } catch EventStoreError.wrongExpectedVersion {
@@ -74,53 +50,31 @@ extension SagaCoordinator {
         }
     }
 
-    /// Adds what follows an outcome to the same append when it needs no cluster call (the
-    /// next step's StepStarted, Ready, Failed, ...): one round trip instead of two.
-    private func appendFollowUp(to decided: inout [StoreEvent], state: StoreState) -> (step: SagaStep, attempt: Int)? {
-        var next = state
-        for event in decided { next = StoreState.evolve(next, event, at: now()) ?? next }
-        switch SagaPlanner.next(next, now: now()) {
-        case .record(let more):
-            decided += more
-            return nil
-        case .run(let step, let attempt):
-            decided.append(SagaPlanner.started(step, attempt: attempt, now: now(), policy: configuration.policy))
-            return (step, attempt)
-        default:
-            return nil
-        }
-    }
-
-    /// Appends `decided` fenced on the state's version, and folds them in.
-    private func record(_ decided: [StoreEvent], on state: StoreState) async throws -> StoreState {
-        guard !decided.isEmpty else { return state }
+    /// Appends `decided` fenced on the runner's version, and tells the runner.
+    private func append(_ decided: [StoreEvent], with runner: inout SagaRunner) async throws {
+        guard !decided.isEmpty else { return }
+        let state = runner.state
         let metadata = EventMetadata(actor: "system", correlationID: state.id.uuid)
         let result = try await events.append(
             AppendRequest(
                 stream: state.id.streamID, expected: .exact(state.version),
                 events: decided.map { $0.newEvent(metadata: metadata) },
                 claims: decided.flatMap(\.claims), releases: decided.flatMap(\.releases)))
-        var next = state
-        let at = now()
-        for event in decided { next = StoreState.evolve(next, event, at: at) ?? next }
-        next.version = result.streamVersion
-        for event in decided {
-            switch event {
-            case .ready: logger.info("store ready", metadata: ["store": "\(state.id)"])
-            case .failed(let failed): logger.info("store failed", metadata: ["store": "\(state.id)", "reason": "\(failed.reason)"])
-            case .compensationFailed(let failed):
-                logger.error(
-                    "compensation failed: needs attention",
-                    metadata: ["store": "\(state.id)", "step": "\(failed.step.rawValue)", "error": "\(failed.error)"])
-            case .deleted: logger.info("store deleted", metadata: ["store": "\(state.id)"])
-            default: break
-            }
-        }
-        return next
+        runner.appended(version: result.streamVersion, now: now())
+        for event in decided { log(event, store: state.id) }
     }
 
-    private func reload(_ id: StoreID, after state: StoreState) async throws -> StoreState {
-        try await StoreProjection.load(id, from: events) ?? state
+    private func log(_ event: StoreEvent, store: StoreID) {
+        switch event {
+        case .ready: logger.info("store ready", metadata: ["store": "\(store)"])
+        case .failed(let failed): logger.info("store failed", metadata: ["store": "\(store)", "reason": "\(failed.reason)"])
+        case .compensationFailed(let failed):
+            logger.error(
+                "compensation failed: needs attention",
+                metadata: ["store": "\(store)", "step": "\(failed.step.rawValue)", "error": "\(failed.error)"])
+        case .deleted: logger.info("store deleted", metadata: ["store": "\(store)"])
+        default: break
+        }
     }
 
     /// Runs a cluster call against its deadline and the saga's interrupt. Nil when
@@ -168,6 +122,19 @@ extension SagaCoordinator {
         switch finish {
         case .outcome(let outcome): return outcome
         case .interrupted: return nil
+        }
+    }
+}
+
+extension ClusterDriver {
+    /// Makes a saga's cluster call.
+    public func perform(_ call: SagaCall, for target: StoreTarget) async throws -> [String: String] {
+        switch call {
+        case .run(let step, _):
+            return try await run(step, for: target)
+        case .undo(let step, _):
+            try await undo(step, for: target)
+            return [:]
         }
     }
 }

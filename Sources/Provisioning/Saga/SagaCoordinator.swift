@@ -4,13 +4,15 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Runs sagas: leases due stores from the queue, drives each through `SagaPlanner`, calls
-/// the cluster, and records every transition on the store's stream.
+/// Runs sagas: leases due stores from the queue, drives each with a `SagaRunner` over its
+/// `SagaPlan`, calls the cluster, and records every transition on the store's stream. As a
+/// `LogConsumer` it sees the log (from the process's one `LogFollower`) and interrupts a
+/// running saga when its plan says an event from elsewhere must stop the current call.
 ///
 /// It keeps no saga state of its own: each saga is loaded from its stream, and every append
 /// carries the expected stream version, so a stale owner (lease lost, replica paused) is
 /// fenced off and a crash loses nothing: the next owner resumes from the last event.
-public final class SagaCoordinator: Service {
+public final class SagaCoordinator: Service, LogConsumer {
     public struct Configuration: Sendable {
         /// Sagas run at once by this process; beyond it, due sagas wait in the queue.
         public var concurrency: Int
@@ -41,6 +43,7 @@ public final class SagaCoordinator: Service {
     let now: @Sendable () -> Date
     let random: @Sendable () -> Double
     let clock: any Clock<Duration>
+    let plan: any SagaPlan
 
     private let running = Mutex<[StoreID: SagaInterrupt]>([:])
     /// Bumped when a saga ends, so the leasing loop can fill the free slot at once.
@@ -49,7 +52,7 @@ public final class SagaCoordinator: Service {
 
     public init(
         events: any EventStore, queue: any SagaQueue, driver: any ClusterDriver, configuration: Configuration,
-        logger: Logger, clock: any Clock<Duration> = ContinuousClock(), now: @escaping @Sendable () -> Date = Date.init,
+        logger: Logger, clock: any Clock<Duration>, now: @escaping @Sendable () -> Date = Date.init,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
         self.events = events
@@ -60,6 +63,7 @@ public final class SagaCoordinator: Service {
         self.clock = clock
         self.now = now
         self.random = random
+        self.plan = StoreLifecyclePlan(policy: configuration.policy)
     }
 
     /// The sagas running here now.
@@ -73,7 +77,6 @@ public final class SagaCoordinator: Service {
                 "cluster": "\(driver.description)",
             ])
         await withDiscardingTaskGroup { helpers in
-            helpers.addTask { await self.watchStreams() }
             helpers.addTask { await self.renewLeases() }
             await withDiscardingTaskGroup { sagas in
                 await withGracefulShutdownHandler {
@@ -120,26 +123,28 @@ public final class SagaCoordinator: Service {
             if !leased.isEmpty && leased.count == free { continue }
             // Wait for new work, a free slot, or the safety-net poll.
             await withTaskGroup(of: Void.self) { waits in
-                waits.addTask { await self.queue.changes.wait(after: queueSeen, timeout: self.configuration.pollInterval) }
-                waits.addTask { await self.slotFreed.wait(after: slotSeen, timeout: self.configuration.pollInterval) }
+                let (poll, clock) = (self.configuration.pollInterval, self.clock)
+                waits.addTask { await self.queue.changes.wait(after: queueSeen, timeout: poll, clock: clock) }
+                waits.addTask { await self.slotFreed.wait(after: slotSeen, timeout: poll, clock: clock) }
                 await waits.next()
                 waits.cancelAll()
             }
         }
     }
 
-    /// Interrupts a running saga when its stream gets an event it did not write (a deletion).
-    private func watchStreams() async {
-        do {
-            let start = try await events.head()
-            for try await recorded in events.subscribe(after: start) {
-                guard recorded.type == "store.deletion-requested.v1", let id = StoreID(streamID: recorded.streamID)
-                else { continue }
-                running.withLock { $0[id] }?.interrupt()
+    /// Interrupts a running saga when its stream gets an event, from elsewhere, that its
+    /// plan says must stop the current call (a deletion).
+    public func consume(_ batch: [RecordedEvent]) async {
+        let interrupted = running.withLock { running -> [SagaInterrupt] in
+            guard !running.isEmpty else { return [] }
+            return batch.compactMap { recorded in
+                guard let id = StoreID(streamID: recorded.streamID), let interrupt = running[id],
+                    let event = try? StoreEvent(recorded), plan.interrupts(event)
+                else { return nil }
+                return interrupt
             }
-        } catch {
-            if !Task.isCancelled { logger.error("saga stream watch ended", metadata: ["error": "\(error)"]) }
         }
+        for interrupt in interrupted { interrupt.interrupt() }
     }
 
     /// Renews this replica's leases; a saga whose lease was lost stops at once.

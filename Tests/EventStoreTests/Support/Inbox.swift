@@ -37,7 +37,7 @@ final class Inbox<Element: Sendable>: Sendable {
             if condition(now) { return now }
             let left = deadline - ContinuousClock.now
             if left <= .zero || Task.isCancelled { throw TestSetupError.timedOut("waited \(timeout) for \(what())") }
-            await signal.wait(after: seen, timeout: left)
+            await signal.wait(after: seen, timeout: left, clock: ContinuousClock())
         }
     }
 }
@@ -58,7 +58,7 @@ final class Gate: Sendable {
         while !Task.isCancelled {
             let seen = signal.generation
             if opened.withLock({ $0 }) { return }
-            await signal.wait(after: seen, timeout: .seconds(60))
+            await signal.wait(after: seen, timeout: .seconds(60), clock: ContinuousClock())
         }
     }
 }

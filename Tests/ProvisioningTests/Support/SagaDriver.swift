@@ -4,18 +4,15 @@ import Testing
 
 @testable import Provisioning
 
-/// Plays the saga runtime's part, purely, so tests can read the exact events a saga records.
+/// Hosts the saga runtime (`SagaRunner`, the same control loop `SagaCoordinator` hosts)
+/// purely, so tests can read the exact events a saga records.
 ///
-/// It does what the coordinator will do: fold the stream, ask `SagaPlanner.next`, and
-/// - `.run`: record `StepStarted`, call the scripted cluster, record `afterStep`'s events;
-/// - `.undo`: call the cluster's undo, record `afterUndo`'s events;
-/// - `.record`: record the events; `.wait(until:)`: move the injected clock there; `.idle`: stop.
-///
-/// Every event goes through the codec on its way into the stream, as it would through the
-/// event store. Commands sent during a cluster call land before the call's outcome is
-/// recorded, and the outcome is computed on the state folded after them: that is what a
-/// runtime appending with an expected stream version sees once its conflicting append is
-/// re-read.
+/// It does what the coordinator does with the runner's effects: append the events to
+/// record, make the call on the scripted cluster, report its outcome; a wait moves the
+/// injected clock there. Every event goes through the codec on its way into the stream, as
+/// it would through the event store. Commands sent during a cluster call land before the
+/// call's outcome is recorded, and the outcome is computed on the state folded after them
+/// (the runner is refreshed with it).
 struct SagaDriver {
     let id: StoreID
     var policy: SagaPolicy
@@ -71,44 +68,45 @@ struct SagaDriver {
         -> [Recorded]
     {
         let start = stream.count
+        guard let state else {
+            Issue.record("there is no store to run", sourceLocation: sourceLocation)
+            return []
+        }
+        let plan = StoreLifecyclePlan(policy: policy)
+        var runner = SagaRunner(plan: plan, state: state)
+        var effect = runner.resume(state, now: now)
         for _ in 0..<500 {
-            guard let state else {
-                Issue.record("there is no store to run", sourceLocation: sourceLocation)
-                return []
-            }
-            switch SagaPlanner.next(state, now: now) {
-            case .idle:
-                return Array(stream[start...])
-            case .wait(let until):
+            switch effect {
+            case .finish(let events, let until):
+                append(events, to: &runner)
+                guard let until else { return Array(stream[start...]) }
                 #expect(until > now, "a wait lies in the future", sourceLocation: sourceLocation)
                 if stoppingAtWait { return Array(stream[start...]) }
                 waits.append(until)
                 now = until
-            case .record(let events):
-                for event in events { record(event) }
-            case .run(let step, let attempt):
-                record(SagaPlanner.started(step, attempt: attempt, now: now, policy: policy))
-                let (script, takes) = cluster.run(step, attempt: attempt)
-                guard let outcome = perform(script, takes: takes, limit: policy.deadline(step)) else {
+                effect = runner.resume(self.state!, now: now)
+            case .perform(let call, let deadline, let events):
+                append(events, to: &runner)
+                let (script, takes) =
+                    switch call {
+                    case .run(let step, let attempt): cluster.run(step, attempt: attempt)
+                    case .undo(let step, let attempt): cluster.undo(step, attempt: attempt)
+                    }
+                guard let outcome = perform(script, takes: takes, limit: deadline) else {
                     return Array(stream[start...])
                 }
-                let events = SagaPlanner.afterStep(
-                    self.state!, step: step, attempt: attempt, outcome: outcome, now: now, policy: policy,
-                    random: random.next())
-                for event in events { record(event) }
-            case .undo(let step, let attempt):
-                let (script, takes) = cluster.undo(step, attempt: attempt)
-                guard let outcome = perform(script, takes: takes, limit: policy.undoDeadline) else {
-                    return Array(stream[start...])
-                }
-                let events = SagaPlanner.afterUndo(
-                    self.state!, step: step, attempt: attempt, outcome: outcome, now: now, policy: policy,
-                    random: random.next())
-                for event in events { record(event) }
+                runner.refresh(self.state!)
+                effect = runner.performed(outcome, now: now, random: random.next())
             }
         }
         Issue.record("the saga did not come to rest in 500 decisions", sourceLocation: sourceLocation)
         return Array(stream[start...])
+    }
+
+    private mutating func append(_ events: [StoreEvent], to runner: inout SagaRunner) {
+        guard !events.isEmpty else { return }
+        for event in events { record(event) }
+        runner.appended(version: Int64(stream.count), now: now)
     }
 
     /// Plays one cluster call on the clock; nil when the process "crashes" during it.

@@ -1,0 +1,46 @@
+import Auth
+import EventStore
+import HTTPAPI
+import Logging
+import Provisioning
+import ServiceLifecycle
+
+/// The application: the HTTP API over the dependencies, with the long-running parts as
+/// services in dependency order (the dependencies' own services, the log follower, the saga
+/// coordinator, the SSE broadcaster; the HTTP server last, so it stops first on SIGTERM).
+///
+/// The same graph whatever the dependencies: `urumi serve` runs it over `.live(...)`; tests
+/// run it in process (HummingbirdTesting) over `.inMemory(clock:)` or `.live(...)`.
+public func buildApplication(
+    _ dependencies: Dependencies, settings: ApplicationSettings, logger: Logger,
+    metrics: ServerMetrics = ServerMetrics(), onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> APIApplication {
+    let coordinator = SagaCoordinator(
+        events: dependencies.events, queue: dependencies.queue, driver: dependencies.driver,
+        configuration: settings.saga, logger: logger, clock: dependencies.clock, now: dependencies.now,
+        random: dependencies.random)
+    let broadcaster = EventBroadcaster(configuration: settings.stream, clock: dependencies.clock, logger: logger)
+    let follower = LogFollower(
+        events: dependencies.events, consumers: [dependencies.projection, broadcaster, coordinator],
+        clock: dependencies.clock, logger: logger, start: dependencies.followerStart)
+    let driver = dependencies.driver
+    let environment = APIEnvironment(
+        commands: StoreCommandHandler(events: dependencies.events),
+        credentials: StoreCredentialsService(events: dependencies.events, driver: driver),
+        readModel: dependencies.readModel, events: dependencies.events, audit: dependencies.audit,
+        broadcaster: broadcaster,
+        cluster: ClusterInfo(kind: driver.isSimulated ? "simulated" : "kubernetes", simulated: driver.isSimulated, note: driver.description),
+        readiness: dependencies.readiness,
+        auth: settings.authenticate
+            ? .tokens(
+                registry: TokenRegistry(events: dependencies.events), sessions: dependencies.sessions,
+                secureCookies: settings.secureCookies)
+            : .none,
+        metrics: { [storageGauges = dependencies.storageGauges, broadcaster, coordinator] in
+            await metrics.scrape(storage: await storageGauges(), broadcaster: broadcaster, coordinator: coordinator)
+        })
+    return API.application(
+        environment, host: settings.host, port: settings.port,
+        services: dependencies.services + [follower, coordinator, broadcaster], logger: logger,
+        onListening: onListening)
+}
