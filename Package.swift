@@ -160,6 +160,17 @@ let package = Package(
             dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
         ),
+        // The application in process (HummingbirdTesting) over in-memory dependencies, with a
+        // manual clock.
+        .testTarget(
+            name: "AppTests",
+            dependencies: [
+                "TestSupport", "UrumiApp", "HTTPAPI", "Provisioning", "EventStore", "Simulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "ProvisioningTests",
             dependencies: ["Provisioning", "EventStore"]
@@ -172,6 +183,8 @@ let package = Package(
                 "PostgresStore",
                 "EventStore",
                 "urumi",
+                "UrumiApp",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -42,6 +42,14 @@ public struct ServerSettings: Sendable {
     }
 }
 
+extension ServerSettings {
+    /// The application's part of these settings.
+    public var application: ApplicationSettings {
+        ApplicationSettings(
+            host: host, port: port, saga: saga, stream: stream, authenticate: authenticate, secureCookies: secureCookies)
+    }
+}
+
 /// What the HTTP application needs beyond its dependencies.
 public struct ApplicationSettings: Sendable {
     public var host: String

@@ -50,6 +50,12 @@ struct Serve: AsyncParsableCommand {
     var schemaDir: String?
 
     func run() async throws {
+        let settings = try settings()
+        try await failing { try await Server.run(settings) }
+    }
+
+    /// The settings these flags (and the environment) give; a refusal exits with one line.
+    func settings() throws -> ServerSettings {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -79,11 +85,10 @@ struct Serve: AsyncParsableCommand {
             clusterChoice = .kubernetes(kube)
         }
         let sagaConfiguration = try saga.configuration(defaults: clusterDeadlines)
-        let settings = ServerSettings(
+        return ServerSettings(
             databaseURL: try database.resolvedURL(), poolSize: database.dbPoolSize, host: host, port: resolvedPort,
             cluster: clusterChoice, saga: sagaConfiguration, stream: try stream.configuration(),
             logLevel: level, schemaDir: schemaDir, authenticate: auth == .tokens, secureCookies: secureCookies)
-        try await failing { try await Server.run(settings) }
     }
 
     static func environmentPort() throws -> Int {

@@ -27,10 +27,7 @@ enum Server {
         let host = settings.host
         let application = buildApplication(
             dependencies,
-            settings: ApplicationSettings(
-                host: settings.host, port: settings.port, saga: settings.saga, stream: settings.stream,
-                authenticate: settings.authenticate, secureCookies: settings.secureCookies),
-            logger: logger, metrics: metrics
+            settings: settings.application, logger: logger, metrics: metrics
         ) { port in
             // Straight to the file descriptor: tests and scripts wait for this line on a pipe.
             FileHandle.standardOutput.write(

@@ -10,7 +10,7 @@ extension APITests {
             let client = shared.client
             let id = try await client.createdStoreID(domain: uniqueDomain("delete"))
             try await client.waitForStatus(id, "ready")
-            let inventoryBefore = try shared.database.inventory()
+            let inventoryBefore = try await shared.database.inventory()
             #expect(inventoryBefore.namespaces["store-\(id)"] == 1)
             #expect(inventoryBefore.releases["store-\(id.prefix(8))"] == 1)
 
@@ -24,7 +24,7 @@ extension APITests {
 
             let deleted = try await client.waitForStatus(id, "deleted")
             #expect(deleted["urls"] == nil && deleted["currentStep"] == nil)
-            let inventory = try shared.database.inventory()
+            let inventory = try await shared.database.inventory()
             #expect(inventory.namespaces["store-\(id)"] == nil)
             #expect(inventory.releases["store-\(id.prefix(8))"] == nil)
             #expect(
@@ -85,36 +85,36 @@ struct CancellationTests {
         try await ServerDatabase.with { database in
             // WooCommerce never finishes, so the store cannot become ready before the delete
             // lands, however late the store list shows the running step on a busy machine.
-            let server = try await UrumiProcess(
-                databaseURL: database.url, arguments: ["--sim-latency", "400ms", "--sim-hang", "woocommerce=1"])
-            defer { server.stop() }
-            let client = HTTPClient(base: server.baseURL)
-            let id = try await client.createdStoreID(domain: "cancel.example.com")
-            // The namespace exists (something to undo) and a later step is running. Not "Helm
-            // is running": the store list may skip a 400 ms state when PostgreSQL is busy.
-            try await client.waitForStore(id) { store in
-                let state = steps(store)
-                return store["status"] as? String == "provisioning"
-                    && state["namespace"]?["status"] as? String == "succeeded"
-                    && state.values.contains { $0["status"] as? String == "running" }
-            }
-            let response = try await client.request("DELETE", "/stores/\(id)")
-            let body = expectJSON(response, 202)
-            #expect(body["status"] as? String == "deleting")
+            try await InProcessServer.run(
+                databaseURL: database.url, arguments: ["--sim-latency", "400ms", "--sim-hang", "woocommerce=1"]) { server in
+                let client = HTTPClient(base: server.baseURL)
+                let id = try await client.createdStoreID(domain: "cancel.example.com")
+                // The namespace exists (something to undo) and a later step is running. Not "Helm
+                // is running": the store list may skip a 400 ms state when PostgreSQL is busy.
+                try await client.waitForStore(id) { store in
+                    let state = steps(store)
+                    return store["status"] as? String == "provisioning"
+                        && state["namespace"]?["status"] as? String == "succeeded"
+                        && state.values.contains { $0["status"] as? String == "running" }
+                }
+                let response = try await client.request("DELETE", "/stores/\(id)")
+                let body = expectJSON(response, 202)
+                #expect(body["status"] as? String == "deleting")
 
-            let store = try await client.waitForStatus(id, "deleted")
-            let inventory = try database.inventory()
-            #expect(inventory.namespaces.isEmpty, "\(inventory.namespaces)")
-            #expect(inventory.releases.isEmpty, "\(inventory.releases)")
-            let states = steps(store).mapValues { $0["status"] as? String ?? "?" }
-            #expect(states["namespace"] == "compensated" && states["helm"] == "compensated")
-            #expect(states.values.allSatisfy { $0 == "compensated" || $0 == "pending" }, "\(states)")
-            let started = try await database.eventData(ofStore: id, type: "store.compensation-started.v1")
-            #expect(started.map { $0["cause"] as? String } == ["cancelled"])
-            let types = try await database.eventTypes(ofStore: id)
-            #expect(types.filter { $0 == "store.deletion-requested.v1" }.count == 1)
-            #expect(types.last == "store.deleted.v1")
-            #expect(!types.contains("store.ready.v1"))
+                let store = try await client.waitForStatus(id, "deleted")
+                let inventory = try await database.inventory()
+                #expect(inventory.namespaces.isEmpty, "\(inventory.namespaces)")
+                #expect(inventory.releases.isEmpty, "\(inventory.releases)")
+                let states = steps(store).mapValues { $0["status"] as? String ?? "?" }
+                #expect(states["namespace"] == "compensated" && states["helm"] == "compensated")
+                #expect(states.values.allSatisfy { $0 == "compensated" || $0 == "pending" }, "\(states)")
+                let started = try await database.eventData(ofStore: id, type: "store.compensation-started.v1")
+                #expect(started.map { $0["cause"] as? String } == ["cancelled"])
+                let types = try await database.eventTypes(ofStore: id)
+                #expect(types.filter { $0 == "store.deletion-requested.v1" }.count == 1)
+                #expect(types.last == "store.deleted.v1")
+                #expect(!types.contains("store.ready.v1"))
+            }
         }
     }
 }

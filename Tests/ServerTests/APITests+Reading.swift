@@ -134,70 +134,70 @@ private let queryAllowed = CharacterSet.alphanumerics.union(CharacterSet(charact
 struct StoreListTests {
     @Test func pagesWalkEveryStoreOnceInCreationOrder() async throws {
         try await ServerDatabase.with { database in
-            let server = try await UrumiProcess(databaseURL: database.url, arguments: ["--sim-latency", "20ms"])
-            defer { server.stop() }
-            let client = HTTPClient(base: server.baseURL)
-            var created: [String] = []
-            for index in 0..<7 { created.append(try await client.createdStoreID(domain: "page\(index).example.com")) }
-            // The list is a projection: read it once it has every store.
-            _ = try await client.waitForStores { $0.count == 7 }
+            try await InProcessServer.run(databaseURL: database.url, arguments: ["--sim-latency", "20ms"]) { server in
+                let client = HTTPClient(base: server.baseURL)
+                var created: [String] = []
+                for index in 0..<7 { created.append(try await client.createdStoreID(domain: "page\(index).example.com")) }
+                // The list is a projection: read it once it has every store.
+                _ = try await client.waitForStores { $0.count == 7 }
 
-            var walked: [String] = []
-            var sizes: [Int] = []
-            var path = "/stores?limit=3"
-            while true {
-                let page = expectJSON(try await client.get(path), 200)
-                let items = try #require(page["items"] as? [[String: Any]])
-                sizes.append(items.count)
-                walked += items.map { $0["id"] as? String ?? "?" }
-                #expect((page["cluster"] as? [String: Any])?["simulated"] as? Bool == true)
-                guard let next = page["next"] as? String else {
-                    #expect(page["next"] is NSNull, "the last page says next: null")
-                    break
+                var walked: [String] = []
+                var sizes: [Int] = []
+                var path = "/stores?limit=3"
+                while true {
+                    let page = expectJSON(try await client.get(path), 200)
+                    let items = try #require(page["items"] as? [[String: Any]])
+                    sizes.append(items.count)
+                    walked += items.map { $0["id"] as? String ?? "?" }
+                    #expect((page["cluster"] as? [String: Any])?["simulated"] as? Bool == true)
+                    guard let next = page["next"] as? String else {
+                        #expect(page["next"] is NSNull, "the last page says next: null")
+                        break
+                    }
+                    #expect(sizes.count < 5, "paging ends")
+                    if sizes.count >= 5 { break }
+                    path = "/stores?limit=3&after=\(next)"
                 }
-                #expect(sizes.count < 5, "paging ends")
-                if sizes.count >= 5 { break }
-                path = "/stores?limit=3&after=\(next)"
-            }
-            #expect(sizes == [3, 3, 1])
-            #expect(walked == created, "every store once, oldest first")
+                #expect(sizes == [3, 3, 1])
+                #expect(walked == created, "every store once, oldest first")
 
-            // A page exactly as long as the list has no next page.
-            let whole = expectJSON(try await client.get("/stores?limit=7"), 200)
-            #expect((whole["items"] as? [[String: Any]])?.map { $0["id"] as? String ?? "?" } == created)
-            #expect(whole["next"] is NSNull)
-            // The default limit covers them all.
-            let all = expectJSON(try await client.get("/stores"), 200)
-            #expect((all["items"] as? [[String: Any]])?.count == 7)
+                // A page exactly as long as the list has no next page.
+                let whole = expectJSON(try await client.get("/stores?limit=7"), 200)
+                #expect((whole["items"] as? [[String: Any]])?.map { $0["id"] as? String ?? "?" } == created)
+                #expect(whole["next"] is NSNull)
+                // The default limit covers them all.
+                let all = expectJSON(try await client.get("/stores"), 200)
+                #expect((all["items"] as? [[String: Any]])?.count == 7)
+            }
         }
     }
 
     @Test func theStatusFilterReturnsOnlyStoresOfThatStatus() async throws {
         try await ServerDatabase.with { database in
-            let server = try await UrumiProcess(databaseURL: database.url, arguments: ["--sim-latency", "10ms"])
-            defer { server.stop() }
-            let client = HTTPClient(base: server.baseURL)
-            var created: [String] = []
-            for index in 0..<5 { created.append(try await client.createdStoreID(domain: "status\(index).example.com")) }
-            for id in created { try await client.waitForStatus(id, "ready") }
-            let deleted = [created[1], created[3]]
-            for id in deleted { expectJSON(try await client.request("DELETE", "/stores/\(id)"), 202) }
-            for id in deleted { try await client.waitForStatus(id, "deleted") }
+            try await InProcessServer.run(databaseURL: database.url, arguments: ["--sim-latency", "10ms"]) { server in
+                let client = HTTPClient(base: server.baseURL)
+                var created: [String] = []
+                for index in 0..<5 { created.append(try await client.createdStoreID(domain: "status\(index).example.com")) }
+                for id in created { try await client.waitForStatus(id, "ready") }
+                let deleted = [created[1], created[3]]
+                for id in deleted { expectJSON(try await client.request("DELETE", "/stores/\(id)"), 202) }
+                for id in deleted { try await client.waitForStatus(id, "deleted") }
 
-            func ids(_ path: String) async throws -> [String] {
-                let page = expectJSON(try await client.get(path), 200)
-                return (page["items"] as? [[String: Any]])?.map { $0["id"] as? String ?? "?" } ?? []
+                func ids(_ path: String) async throws -> [String] {
+                    let page = expectJSON(try await client.get(path), 200)
+                    return (page["items"] as? [[String: Any]])?.map { $0["id"] as? String ?? "?" } ?? []
+                }
+                #expect(try await ids("/stores?status=deleted") == deleted)
+                #expect(try await ids("/stores?status=ready") == [created[0], created[2], created[4]])
+                #expect(try await ids("/stores?status=failed") == [])
+                #expect(try await ids("/stores?status=provisioning") == [])
+                // Paging within a filter.
+                let first = expectJSON(try await client.get("/stores?status=ready&limit=2"), 200)
+                #expect(
+                    (first["items"] as? [[String: Any]])?.map { $0["id"] as? String ?? "?" } == [created[0], created[2]])
+                let next = try #require(first["next"] as? String)
+                #expect(try await ids("/stores?status=ready&limit=2&after=\(next)") == [created[4]])
             }
-            #expect(try await ids("/stores?status=deleted") == deleted)
-            #expect(try await ids("/stores?status=ready") == [created[0], created[2], created[4]])
-            #expect(try await ids("/stores?status=failed") == [])
-            #expect(try await ids("/stores?status=provisioning") == [])
-            // Paging within a filter.
-            let first = expectJSON(try await client.get("/stores?status=ready&limit=2"), 200)
-            #expect(
-                (first["items"] as? [[String: Any]])?.map { $0["id"] as? String ?? "?" } == [created[0], created[2]])
-            let next = try #require(first["next"] as? String)
-            #expect(try await ids("/stores?status=ready&limit=2&after=\(next)") == [created[4]])
         }
     }
 }

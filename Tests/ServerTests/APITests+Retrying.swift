@@ -39,45 +39,45 @@ struct RetryTests {
         try await ServerDatabase.with { database in
             let failing = try await UrumiProcess(
                 databaseURL: database.url, arguments: ["--sim-latency", "10ms", "--sim-fail", "mysql=1"])
-            var client = HTTPClient(base: failing.baseURL)
+            let client = HTTPClient(base: failing.baseURL)
             let id = try await client.createdStoreID(domain: "retry.example.com")
             let failed = try await client.waitForStatus(id, "failed")
             #expect((failed["lastError"] as? String)?.contains("mysql") == true)
             #expect(failed["currentStep"] as? String == "mysql")
             #expect(steps(failed)["mysql"]?["lastError"] as? String == "simulated failure of mysql")
             // Still failed, so a retry there would fail again: stop it and come back healthy.
-            failing.stop()
-            #expect(try database.inventory().namespaces.isEmpty)
+            await failing.stopAndWait()
+            #expect(try await database.inventory().namespaces.isEmpty)
 
-            let healthy = try await UrumiProcess(databaseURL: database.url, arguments: ["--sim-latency", "10ms"])
-            defer { healthy.stop() }
-            client = HTTPClient(base: healthy.baseURL)
-            let response = try await client.request("POST", "/stores/\(id)/retry")
-            let body = expectJSON(response, 202)
-            #expect(body["status"] as? String == "provisioning")
-            #expect(body["replayed"] as? Bool == false)
-            #expect(response.header("Location") == "/stores/\(id)")
-            // It is no longer failed (provisioning, or ready already): a second retry is refused.
-            expectProblem(try await client.request("POST", "/stores/\(id)/retry"), 409, "conflict")
+            try await InProcessServer.run(databaseURL: database.url, arguments: ["--sim-latency", "10ms"]) { healthy in
+                let client = HTTPClient(base: healthy.baseURL)
+                let response = try await client.request("POST", "/stores/\(id)/retry")
+                let body = expectJSON(response, 202)
+                #expect(body["status"] as? String == "provisioning")
+                #expect(body["replayed"] as? Bool == false)
+                #expect(response.header("Location") == "/stores/\(id)")
+                // It is no longer failed (provisioning, or ready already): a second retry is refused.
+                expectProblem(try await client.request("POST", "/stores/\(id)/retry"), 409, "conflict")
 
-            let ready = try await client.waitForStatus(id, "ready")
-            #expect(ready["lastError"] == nil && ready["needsAttention"] as? Bool == false)
-            #expect(
-                (ready["steps"] as? [[String: Any]])?.allSatisfy {
-                    $0["status"] as? String == "succeeded" && $0["attempts"] as? Int == 1
-                } == true, "every step ran again, counting attempts from 1")
-            // Every step started twice (first run up to mysql), each run at attempt 1.
-            let starts = try await database.eventData(ofStore: id, type: "store.step-started.v1")
-            #expect(
-                starts.map { $0["step"] as? String ?? "?" } == [
-                    "namespace", "helm", "mysql", "namespace", "helm", "mysql", "wordpress", "woocommerce",
-                ])
-            #expect(starts.allSatisfy { $0["attempt"] as? Int == 1 })
-            let types = try await database.eventTypes(ofStore: id)
-            #expect(types.filter { $0 == "store.retry-requested.v1" }.count == 1)
-            let inventory = try database.inventory()
-            #expect(inventory.namespaces == ["store-\(id)": 2], "created, removed by compensation, created again")
-            #expect(inventory.releases == ["store-\(id.prefix(8))": 2])
+                let ready = try await client.waitForStatus(id, "ready")
+                #expect(ready["lastError"] == nil && ready["needsAttention"] as? Bool == false)
+                #expect(
+                    (ready["steps"] as? [[String: Any]])?.allSatisfy {
+                        $0["status"] as? String == "succeeded" && $0["attempts"] as? Int == 1
+                    } == true, "every step ran again, counting attempts from 1")
+                // Every step started twice (first run up to mysql), each run at attempt 1.
+                let starts = try await database.eventData(ofStore: id, type: "store.step-started.v1")
+                #expect(
+                    starts.map { $0["step"] as? String ?? "?" } == [
+                        "namespace", "helm", "mysql", "namespace", "helm", "mysql", "wordpress", "woocommerce",
+                    ])
+                #expect(starts.allSatisfy { $0["attempt"] as? Int == 1 })
+                let types = try await database.eventTypes(ofStore: id)
+                #expect(types.filter { $0 == "store.retry-requested.v1" }.count == 1)
+                let inventory = try await database.inventory()
+                #expect(inventory.namespaces == ["store-\(id)": 2], "created, removed by compensation, created again")
+                #expect(inventory.releases == ["store-\(id.prefix(8))": 2])
+            }
         }
     }
 }

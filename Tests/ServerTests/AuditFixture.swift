@@ -5,7 +5,7 @@ import Testing
 /// failures, two batches of stores (some failed, some deleted), and a time that splits them.
 struct AuditFixture {
     let database: ServerDatabase
-    let server: UrumiProcess
+    let server: InProcessServer.Handle
     let client: HTTPClient
     /// Store ids created before and after `split`.
     let firstBatch: [String]
@@ -18,33 +18,33 @@ struct AuditFixture {
 
     static let batchSize = 12
 
-    static func with(_ body: (AuditFixture) async throws -> Void) async throws {
+    static func with(_ body: @escaping @Sendable (AuditFixture) async throws -> Void) async throws {
         try await ServerDatabase.with { database in
-            let server = try await UrumiProcess(
+            try await InProcessServer.run(
                 databaseURL: database.url,
-                arguments: ["--sim-latency", "0", "--sim-fail", "mysql=0.5", "--sim-seed", "7"])
-            defer { server.stop() }
-            let client = HTTPClient(base: server.baseURL)
+                arguments: ["--sim-latency", "0", "--sim-fail", "mysql=0.5", "--sim-seed", "7"]) { server in
+                let client = HTTPClient(base: server.baseURL)
 
-            let first = try await client.createStores("audit-a", count: batchSize)
-            var stores = try await client.waitUntilSettled(count: batchSize)
-            var deleted = try await deleteReady(2, of: stores, client)
-            let split = try await splitTime(database)
+                let first = try await client.createStores("audit-a", count: batchSize)
+                var stores = try await client.waitUntilSettled(count: batchSize)
+                var deleted = try await deleteReady(2, of: stores, client)
+                let split = try await splitTime(database)
 
-            let second = try await client.createStores("audit-b", count: batchSize)
-            stores = try await client.waitUntilSettled(count: 2 * batchSize)
-            deleted += try await deleteReady(1, of: stores.filter { second.contains($0["id"] as! String) }, client)
-            stores = try await client.waitUntilSettled(count: 2 * batchSize)
+                let second = try await client.createStores("audit-b", count: batchSize)
+                stores = try await client.waitUntilSettled(count: 2 * batchSize)
+                deleted += try await deleteReady(1, of: stores.filter { second.contains($0["id"] as! String) }, client)
+                stores = try await client.waitUntilSettled(count: 2 * batchSize)
 
-            let failed = stores.filter { $0["status"] as? String == "failed" }.map { $0["id"] as! String }
-            try #require(
-                failed.contains { first.contains($0) } && failed.contains { second.contains($0) },
-                "seed 7 fails some stores of each batch")
-            try #require(stores.filter { $0["status"] as? String == "deleted" }.count == 3)
-            try await body(
-                AuditFixture(
-                    database: database, server: server, client: client, firstBatch: first, secondBatch: second,
-                    failed: failed, deleted: deleted, split: split))
+                let failed = stores.filter { $0["status"] as? String == "failed" }.map { $0["id"] as! String }
+                try #require(
+                    failed.contains { first.contains($0) } && failed.contains { second.contains($0) },
+                    "seed 7 fails some stores of each batch")
+                try #require(stores.filter { $0["status"] as? String == "deleted" }.count == 3)
+                try await body(
+                    AuditFixture(
+                        database: database, server: server, client: client, firstBatch: first, secondBatch: second,
+                        failed: failed, deleted: deleted, split: split))
+            }
         }
     }
 

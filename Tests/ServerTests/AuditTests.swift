@@ -147,38 +147,38 @@ struct AuditTests {
 
     @Test func invalidAuditParametersAreRejectedNamingTheField() async throws {
         try await ServerDatabase.with { database in
-            let server = try await UrumiProcess(databaseURL: database.url)
-            defer { server.stop() }
-            let client = HTTPClient(base: server.baseURL)
-            let cases: [(query: String, field: String)] = [
-                ("store=nope", "store"),
-                ("type=", "type"),
-                ("type=store.ready.v1,,store.failed.v1", "type"),
-                ("type=" + String(repeating: "t", count: 101), "type"),
-                ("actor=", "actor"),
-                ("actor=" + String(repeating: "a", count: 201), "actor"),
-                ("since=yesterday", "since"),
-                ("until=2026-13-45T00:00:00Z", "until"),
-                ("after=abc", "after"),
-                ("after=1-", "after"),
-                ("limit=0", "limit"),
-                ("limit=1001", "limit"),
-                ("limit=ten", "limit"),
-                ("format=xml", "format"),
-            ]
-            for (query, field) in cases {
-                let response = try await client.get("/audit?\(query)")
-                #expect(response.status == 400, "\(query)")
-                #expect(response.header("Content-Type") == "application/problem+json", "\(query)")
-                #expect(response.json["type"] as? String == "https://urumi.dev/problems/bad-parameter", "\(query)")
-                let errors = response.json["errors"] as? [[String: Any]] ?? []
-                #expect(errors.map { $0["field"] as? String } == [field], "\(query): \(response.text)")
+            try await InProcessServer.run(databaseURL: database.url) { server in
+                let client = HTTPClient(base: server.baseURL)
+                let cases: [(query: String, field: String)] = [
+                    ("store=nope", "store"),
+                    ("type=", "type"),
+                    ("type=store.ready.v1,,store.failed.v1", "type"),
+                    ("type=" + String(repeating: "t", count: 101), "type"),
+                    ("actor=", "actor"),
+                    ("actor=" + String(repeating: "a", count: 201), "actor"),
+                    ("since=yesterday", "since"),
+                    ("until=2026-13-45T00:00:00Z", "until"),
+                    ("after=abc", "after"),
+                    ("after=1-", "after"),
+                    ("limit=0", "limit"),
+                    ("limit=1001", "limit"),
+                    ("limit=ten", "limit"),
+                    ("format=xml", "format"),
+                ]
+                for (query, field) in cases {
+                    let response = try await client.get("/audit?\(query)")
+                    #expect(response.status == 400, "\(query)")
+                    #expect(response.header("Content-Type") == "application/problem+json", "\(query)")
+                    #expect(response.json["type"] as? String == "https://urumi.dev/problems/bad-parameter", "\(query)")
+                    let errors = response.json["errors"] as? [[String: Any]] ?? []
+                    #expect(errors.map { $0["field"] as? String } == [field], "\(query): \(response.text)")
+                }
+                // The same checks guard a store's events.
+                let id = try await client.createStores("bad", count: 1)[0]
+                let response = try await client.get("/stores/\(id)/events?limit=0")
+                #expect(response.status == 400)
+                #expect((response.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "limit")
             }
-            // The same checks guard a store's events.
-            let id = try await client.createStores("bad", count: 1)[0]
-            let response = try await client.get("/stores/\(id)/events?limit=0")
-            #expect(response.status == 400)
-            #expect((response.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "limit")
         }
     }
 
@@ -189,7 +189,7 @@ struct AuditTests {
             // json
             let types = "store.failed.v1,store.deleted.v1"
             let http = try await fixture.audit("type=\(types)")
-            let json = try runUrumi([
+            let json = try await runUrumi([
                 "audit", "--database-url", url, "--type", types, "--format", "json", "--limit", "1000",
             ])
             #expect(json.status == 0, "\(json.stderr)")
@@ -207,7 +207,7 @@ struct AuditTests {
 
             // csv, filtered by actor
             let anonymous = try await fixture.audit("actor=anonymous")
-            let csv = try runUrumi([
+            let csv = try await runUrumi([
                 "audit", "--database-url", url, "--actor", "anonymous", "--format", "csv", "--limit", "1000",
             ])
             #expect(csv.status == 0, "\(csv.stderr)")
@@ -222,7 +222,7 @@ struct AuditTests {
             // table, filtered by store
             let store = fixture.failed[0]
             let storeEvents = try await fixture.audit("store=\(store)")
-            let table = try runUrumi(["audit", "--database-url", url, "--store", store, "--format", "table"])
+            let table = try await runUrumi(["audit", "--database-url", url, "--store", store, "--format", "table"])
             #expect(table.status == 0, "\(table.stderr)")
             let lines = table.stdout.split(separator: "\n").map(String.init)
             #expect(lines.first?.hasPrefix("CURSOR") == true)
@@ -234,25 +234,25 @@ struct AuditTests {
 
             // since, and a limit that leaves more
             let later = try await fixture.audit("since=\(fixture.split)")
-            let since = try runUrumi([
+            let since = try await runUrumi([
                 "audit", "--database-url", url, "--since", fixture.split, "--format", "json", "--limit", "1000",
             ])
             let sinceItems = (try JSONSerialization.jsonObject(with: Data(since.stdout.utf8)) as! [String: Any])[
                 "items"]
             #expect(pairs(sinceItems as! [[String: Any]]) == pairs(later))
-            let first5 = try runUrumi(["audit", "--database-url", url, "--limit", "5", "--format", "table"])
+            let first5 = try await runUrumi(["audit", "--database-url", url, "--limit", "5", "--format", "table"])
             let page = try await fixture.client.get("/audit?limit=5").json
             #expect(first5.stdout.hasSuffix("more: --after \(page["next"] as! String)\n"), "\(first5.stdout)")
 
             // bad input: a one-line reason and a non-zero exit
-            let bad = try runUrumi(["audit", "--database-url", url, "--after", "nope"])
+            let bad = try await runUrumi(["audit", "--database-url", url, "--after", "nope"])
             #expect(bad.status != 0 && bad.stderr.contains("--after"))
         }
     }
 
     @Test func auditQueriesByTypeActorAndStoreUseTheAuditIndexes() async throws {
         try await ServerDatabase.with { database in
-            let migrate = try runUrumi(["migrate", "--database-url", database.url])
+            let migrate = try await runUrumi(["migrate", "--database-url", database.url])
             #expect(migrate.status == 0, "\(migrate.stderr)")
             // 20,000 events over 1,000 streams: 1% failed, 10% ready, the rest step events;
             // actor 'alice' on 0.5%, 'anonymous' on 10%, 'system' on the rest.

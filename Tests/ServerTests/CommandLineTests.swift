@@ -4,9 +4,9 @@ import Testing
 /// The `urumi` binary's own answers and maintenance commands.
 @Suite("Command line", .timeLimit(.minutes(3)))
 struct CommandLineTests {
-    @Test func serveWithoutAKubeconfigRefusesTheKubernetesClusterWithOneLine() throws {
+    @Test func serveWithoutAKubeconfigRefusesTheKubernetesClusterWithOneLine() async throws {
         // No database is needed to refuse, and none is reachable at this URL.
-        let result = try runUrumi([
+        let result = try await runUrumi([
             "serve", "--cluster", "kubernetes", "--kubeconfig", "/nonexistent/kubeconfig", "--port", "0",
             "--database-url", "postgres://nobody@127.0.0.1:1/none",
         ])
@@ -41,12 +41,12 @@ struct CommandLineTests {
             // Every event is projected before the dump (the checkpoint is at the log's head),
             // and the stopped server adds none after it.
             try await waitUntilProjected(database)
-            server.stop()
+            await server.stopAndWait()
             try await waitUntilProjected(database)
 
             let viewBefore = try await database.dump("store_view")
             let queueBefore = try await database.dump("saga_queue")
-            let result = try runUrumi(["projections", "rebuild", "--database-url", database.url])
+            let result = try await runUrumi(["projections", "rebuild", "--database-url", database.url])
             #expect(result.status == 0, "\(result.stderr)")
             let viewAfter = try await database.dump("store_view")
             let queueAfter = try await database.dump("saga_queue")

@@ -30,7 +30,7 @@ struct DurabilityTests {
             }
             #expect(stores.allSatisfy { $0["status"] as? String == "ready" })
             // Nothing was created twice: steps are idempotent and a re-run finds what exists.
-            let inventory = try database.inventory()
+            let inventory = try await database.inventory()
             #expect(inventory.namespaces.count == 30 && inventory.releases.count == 30)
             #expect(inventory.namespaces.values.allSatisfy { $0 == 1 }, "\(inventory.namespaces)")
             #expect(inventory.releases.values.allSatisfy { $0 == 1 }, "\(inventory.releases)")
@@ -65,7 +65,7 @@ struct DurabilityTests {
             let succeeded = try await database.stepEventCounts("store.step-succeeded.v1")
             #expect(started.count == 200 && started.values.allSatisfy { $0 == 1 }, "every step started once")
             #expect(succeeded.count == 200 && succeeded.values.allSatisfy { $0 == 1 }, "every step succeeded once")
-            let inventory = try database.inventory()
+            let inventory = try await database.inventory()
             #expect(inventory.namespaces.values.allSatisfy { $0 == 1 } && inventory.namespaces.count == 40)
             // Both replicas did work (the queue is shared, the leases split it).
             let owners = try await database.pool.query("select count(*) as n from saga_leases")

@@ -6,32 +6,32 @@ import Testing
 struct SagaFaultTests {
     @Test func aHangingStepFailsAtItsDeadlineAndLeavesNothing() async throws {
         try await ServerDatabase.with { database in
-            let server = try await UrumiProcess(
+            try await InProcessServer.run(
                 databaseURL: database.url,
-                arguments: ["--sim-latency", "10ms", "--sim-hang", "mysql=1", "--step-deadline", "mysql=300ms"])
-            defer { server.stop() }
-            let client = HTTPClient(base: server.baseURL)
-            var ids: [String] = []
-            for index in 0..<3 { ids.append(try await client.createdStoreID(domain: "hang\(index).example.com")) }
-            for id in ids {
-                let store = try await client.waitForStatus(id, "failed")
-                #expect(store["lastError"] as? String == "mysql failed: deadline of 300ms passed")
-                #expect(store["needsAttention"] as? Bool == false)
-                let state = steps(store)
-                #expect(store["currentStep"] as? String == "mysql")
-                // Compensation relabels every step Helm installed, the failed one too (reported
-                // as questionable): either way it is not done and says why.
-                #expect(["failed", "compensated"].contains(state["mysql"]?["status"] as? String ?? "?"))
-                #expect(state["mysql"]?["lastError"] as? String == "deadline of 300ms passed")
-                #expect(state["mysql"]?["attempts"] as? Int == 1, "a deadline is not retried")
-                #expect(state["namespace"]?["status"] as? String == "compensated")
-                #expect(state["helm"]?["status"] as? String == "compensated")
-                let started = try #require(date(state["mysql"]?["startedAt"]))
-                let finished = try #require(date(state["mysql"]?["finishedAt"]))
-                #expect(finished.timeIntervalSince(started) >= 0.3, "the step ran until its deadline")
+                arguments: ["--sim-latency", "10ms", "--sim-hang", "mysql=1", "--step-deadline", "mysql=300ms"]) { server in
+                let client = HTTPClient(base: server.baseURL)
+                var ids: [String] = []
+                for index in 0..<3 { ids.append(try await client.createdStoreID(domain: "hang\(index).example.com")) }
+                for id in ids {
+                    let store = try await client.waitForStatus(id, "failed")
+                    #expect(store["lastError"] as? String == "mysql failed: deadline of 300ms passed")
+                    #expect(store["needsAttention"] as? Bool == false)
+                    let state = steps(store)
+                    #expect(store["currentStep"] as? String == "mysql")
+                    // Compensation relabels every step Helm installed, the failed one too (reported
+                    // as questionable): either way it is not done and says why.
+                    #expect(["failed", "compensated"].contains(state["mysql"]?["status"] as? String ?? "?"))
+                    #expect(state["mysql"]?["lastError"] as? String == "deadline of 300ms passed")
+                    #expect(state["mysql"]?["attempts"] as? Int == 1, "a deadline is not retried")
+                    #expect(state["namespace"]?["status"] as? String == "compensated")
+                    #expect(state["helm"]?["status"] as? String == "compensated")
+                    let started = try #require(date(state["mysql"]?["startedAt"]))
+                    let finished = try #require(date(state["mysql"]?["finishedAt"]))
+                    #expect(finished.timeIntervalSince(started) >= 0.3, "the step ran until its deadline")
+                }
+                let inventory = try await database.inventory()
+                #expect(inventory.namespaces.isEmpty && inventory.releases.isEmpty, "\(inventory)")
             }
-            let inventory = try database.inventory()
-            #expect(inventory.namespaces.isEmpty && inventory.releases.isEmpty, "\(inventory)")
         }
     }
 
@@ -41,41 +41,41 @@ struct SagaFaultTests {
             // five attempts, and this test is about retries succeeding, not about giving up.
             // 16 stores: the seeded draws reach the stores in an order that depends on timing,
             // and with 8 the chance that no Helm step needed a retry (1 in 256) once came true.
-            let server = try await UrumiProcess(
+            try await InProcessServer.run(
                 databaseURL: database.url,
                 arguments: [
                     "--sim-latency", "10ms", "--sim-flaky", "helm=0.5", "--retry-base-delay", "20ms",
                     "--retry-max-delay", "50ms", "--sim-seed", "3", "--retry-max-attempts", "20",
-                ])
-            defer { server.stop() }
-            let client = HTTPClient(base: server.baseURL)
-            var ids: [String] = []
-            for index in 0..<16 { ids.append(try await client.createdStoreID(domain: "flaky\(index).example.com")) }
-            var helmAttempts: [Int] = []
-            for id in ids {
-                let store = try await client.waitForStore(id) {
-                    terminalStatuses.contains($0["status"] as? String ?? "")
+                ]) { server in
+                let client = HTTPClient(base: server.baseURL)
+                var ids: [String] = []
+                for index in 0..<16 { ids.append(try await client.createdStoreID(domain: "flaky\(index).example.com")) }
+                var helmAttempts: [Int] = []
+                for id in ids {
+                    let store = try await client.waitForStore(id) {
+                        terminalStatuses.contains($0["status"] as? String ?? "")
+                    }
+                    #expect(store["status"] as? String == "ready", "\(store["lastError"] ?? "")")
+                    let state = steps(store)
+                    let attempts = try #require(state["helm"]?["attempts"] as? Int)
+                    helmAttempts.append(attempts)
+                    for step in ["namespace", "mysql", "wordpress", "woocommerce"] {
+                        #expect(state[step]?["attempts"] as? Int == 1)
+                    }
+                    // The log agrees: one start per attempt, one retryable failure per extra attempt.
+                    let starts = try await database.eventData(ofStore: id, type: "store.step-started.v1")
+                    #expect(
+                        starts.filter { $0["step"] as? String == "helm" }.map { $0["attempt"] as? Int }
+                            == Array(1...attempts))
+                    let failures = try await database.eventData(ofStore: id, type: "store.step-failed.v1")
+                    #expect(failures.count == attempts - 1)
+                    #expect(failures.allSatisfy { $0["step"] as? String == "helm" && $0["retryable"] as? Bool == true })
                 }
-                #expect(store["status"] as? String == "ready", "\(store["lastError"] ?? "")")
-                let state = steps(store)
-                let attempts = try #require(state["helm"]?["attempts"] as? Int)
-                helmAttempts.append(attempts)
-                for step in ["namespace", "mysql", "wordpress", "woocommerce"] {
-                    #expect(state[step]?["attempts"] as? Int == 1)
-                }
-                // The log agrees: one start per attempt, one retryable failure per extra attempt.
-                let starts = try await database.eventData(ofStore: id, type: "store.step-started.v1")
-                #expect(
-                    starts.filter { $0["step"] as? String == "helm" }.map { $0["attempt"] as? Int }
-                        == Array(1...attempts))
-                let failures = try await database.eventData(ofStore: id, type: "store.step-failed.v1")
-                #expect(failures.count == attempts - 1)
-                #expect(failures.allSatisfy { $0["step"] as? String == "helm" && $0["retryable"] as? Bool == true })
+                #expect(helmAttempts.contains { $0 > 1 }, "some Helm step needed a retry: \(helmAttempts)")
+                let inventory = try await database.inventory()
+                #expect(inventory.namespaces.count == 16 && inventory.namespaces.values.allSatisfy { $0 == 1 })
+                #expect(inventory.releases.count == 16 && inventory.releases.values.allSatisfy { $0 == 1 })
             }
-            #expect(helmAttempts.contains { $0 > 1 }, "some Helm step needed a retry: \(helmAttempts)")
-            let inventory = try database.inventory()
-            #expect(inventory.namespaces.count == 16 && inventory.namespaces.values.allSatisfy { $0 == 1 })
-            #expect(inventory.releases.count == 16 && inventory.releases.values.allSatisfy { $0 == 1 })
         }
     }
 }

@@ -101,7 +101,7 @@ enum Verdict: Equatable, CustomStringConvertible {
 /// One server with tokens, and the stores every case of the matrix works on.
 struct AuthMatrixFixture: Sendable {
     let database: ServerDatabase
-    let server: UrumiProcess
+    let server: any ServerEndpoint
     let tokens: [Caller: String]
     let readyStore: String
     let failedStore: String
@@ -164,39 +164,43 @@ struct AuthMatrixTrait: SuiteTrait, TestScoping {
     func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
+        try await withoutActuallyEscaping(function) { function in try await scope(function) }
+    }
+
+    private func scope(_ function: @escaping @Sendable () async throws -> Void) async throws {
         try await ServerDatabase.with { database in
             // Half of the stores fail at mysql: the matrix needs a ready one and a failed one.
-            let server = try await UrumiProcess(
+            try await InProcessServer.run(
                 databaseURL: database.url, auth: .tokens,
-                arguments: ["--sim-latency", "10ms", "--sim-fail", "mysql=0.5", "--sim-seed", "5"])
-            defer { server.stop() }
-            var tokens: [Caller: String] = [:]
-            tokens[.admin] = try issueToken(database, name: "matrix-admin", role: "admin")
-            tokens[.viewer] = try issueToken(database, name: "matrix-viewer", role: "viewer")
-            let revoked = try issueToken(database, name: "matrix-revoked", role: "admin")
-            // It works until it is revoked.
-            let before = try await Wire.request(port: server.port, "GET", "/stores", headers: [bearer(revoked)])
-            #expect(before.status == 200, "\(before.text)")
-            try revokeToken(database, name: "matrix-revoked")
-            tokens[.revoked] = revoked
-            tokens[.malformed] = String(tokens[.admin]!.dropLast())
-            tokens[.unknownName] = "urumi_ghost_" + String(repeating: "ab", count: 32)
+                arguments: ["--sim-latency", "10ms", "--sim-fail", "mysql=0.5", "--sim-seed", "5"]) { server in
+                var tokens: [Caller: String] = [:]
+                tokens[.admin] = try await issueToken(database, name: "matrix-admin", role: "admin")
+                tokens[.viewer] = try await issueToken(database, name: "matrix-viewer", role: "viewer")
+                let revoked = try await issueToken(database, name: "matrix-revoked", role: "admin")
+                // It works until it is revoked.
+                let before = try await Wire.request(port: server.port, "GET", "/stores", headers: [bearer(revoked)])
+                #expect(before.status == 200, "\(before.text)")
+                try await revokeToken(database, name: "matrix-revoked")
+                tokens[.revoked] = revoked
+                tokens[.malformed] = String(tokens[.admin]!.dropLast())
+                tokens[.unknownName] = "urumi_ghost_" + String(repeating: "ab", count: 32)
 
-            var fixture = AuthMatrixFixture(
-                database: database, server: server, tokens: tokens, readyStore: "", failedStore: "")
-            var ready: String?
-            var failed: String?
-            for _ in 0..<30 where ready == nil || failed == nil {
-                let id = try await fixture.createStore("matrix")
-                let store = try await fixture.waitForStore(id) {
-                    ["ready", "failed"].contains($0["status"] as? String ?? "")
+                var fixture = AuthMatrixFixture(
+                    database: database, server: server, tokens: tokens, readyStore: "", failedStore: "")
+                var ready: String?
+                var failed: String?
+                for _ in 0..<30 where ready == nil || failed == nil {
+                    let id = try await fixture.createStore("matrix")
+                    let store = try await fixture.waitForStore(id) {
+                        ["ready", "failed"].contains($0["status"] as? String ?? "")
+                    }
+                    if store["status"] as? String == "ready" { ready = ready ?? id } else { failed = failed ?? id }
                 }
-                if store["status"] as? String == "ready" { ready = ready ?? id } else { failed = failed ?? id }
+                fixture = AuthMatrixFixture(
+                    database: database, server: server, tokens: tokens, readyStore: try #require(ready),
+                    failedStore: try #require(failed))
+                try await AuthMatrixFixture.$current.withValue(fixture) { try await function() }
             }
-            fixture = AuthMatrixFixture(
-                database: database, server: server, tokens: tokens, readyStore: try #require(ready),
-                failedStore: try #require(failed))
-            try await AuthMatrixFixture.$current.withValue(fixture) { try await function() }
         }
     }
 }

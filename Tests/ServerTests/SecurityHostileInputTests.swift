@@ -10,7 +10,7 @@ struct SecurityHostileInputTests {
             let server = try await UrumiProcess(
                 databaseURL: database.url, auth: .tokens, arguments: ["--sim-latency", "10ms"])
             defer { server.stop() }
-            let admin = try issueToken(database, name: "hostile-admin", role: "admin")
+            let admin = try await issueToken(database, name: "hostile-admin", role: "admin")
             try await body(server, admin)
             // Still alive and answering.
             #expect(server.process.isRunning, "the server died:\n\(server.log.suffix(2000))")

@@ -8,9 +8,9 @@ struct SecurityNoAuthTests {
     static let warning = "AUTHENTICATION IS OFF"
 
     @Test(arguments: ["0.0.0.0", "::", "192.0.2.1", "127.0.0.2"])
-    func noAuthOffLoopbackIsRefusedWithOneLine(host: String) throws {
+    func noAuthOffLoopbackIsRefusedWithOneLine(host: String) async throws {
         // Refused before any connection: no database is reachable at this URL.
-        let result = try runUrumi([
+        let result = try await runUrumi([
             "serve", "--auth", "none", "--host", host, "--port", "0",
             "--database-url", "postgres://nobody@127.0.0.1:1/none",
         ])

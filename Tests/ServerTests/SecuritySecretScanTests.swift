@@ -22,15 +22,15 @@ struct SecuritySecretScanTests {
             func remember(_ name: String, _ value: String) { secrets.append((name, value)) }
 
             // Tokens: used, one revoked and then tried again (the failure paths must not log it).
-            let admin = try issueToken(database, name: "scan-admin", role: "admin")
-            let viewer = try issueToken(database, name: "scan-viewer", role: "viewer")
-            let gone = try issueToken(database, name: "scan-gone", role: "admin")
+            let admin = try await issueToken(database, name: "scan-admin", role: "admin")
+            let viewer = try await issueToken(database, name: "scan-viewer", role: "viewer")
+            let gone = try await issueToken(database, name: "scan-gone", role: "admin")
             for (name, token) in [("scan-admin", admin), ("scan-viewer", viewer), ("scan-gone", gone)] {
                 remember("token \(name)", token)
                 remember("token secret of \(name)", tokenSecret(token))
             }
             #expect(try await Wire.request(port: port, "GET", "/stores", headers: [bearer(gone)]).status == 200)
-            try revokeToken(database, name: "scan-gone")
+            try await revokeToken(database, name: "scan-gone")
             #expect(try await Wire.request(port: port, "GET", "/stores", headers: [bearer(gone)]).status == 401)
             #expect(try await signIn(port: port, token: gone).status == 401)
             #expect(try await signIn(port: port, token: String(admin.dropLast()) + "0").status == 401)
@@ -127,14 +127,14 @@ struct SecuritySecretScanTests {
             #expect(stream.text.contains("id: \(lastID)\n"), "the stream was read to the end of the log")
             haystacks.append(.init(name: "GET /stream?after=0", text: stream.text))
             for format in ["table", "csv", "json"] {
-                let result = try runUrumi([
+                let result = try await runUrumi([
                     "audit", "--database-url", database.url, "--limit", "100000", "--format", format,
                 ])
                 #expect(result.status == 0, "\(result.stderr)")
                 haystacks.append(.init(name: "urumi audit --format \(format)", text: result.stdout + result.stderr))
             }
             for flags in [[], ["--json"]] {
-                let result = try runUrumi(["tokens", "list", "--database-url", database.url] + flags)
+                let result = try await runUrumi(["tokens", "list", "--database-url", database.url] + flags)
                 #expect(result.status == 0 && result.stdout.contains("scan-gone"), "\(result.stderr)")
                 haystacks.append(
                     .init(name: "urumi tokens list \(flags.joined())", text: result.stdout + result.stderr))

@@ -33,15 +33,15 @@ struct SecuritySessionTests {
     /// A fresh database with an admin and a viewer token, and a server with tokens on.
     private func withServer(
         _ arguments: [String] = [],
-        _ body: (ServerDatabase, UrumiProcess, _ admin: String, _ viewer: String) async throws -> Void
+        _ body: @escaping @Sendable (ServerDatabase, any ServerEndpoint, _ admin: String, _ viewer: String) async throws -> Void
     ) async throws {
         try await ServerDatabase.with { database in
-            let server = try await UrumiProcess(
-                databaseURL: database.url, auth: .tokens, arguments: ["--sim-latency", "10ms"] + arguments)
-            defer { server.stop() }
-            let admin = try issueToken(database, name: "sess-admin", role: "admin")
-            let viewer = try issueToken(database, name: "sess-viewer", role: "viewer")
-            try await body(database, server, admin, viewer)
+            try await InProcessServer.run(
+                databaseURL: database.url, auth: .tokens, arguments: ["--sim-latency", "10ms"] + arguments) { server in
+                let admin = try await issueToken(database, name: "sess-admin", role: "admin")
+                let viewer = try await issueToken(database, name: "sess-viewer", role: "viewer")
+                try await body(database, server, admin, viewer)
+            }
         }
     }
 
@@ -214,11 +214,11 @@ struct SecuritySessionTests {
 
     @Test func revokingTheTokenEndsItsSessionsForGood() async throws {
         try await withServer { database, server, _, _ in
-            let token = try issueToken(database, name: "sess-revoked", role: "admin")
+            let token = try await issueToken(database, name: "sess-revoked", role: "admin")
             let session = try await signedIn(port: server.port, token: token)
             #expect(
                 try await Wire.request(port: server.port, "GET", "/stores", headers: [session.cookie]).status == 200)
-            try revokeToken(database, name: "sess-revoked")
+            try await revokeToken(database, name: "sess-revoked")
             expectUnauthorized(
                 try await Wire.request(port: server.port, "GET", "/stores", headers: [session.cookie]), "revoked")
             // The revoked token cannot sign in again either.
@@ -227,7 +227,7 @@ struct SecuritySessionTests {
             #expect(again.headers("Set-Cookie").isEmpty)
             // A new token under the same name (for someone else, perhaps, and a viewer) does
             // not bring the old sessions back.
-            let successor = try issueToken(database, name: "sess-revoked", role: "viewer")
+            let successor = try await issueToken(database, name: "sess-revoked", role: "viewer")
             expectUnauthorized(
                 try await Wire.request(port: server.port, "GET", "/stores", headers: [session.cookie]),
                 "revived session")
@@ -262,29 +262,29 @@ struct SecuritySessionTests {
 struct SecuritySignInLimitTests {
     @Test func theEleventhSignInAfterTenFailuresIsTooManyRequests() async throws {
         try await ServerDatabase.with { database in
-            let server = try await UrumiProcess(
-                databaseURL: database.url, auth: .tokens, arguments: ["--sim-latency", "10ms"])
-            defer { server.stop() }
-            let admin = try issueToken(database, name: "limit-admin", role: "admin")
-            let wrong = "urumi_limit-admin_" + String(repeating: "0", count: 64)
-            // Nine failures, each from a different claimed client: X-Forwarded-For is not the address.
-            for attempt in 1...9 {
-                let response = try await signIn(
-                    port: server.port, token: wrong, headers: [("X-Forwarded-For", "10.0.0.\(attempt)")])
-                expectUnauthorized(response, "failure \(attempt)")
+            try await InProcessServer.run(
+                databaseURL: database.url, auth: .tokens, arguments: ["--sim-latency", "10ms"]) { server in
+                let admin = try await issueToken(database, name: "limit-admin", role: "admin")
+                let wrong = "urumi_limit-admin_" + String(repeating: "0", count: 64)
+                // Nine failures, each from a different claimed client: X-Forwarded-For is not the address.
+                for attempt in 1...9 {
+                    let response = try await signIn(
+                        port: server.port, token: wrong, headers: [("X-Forwarded-For", "10.0.0.\(attempt)")])
+                    expectUnauthorized(response, "failure \(attempt)")
+                }
+                // Below the limit, the right token still signs in.
+                #expect(try await signIn(port: server.port, token: admin).status == 200)
+                expectUnauthorized(try await signIn(port: server.port, token: wrong), "failure 10")
+                // Now even the right token is turned away.
+                let limited = try await signIn(port: server.port, token: admin)
+                expectProblem(limited.result, 429, "too-many-requests")
+                let retryAfter = try #require(limited.header("Retry-After").flatMap { Int($0) }, "\(limited.fields)")
+                #expect((1...300).contains(retryAfter))
+                #expect(limited.headers("Set-Cookie").isEmpty)
+                expectProblem(try await signIn(port: server.port, token: wrong).result, 429, "too-many-requests")
+                // The limit is on guessing at the sign-in form, not on API clients with a token.
+                #expect(try await Wire.request(port: server.port, "GET", "/stores", headers: [bearer(admin)]).status == 200)
             }
-            // Below the limit, the right token still signs in.
-            #expect(try await signIn(port: server.port, token: admin).status == 200)
-            expectUnauthorized(try await signIn(port: server.port, token: wrong), "failure 10")
-            // Now even the right token is turned away.
-            let limited = try await signIn(port: server.port, token: admin)
-            expectProblem(limited.result, 429, "too-many-requests")
-            let retryAfter = try #require(limited.header("Retry-After").flatMap { Int($0) }, "\(limited.fields)")
-            #expect((1...300).contains(retryAfter))
-            #expect(limited.headers("Set-Cookie").isEmpty)
-            expectProblem(try await signIn(port: server.port, token: wrong).result, 429, "too-many-requests")
-            // The limit is on guessing at the sign-in form, not on API clients with a token.
-            #expect(try await Wire.request(port: server.port, "GET", "/stores", headers: [bearer(admin)]).status == 200)
         }
     }
 }

@@ -9,7 +9,7 @@ struct SecurityShutdownTests {
         try await ServerDatabase.with { database in
             let arguments = ["--sim-latency", "2s", "--concurrency", "16"]
             let first = try await UrumiProcess(databaseURL: database.url, auth: .tokens, arguments: arguments)
-            let admin = try issueToken(database, name: "deploy-admin", role: "admin")
+            let admin = try await issueToken(database, name: "deploy-admin", role: "admin")
             var ids: [String] = []
             for index in 0..<8 {
                 let response = try await Wire.request(
@@ -60,7 +60,7 @@ struct SecurityShutdownTests {
                 succeeded.count == 40 && succeeded.values.allSatisfy { $0 == 1 },
                 "each step succeeded once: \(succeeded)")
             #expect(try await database.streamsAreContiguous())
-            let inventory = try database.inventory()
+            let inventory = try await database.inventory()
             #expect(
                 inventory.namespaces.count == 8 && inventory.namespaces.values.allSatisfy { $0 == 1 },
                 "\(inventory.namespaces)")

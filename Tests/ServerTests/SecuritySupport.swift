@@ -5,8 +5,8 @@ import Testing
 func issueToken(
     _ database: ServerDatabase, name: String, role: String, by: String = "security-tests",
     sourceLocation: SourceLocation = #_sourceLocation
-) throws -> String {
-    let result = try runUrumi([
+) async throws -> String {
+    let result = try await runUrumi([
         "tokens", "create", "--database-url", database.url, "--name", name, "--role", role, "--by", by,
     ])
     #expect(result.status == 0, "tokens create: \(result.stderr)", sourceLocation: sourceLocation)
@@ -19,8 +19,8 @@ func issueToken(
 func revokeToken(
     _ database: ServerDatabase, name: String, by: String = "security-tests",
     sourceLocation: SourceLocation = #_sourceLocation
-) throws {
-    let result = try runUrumi(["tokens", "revoke", "--database-url", database.url, name, "--by", by])
+) async throws {
+    let result = try await runUrumi(["tokens", "revoke", "--database-url", database.url, name, "--by", by])
     #expect(result.status == 0, "tokens revoke: \(result.stderr)", sourceLocation: sourceLocation)
 }
 

@@ -47,8 +47,8 @@ struct ServerDatabase {
     }
 
     /// The simulated cluster's inventory as `urumi sim inventory` prints it.
-    func inventory() throws -> (namespaces: [String: Int], releases: [String: Int]) {
-        let result = try runUrumi(["sim", "inventory", "--database-url", url])
+    func inventory() async throws -> (namespaces: [String: Int], releases: [String: Int]) {
+        let result = try await runUrumi(["sim", "inventory", "--database-url", url])
         guard result.status == 0 else { throw ProcessFailure.failed("sim inventory failed: \(result.stderr)") }
         let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         func entries(_ key: String) -> [String: Int] {

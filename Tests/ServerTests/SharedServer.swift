@@ -1,15 +1,15 @@
 import Foundation
 import Testing
 
-/// One `urumi serve` on one fresh database, shared by every test of a suite that carries the
-/// `.sharedServer(...)` trait. Tests that share it use unique domains and look only at their
-/// own stores, so they may run in parallel.
+/// One server (`urumi serve`'s application, in process) on one fresh database, shared by every
+/// test of a suite that carries the `.sharedServer(...)` trait. Tests that share it use unique
+/// domains and look only at their own stores, so they may run in parallel.
 struct SharedServer: Sendable {
     let database: ServerDatabase
-    let server: UrumiProcess
+    let baseURL: URL
 
-    var client: HTTPClient { HTTPClient(base: server.baseURL) }
-    var port: Int { server.baseURL.port! }
+    var client: HTTPClient { HTTPClient(base: baseURL) }
+    var port: Int { baseURL.port! }
 
     @TaskLocal static var current: SharedServer?
 
@@ -32,11 +32,13 @@ struct SharedServerTrait: SuiteTrait, TestScoping {
     func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        try await ServerDatabase.with { database in
-            let server = try await UrumiProcess(databaseURL: database.url, arguments: arguments)
-            defer { server.stop() }
-            try await SharedServer.$current.withValue(SharedServer(database: database, server: server)) {
-                try await function()
+        try await withoutActuallyEscaping(function) { function in
+            try await ServerDatabase.with { database in
+                try await InProcessServer.run(databaseURL: database.url, arguments: arguments) { server in
+                    try await SharedServer.$current.withValue(SharedServer(database: database, baseURL: server.baseURL)) {
+                        try await function()
+                    }
+                }
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A real `urumi serve` process (the binary built next to this test bundle) on its own port.
@@ -74,18 +75,30 @@ final class UrumiProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// SIGTERM and wait for the exit; a server still running after `grace` is a failure (and
-    /// gets SIGKILL), never a test that hangs for good.
+    /// SIGTERM, and the wait for the exit on a thread of its own (never on Swift's cooperative
+    /// pool, where in-process servers of other tests run): for `defer`. A server still running
+    /// after `grace` gets SIGKILL.
     func stop(grace: Duration = .seconds(20)) {
         guard process.isRunning else { return }
         process.terminate()
-        let deadline = ContinuousClock.now + grace
-        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        let process = self.process
+        Thread.detachNewThread {
+            let deadline = ContinuousClock.now + grace
+            while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+            if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        }
+    }
+
+    /// SIGTERM and wait for the exit; a server still running after `grace` is a failure (and
+    /// gets SIGKILL), never a test that hangs for good.
+    func stopAndWait(grace: Duration = .seconds(20)) async {
+        guard process.isRunning else { return }
+        process.terminate()
+        let start = ContinuousClock.now
+        while process.isRunning && ContinuousClock.now - start < grace { try? await Task.sleep(for: .milliseconds(20)) }
         if process.isRunning {
             Issue.record("urumi serve did not exit within \(grace) of SIGTERM")
             kill()
-        } else {
-            process.waitUntilExit()
         }
     }
 
@@ -117,8 +130,14 @@ enum ProcessFailure: Error, CustomStringConvertible {
 }
 
 /// Runs the `urumi` binary to completion; returns its exit status and output. `environment`
-/// replaces the inherited environment when given.
-func runUrumi(_ arguments: [String], environment: [String: String]? = nil) throws -> (
+/// replaces the inherited environment when given. The blocking waits run on a thread of their own.
+func runUrumi(_ arguments: [String], environment: [String: String]? = nil) async throws -> (
+    status: Int32, stdout: String, stderr: String
+) {
+    try await offPool { try runUrumiBlocking(arguments, environment: environment) }
+}
+
+private func runUrumiBlocking(_ arguments: [String], environment: [String: String]?) throws -> (
     status: Int32, stdout: String, stderr: String
 ) {
     let process = Process()

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -113,12 +114,8 @@ enum Wire {
         }
         let request = bytes
         let window = readFor
-        // Blocking socket calls run on a Dispatch thread, not on Swift's cooperative pool.
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try exchange(port: port, request, readFor: window) })
-            }
-        }
+        // Blocking socket calls run on a thread of their own, not on Swift's cooperative pool.
+        return try await offPool { try exchange(port: port, request, readFor: window) }
     }
 
     /// `send`, failing unless the server answered.

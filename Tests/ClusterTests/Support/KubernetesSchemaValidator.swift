@@ -1,3 +1,4 @@
+import TestSupport
 import Cluster
 import Foundation
 import Testing
