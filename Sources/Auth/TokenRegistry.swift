@@ -42,6 +42,8 @@ public struct TokenRegistry: Sendable {
 
     public static let createdType = "token.created.v1"
     public static let revokedType = "token.revoked.v1"
+    /// The wire names of token events.
+    public static let eventTypes = [createdType, revokedType]
     /// Fields of these events that clients (API, SSE, CLI audit) are not shown: a token's
     /// hash is not a secret, but nobody outside has a use for it.
     public static let hiddenFields: [String: Set<String>] = [createdType: ["hash"]]

@@ -30,10 +30,7 @@ public enum EventLimits {
             }
             let bytes = event.data.utf8.count
             guard bytes <= maxDataBytes else { throw .eventTooLarge(index: index, bytes: bytes, limit: maxDataBytes) }
-            guard
-                let object = try? JSONSerialization.jsonObject(with: Data(event.data.utf8), options: []),
-                object is [String: Any]
-            else {
+            guard case .object = try? JSONValue.parse(Data(event.data.utf8)) else {
                 throw .invalidEvent(index: index, reason: "data is not a JSON object")
             }
             guard !event.metadata.actor.isEmpty, event.metadata.actor.utf8.count <= 200 else {

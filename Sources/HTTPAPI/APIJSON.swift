@@ -1,3 +1,4 @@
+import EventStore
 import Foundation
 import Hummingbird
 import Provisioning
@@ -26,7 +27,9 @@ enum APIJSON {
 
     /// Reads a JSON object body of at most `limit` bytes; only `allowed` fields may appear.
     /// Unknown fields are rejected (a typo must not be silently ignored).
-    static func object(from request: Request, allowed: Set<String>, limit: Int = 64 * 1024) async throws -> [String: Any] {
+    static func object(from request: Request, allowed: Set<String>, limit: Int = 64 * 1024) async throws
+        -> [String: JSONValue]
+    {
         // The media type must be application/json exactly (parameters such as charset aside); a
         // missing Content-Type is refused too, not guessed.
         let mediaType = request.headers[.contentType]?.split(separator: ";", maxSplits: 1).first
@@ -44,14 +47,13 @@ enum APIJSON {
                 .payloadTooLarge, status: .contentTooLarge, title: "Payload too large",
                 detail: "the body must be at most \(limit) bytes")
         }
-        let data = Data(buffer.readableBytesView)
-        let parsed: Any
+        let parsed: JSONValue
         do {
-            parsed = try JSONSerialization.jsonObject(with: data, options: [])
+            parsed = try JSONValue.parse(buffer.readableBytesView)
         } catch {
             throw Problem(.malformedJSON, status: .badRequest, title: "Malformed JSON", detail: "the body is not valid JSON")
         }
-        guard let object = parsed as? [String: Any] else {
+        guard case .object(let object) = parsed else {
             throw Problem(.malformedJSON, status: .badRequest, title: "Malformed JSON", detail: "the body must be a JSON object")
         }
         let unknown = Set(object.keys).subtracting(allowed).sorted()
@@ -65,9 +67,9 @@ enum APIJSON {
     }
 
     /// A string field: absent or null is nil; another JSON type is a field error.
-    static func string(_ object: [String: Any], _ field: String, errors: inout [FieldError]) -> String? {
-        guard let value = object[field], !(value is NSNull) else { return nil }
-        guard let text = value as? String else {
+    static func string(_ object: [String: JSONValue], _ field: String, errors: inout [FieldError]) -> String? {
+        guard let value = object[field], value != .null else { return nil }
+        guard let text = value.string else {
             errors.append(FieldError(field: field, message: "must be a string"))
             return nil
         }

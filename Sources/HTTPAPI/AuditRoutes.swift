@@ -26,24 +26,6 @@ struct AuditRoutes {
         }
     }
 
-    struct Page: Encodable {
-        let items: [PublicEvent]
-        let next: String?
-
-        enum CodingKeys: String, CodingKey {
-            case items
-            case next
-        }
-
-        // Written out so that the last page says `"next": null` (as documented) rather than
-        // leaving the key out, which is what the synthesized `encodeIfPresent` does.
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(items, forKey: .items)
-            try container.encode(next, forKey: .next)
-        }
-    }
-
     func answer(_ request: Request, store: StoreID?) async throws -> Response {
         let query = request.uri.queryParameters
         var filter = AuditFilter()
@@ -57,6 +39,7 @@ struct AuditRoutes {
             // Empty entries are kept so that `type=` or `type=a,,b` is refused, not read as "all".
             filter.types = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard filter.types.allSatisfy({ !$0.isEmpty && $0.count <= 100 }) else { throw bad("type", "must be event types separated by commas") }
+            if let refusal = EventExport.unknownTypes(filter.types) { throw bad("type", refusal) }
         }
         if let actor = query["actor"].map(String.init) {
             guard !actor.isEmpty, actor.count <= 200 else { throw bad("actor", "must be 1-200 characters") }
@@ -81,9 +64,9 @@ struct AuditRoutes {
         if format == "csv" {
             var headers: HTTPFields = [.contentType: "text/csv; charset=utf-8"]
             if let next { headers[HTTPField.Name("Urumi-Next-Cursor")!] = next }
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: CSV.render(found))))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: EventExport.csv(found))))
         }
-        return try APIJSON.response(Page(items: found.map(PublicEvent.init), next: next))
+        return try APIJSON.response(EventExport.Page(items: found.map(PublicEvent.init), next: next))
     }
 
     private func date(_ text: String?, _ field: String) throws -> Date? {
@@ -101,29 +84,3 @@ struct AuditRoutes {
     }
 }
 
-/// The audit as RFC 4180 CSV.
-enum CSV {
-    static let header = "id,recorded_at,store_id,stream,version,type,actor,correlation_id,causation_id,request_id,data"
-
-    static func render(_ events: [RecordedEvent]) -> String {
-        var out = header + "\r\n"
-        for event in events {
-            let fields: [String] = [
-                event.cursor.description, StoreEvent.formatDate(event.recordedAt),
-                StoreID(streamID: event.streamID)?.description ?? "", event.streamID.rawValue, "\(event.version)",
-                event.type, event.metadata.actor, event.metadata.correlationID?.uuidString.lowercased() ?? "",
-                event.metadata.causationID?.uuidString.lowercased() ?? "", event.metadata.requestID ?? "",
-                (try? String(decoding: APIJSON.encoder.encode(PublicEvent(event).data), as: UTF8.self)) ?? "{}",
-            ]
-            out += fields.map(escape).joined(separator: ",") + "\r\n"
-        }
-        return out
-    }
-
-    static func escape(_ field: String) -> String {
-        // Quote what needs it; a leading =, +, - or @ is quoted too so spreadsheets don't run it.
-        let risky = field.first.map { "=+-@".contains($0) } ?? false
-        guard risky || field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-        return "\"" + (risky ? "'" : "") + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-}

@@ -1,6 +1,7 @@
 import Hummingbird
 
-/// `/health/live` (the process answers) and `/health/ready` (it can take requests).
+/// `/health/live` (the process answers), `/health/ready` (it can take requests), `/metrics`,
+/// and `/event-types` (the event wire names).
 struct HealthRoutes {
     typealias Context = APIContext
 
@@ -11,7 +12,15 @@ struct HealthRoutes {
         let cluster: ClusterInfo
     }
 
+    struct EventTypes: Encodable {
+        let types: [String]
+    }
+
     func register(on router: RouterGroup<Context>) {
+        // The wire names, so the dashboard listens to every named SSE event without a copy of them.
+        router.get("event-types") { _, _ in
+            try APIJSON.response(EventTypes(types: PublicEvent.knownTypes))
+        }
         router.get("health/live") { _, _ in
             try APIJSON.response(Health(status: "ok", cluster: environment.cluster))
         }

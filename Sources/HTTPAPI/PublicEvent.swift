@@ -32,6 +32,10 @@ struct PublicEvent: Encodable {
         data = RawJSON(text: event.data, omitting: TokenRegistry.hiddenFields[event.type] ?? [])
     }
 
+    /// Every event type a client can meet (store and token events), in one list for the
+    /// dashboard (`GET /event-types`) and for checking audit filters.
+    static let knownTypes: [String] = StoreEvent.Kind.allCases.map(\.rawValue) + TokenRegistry.eventTypes
+
     /// One line of JSON (SSE `data:` must not contain a newline).
     func line() throws -> String {
         String(decoding: try APIJSON.encoder.encode(self), as: UTF8.self)

@@ -48,7 +48,7 @@ struct SessionRoutes {
                 detail: "wait a few minutes before trying again")
         }
         let body = try await APIJSON.object(from: request, allowed: ["token"], limit: 4096)
-        guard let token = body["token"] as? String, let identity = try await registry.verify(token),
+        guard let token = body["token"]?.string, let identity = try await registry.verify(token),
             let issue = TokenRegistry.issue(of: token)
         else {
             limiter.recordFailure(context.remoteAddress)

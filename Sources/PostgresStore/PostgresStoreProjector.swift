@@ -190,25 +190,19 @@ public final class PostgresStoreProjector: LogConsumer {
             if let checkpoint { try await move(to: checkpoint, on: connection) }
             return
         }
-        var viewRows: [[String: Any]] = []
-        var queueRows: [[String: Any]] = []
+        var viewRows: [ViewRow] = []
+        var queueRows: [QueueRow] = []
         for id in changed.sorted() {
             let state = states[id]!
             let view = StoreView(state)
-            viewRows.append([
-                "store_id": id.description, "name": state.spec.name, "domain": state.spec.domain,
-                "plan": state.spec.plan.rawValue, "status": state.status.rawValue,
-                "current_step": view.currentStep?.rawValue ?? NSNull(), "needs_attention": state.needsAttention,
-                "created_at": StoreEvent.formatDate(state.createdAt), "updated_at": StoreEvent.formatDate(state.updatedAt),
-                "version": state.version,
-                "view": try JSONSerialization.jsonObject(with: Data(try StoreProjection.encode(view).utf8)),
-                "state": try JSONSerialization.jsonObject(with: Data(try StoreProjection.encode(state).utf8)),
-            ])
+            viewRows.append(
+                ViewRow(
+                    store_id: id, name: state.spec.name, domain: state.spec.domain, plan: state.spec.plan.rawValue,
+                    status: state.status.rawValue, current_step: view.currentStep?.rawValue,
+                    needs_attention: state.needsAttention, created_at: state.createdAt, updated_at: state.updatedAt,
+                    version: state.version, view: view, state: state))
             let entry = SagaQueueEntry(state)
-            queueRows.append([
-                "store_id": id.description, "open": entry.open,
-                "due_at": entry.dueAt.map(StoreEvent.formatDate) ?? NSNull(), "version": entry.version,
-            ])
+            queueRows.append(QueueRow(store_id: id, open: entry.open, due_at: entry.dueAt, version: entry.version))
         }
         let cursor = checkpoint ?? LogCursor.start
         try await connection.query(
@@ -249,8 +243,32 @@ public final class PostgresStoreProjector: LogConsumer {
             """)
     }
 
-    static func json(_ rows: [[String: Any]]) throws -> String {
-        String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys]), as: UTF8.self)
+    /// Rows for `jsonb_to_recordset`, in the one JSON form of the domain (`StoreProjection`'s
+    /// encoder: sorted keys, millisecond dates); `view` and `state` nest as JSON objects.
+    static func json(_ rows: some Encodable) throws -> String {
+        try StoreProjection.encodeJSON(rows)
+    }
+
+    struct ViewRow: Encodable {
+        let store_id: StoreID
+        let name: String
+        let domain: String
+        let plan: String
+        let status: String
+        let current_step: String?
+        let needs_attention: Bool
+        let created_at: Date
+        let updated_at: Date
+        let version: Int64
+        let view: StoreView
+        let state: StoreState
+    }
+
+    struct QueueRow: Encodable {
+        let store_id: StoreID
+        let open: Bool
+        let due_at: Date?
+        let version: Int64
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventStore
 import Foundation
+import HTTPAPI
 import Logging
 import PostgresStore
 import Provisioning
@@ -48,7 +49,10 @@ struct Audit: AsyncParsableCommand {
             guard let id = StoreID(store.lowercased()) else { throw ValidationError("--store must be a store id") }
             filter.stream = id.streamID
         }
-        if let type { filter.types = type.split(separator: ",").map(String.init) }
+        if let type {
+            filter.types = type.split(separator: ",").map(String.init)
+            if let refusal = EventExport.unknownTypes(filter.types) { throw ValidationError("--type: \(refusal)") }
+        }
         filter.actor = actor
         filter.since = try since.map { try date($0, "--since") }
         filter.until = try until.map { try date($0, "--until") }
@@ -71,38 +75,12 @@ struct Audit: AsyncParsableCommand {
             await pool.close()
             return found
         }
-        // A token's hash is not a secret, but nobody needs it in an audit listing either (the
-        // HTTP audit leaves it out the same way).
-        func publicData(_ event: RecordedEvent) -> String {
-            guard event.type == "token.created.v1",
-                var object = try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any]
-            else { return event.data }
-            object["hash"] = nil
-            return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
-                .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        }
+        // The same JSON and CSV as GET /audit (token hashes left out the same way).
         switch format {
         case .json:
-            let items: [[String: Any]] = events.map { event in
-                [
-                    "id": event.cursor.description, "recordedAt": StoreEvent.formatDate(event.recordedAt),
-                    "stream": event.streamID.rawValue, "version": event.version, "type": event.type,
-                    "actor": event.metadata.actor,
-                    "data": (try? JSONSerialization.jsonObject(with: Data(publicData(event).utf8))) ?? NSNull(),
-                ]
-            }
-            let next: Any = events.count == filter.limit ? events.last!.cursor.description : NSNull()
-            let data = try JSONSerialization.data(withJSONObject: ["items": items, "next": next], options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            print(try EventExport.json(events, next: events.count == filter.limit ? events.last!.cursor.description : nil))
         case .csv:
-            print("id,recorded_at,stream,version,type,actor,data")
-            for event in events {
-                let fields = [
-                    event.cursor.description, StoreEvent.formatDate(event.recordedAt), event.streamID.rawValue,
-                    "\(event.version)", event.type, event.metadata.actor, publicData(event),
-                ]
-                print(fields.map(csvField).joined(separator: ","))
-            }
+            print(EventExport.csv(events), terminator: "")
         case .table:
             print(pad("CURSOR", 16) + pad("RECORDED AT", 26) + pad("STORE", 38) + pad("TYPE", 36) + "ACTOR")
             for event in events {
@@ -124,10 +102,5 @@ struct Audit: AsyncParsableCommand {
 
     private func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
-    }
-
-    private func csvField(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

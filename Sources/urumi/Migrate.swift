@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Provisioning
 import Logging
 import PostgresStore
 
@@ -31,8 +32,7 @@ struct Migrate: AsyncParsableCommand {
             }
         }
         if json {
-            let data = try JSONSerialization.data(withJSONObject: ["applied": applied], options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            print(try StoreProjection.encodeJSON(["applied": applied]))
         } else if applied.isEmpty {
             print("database is up to date")
         } else {

@@ -18,6 +18,10 @@ struct Sim: AsyncParsableCommand {
             let pool = try database.makePool(logger: Logger(label: "urumi.sim"))
             let snapshot = try await failing {
                 defer { _ = pool }
+                // The simulator's table comes with its own migrations (schema/simulator).
+                let schema = try Migrator.locateSchemaDirectory()
+                try await Migrator(directories: [schema, Migrator.simulatorDirectory(in: schema)], logger: Logger(label: "urumi.sim"))
+                    .migrate(pool: pool)
                 let snapshot = try await PostgresSimulatedInventory(pool: pool).snapshot()
                 await pool.close()
                 return snapshot

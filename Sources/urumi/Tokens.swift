@@ -1,6 +1,7 @@
 import ArgumentParser
 import Auth
 import Foundation
+import Provisioning
 import Logging
 import PostgresStore
 
@@ -60,18 +61,35 @@ struct Tokens: AsyncParsableCommand {
                 return records
             }
             if json {
-                let items: [[String: Any]] = records.map {
-                    [
-                        "name": $0.name, "role": $0.role.rawValue, "createdBy": $0.createdBy,
-                        "createdAt": ISO8601DateFormatter().string(from: $0.createdAt),
-                        "revoked": $0.revokedAt != nil,
-                    ]
-                }
-                print(String(decoding: try JSONSerialization.data(withJSONObject: items, options: [.sortedKeys]), as: UTF8.self))
+                print(try StoreProjection.encodeJSON(records.map(Item.init)))
             } else {
+                // Name, role, state, when and by whom it was issued, when it was revoked.
                 for record in records {
-                    print("\(record.name)\t\(record.role.rawValue)\t\(record.revokedAt == nil ? "active" : "revoked")\tby \(record.createdBy)")
+                    let state = record.revokedAt == nil ? "active" : "revoked"
+                    let revoked = record.revokedAt.map { "\trevoked \(StoreEvent.formatDate($0))" } ?? ""
+                    print(
+                        "\(record.name)\t\(record.role.rawValue)\t\(state)\tcreated \(StoreEvent.formatDate(record.createdAt))"
+                            + " by \(record.createdBy)\(revoked)")
                 }
+            }
+        }
+
+        /// A token as `--json` lists it (never its hash).
+        struct Item: Encodable {
+            let name: String
+            let role: String
+            let createdBy: String
+            let createdAt: Date
+            let revoked: Bool
+            let revokedAt: Date?
+
+            init(_ record: TokenRegistry.Record) {
+                name = record.name
+                role = record.role.rawValue
+                createdBy = record.createdBy
+                createdAt = record.createdAt
+                revoked = record.revokedAt != nil
+                revokedAt = record.revokedAt
             }
         }
     }

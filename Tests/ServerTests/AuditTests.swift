@@ -154,6 +154,7 @@ struct AuditTests {
                     ("type=", "type"),
                     ("type=store.ready.v1,,store.failed.v1", "type"),
                     ("type=" + String(repeating: "t", count: 101), "type"),
+                    ("type=store.ready.v1,store.redy.v1", "type"),
                     ("actor=", "actor"),
                     ("actor=" + String(repeating: "a", count: 201), "actor"),
                     ("since=yesterday", "since"),
@@ -165,6 +166,9 @@ struct AuditTests {
                     ("limit=ten", "limit"),
                     ("format=xml", "format"),
                 ]
+                let unknown = try await client.get("/audit?type=store.redy.v1")
+                let detail = unknown.json["detail"] as? String ?? ""
+                #expect(detail.contains("store.redy.v1") && detail.contains("known: store.requested.v1"), "\(unknown.text)")
                 for (query, field) in cases {
                     let response = try await client.get("/audit?\(query)")
                     #expect(response.status == 400, "\(query)")
@@ -193,6 +197,9 @@ struct AuditTests {
                 "audit", "--database-url", url, "--type", types, "--format", "json", "--limit", "1000",
             ])
             #expect(json.status == 0, "\(json.stderr)")
+            let refused = try await runUrumi(["audit", "--database-url", url, "--type", "store.redy.v1"])
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("known: store.requested.v1"), "\(refused.stderr)")
             let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
             let items = object["items"] as! [[String: Any]]
             #expect(object["next"] is NSNull)
@@ -212,11 +219,18 @@ struct AuditTests {
             ])
             #expect(csv.status == 0, "\(csv.stderr)")
             let records = parseCSV(csv.stdout).records
-            #expect(records.first == ["id", "recorded_at", "stream", "version", "type", "actor", "data"])
-            #expect(records.dropFirst().map { "\($0[0]) \($0[4])" } == pairs(anonymous))
-            #expect(records.dropFirst().allSatisfy { $0.count == 7 && $0[5] == "anonymous" })
+            // The same columns, and the same bytes, as GET /audit?format=csv.
+            let httpCSV = try await fixture.client.get("/audit?actor=anonymous&format=csv&limit=1000")
+            #expect(csv.stdout == httpCSV.text)
+            #expect(
+                records.first == [
+                    "id", "recorded_at", "store_id", "stream", "version", "type", "actor", "correlation_id",
+                    "causation_id", "request_id", "data",
+                ])
+            #expect(records.dropFirst().map { "\($0[0]) \($0[5])" } == pairs(anonymous))
+            #expect(records.dropFirst().allSatisfy { $0.count == 11 && $0[6] == "anonymous" })
             for (record, item) in zip(records.dropFirst(), anonymous) {
-                #expect(sameJSON(try JSONSerialization.jsonObject(with: Data(record[6].utf8)), item["data"]))
+                #expect(sameJSON(try JSONSerialization.jsonObject(with: Data(record[10].utf8)), item["data"]))
             }
 
             // table, filtered by store

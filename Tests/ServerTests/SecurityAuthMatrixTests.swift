@@ -41,6 +41,7 @@ enum APIRoute: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case session = "GET /session"
     case healthLive = "GET /health/live"
     case healthReady = "GET /health/ready"
+    case eventTypes = "GET /event-types"
     case openAPI = "GET /openapi.yaml"
     case dashboard = "GET /"
 
@@ -52,7 +53,7 @@ enum APIRoute: String, CaseIterable, Sendable, CustomTestStringConvertible {
     var isStaticFile: Bool { self == .openAPI || self == .dashboard }
 
     /// API routes anyone may call.
-    var isPublic: Bool { self == .session || self == .healthLive || self == .healthReady }
+    var isPublic: Bool { self == .session || self == .healthLive || self == .healthReady || self == .eventTypes }
 
     /// Changes something, or reveals a secret.
     var needsAdmin: Bool { method != "GET" || self == .storeCredentials }
@@ -235,6 +236,7 @@ struct SecurityAuthMatrixTests {
         case .stream: path = "/stream"
         case .session: path = "/session"
         case .healthLive: path = "/health/live"
+        case .eventTypes: path = "/event-types"
         case .healthReady: path = "/health/ready"
         case .openAPI: path = "/openapi.yaml"
         case .dashboard: path = "/"

@@ -68,22 +68,22 @@ extension StoreEvent {
     public init?(_ recorded: RecordedEvent) throws {
         let data = Data(recorded.data.utf8)
         func decode<T: Decodable>(_ type: T.Type) throws -> T { try Self.decoder.decode(T.self, from: data) }
-        switch recorded.type {
-        case "store.requested.v1": self = .requested(try decode(Requested.self))
-        case "store.step-started.v1": self = .stepStarted(try decode(StepStarted.self))
-        case "store.step-succeeded.v1": self = .stepSucceeded(try decode(StepSucceeded.self))
-        case "store.step-failed.v1": self = .stepFailed(try decode(StepFailed.self))
-        case "store.ready.v1": self = .ready(try decode(Ready.self))
-        case "store.compensation-started.v1": self = .compensationStarted(try decode(CompensationStarted.self))
-        case "store.step-compensated.v1": self = .stepCompensated(try decode(StepCompensated.self))
-        case "store.compensation-step-failed.v1": self = .compensationStepFailed(try decode(StepFailed.self))
-        case "store.compensation-failed.v1": self = .compensationFailed(try decode(CompensationFailed.self))
-        case "store.failed.v1": self = .failed(try decode(Failed.self))
-        case "store.deletion-requested.v1": self = .deletionRequested(try decode(ByActor.self))
-        case "store.deleted.v1": self = .deleted(try decode(Deleted.self))
-        case "store.retry-requested.v1": self = .retryRequested(try decode(RetryRequested.self))
-        case "store.credentials-viewed.v1": self = .credentialsViewed(try decode(ByActor.self))
-        default: return nil
+        guard let kind = Kind(rawValue: recorded.type) else { return nil }
+        switch kind {
+        case .requested: self = .requested(try decode(Requested.self))
+        case .stepStarted: self = .stepStarted(try decode(StepStarted.self))
+        case .stepSucceeded: self = .stepSucceeded(try decode(StepSucceeded.self))
+        case .stepFailed: self = .stepFailed(try decode(StepFailed.self))
+        case .ready: self = .ready(try decode(Ready.self))
+        case .compensationStarted: self = .compensationStarted(try decode(CompensationStarted.self))
+        case .stepCompensated: self = .stepCompensated(try decode(StepCompensated.self))
+        case .compensationStepFailed: self = .compensationStepFailed(try decode(StepFailed.self))
+        case .compensationFailed: self = .compensationFailed(try decode(CompensationFailed.self))
+        case .failed: self = .failed(try decode(Failed.self))
+        case .deletionRequested: self = .deletionRequested(try decode(ByActor.self))
+        case .deleted: self = .deleted(try decode(Deleted.self))
+        case .retryRequested: self = .retryRequested(try decode(RetryRequested.self))
+        case .credentialsViewed: self = .credentialsViewed(try decode(ByActor.self))
         }
     }
 }

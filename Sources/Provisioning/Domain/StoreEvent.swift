@@ -115,33 +115,48 @@ public enum StoreEvent: Sendable, Hashable {
         public let fromStep: SagaStep
     }
 
-    /// The wire name, e.g. `store.requested.v1`.
-    public var type: String {
+    /// The wire names of store events: the one place they are written.
+    public enum Kind: String, CaseIterable, Sendable {
+        case requested = "store.requested.v1"
+        case stepStarted = "store.step-started.v1"
+        case stepSucceeded = "store.step-succeeded.v1"
+        case stepFailed = "store.step-failed.v1"
+        case ready = "store.ready.v1"
+        case compensationStarted = "store.compensation-started.v1"
+        case stepCompensated = "store.step-compensated.v1"
+        case compensationStepFailed = "store.compensation-step-failed.v1"
+        case compensationFailed = "store.compensation-failed.v1"
+        case failed = "store.failed.v1"
+        case deletionRequested = "store.deletion-requested.v1"
+        case deleted = "store.deleted.v1"
+        case retryRequested = "store.retry-requested.v1"
+        case credentialsViewed = "store.credentials-viewed.v1"
+    }
+
+    public var kind: Kind {
         switch self {
-        case .requested: "store.requested.v1"
-        case .stepStarted: "store.step-started.v1"
-        case .stepSucceeded: "store.step-succeeded.v1"
-        case .stepFailed: "store.step-failed.v1"
-        case .ready: "store.ready.v1"
-        case .compensationStarted: "store.compensation-started.v1"
-        case .stepCompensated: "store.step-compensated.v1"
-        case .compensationStepFailed: "store.compensation-step-failed.v1"
-        case .compensationFailed: "store.compensation-failed.v1"
-        case .failed: "store.failed.v1"
-        case .deletionRequested: "store.deletion-requested.v1"
-        case .deleted: "store.deleted.v1"
-        case .retryRequested: "store.retry-requested.v1"
-        case .credentialsViewed: "store.credentials-viewed.v1"
+        case .requested: .requested
+        case .stepStarted: .stepStarted
+        case .stepSucceeded: .stepSucceeded
+        case .stepFailed: .stepFailed
+        case .ready: .ready
+        case .compensationStarted: .compensationStarted
+        case .stepCompensated: .stepCompensated
+        case .compensationStepFailed: .compensationStepFailed
+        case .compensationFailed: .compensationFailed
+        case .failed: .failed
+        case .deletionRequested: .deletionRequested
+        case .deleted: .deleted
+        case .retryRequested: .retryRequested
+        case .credentialsViewed: .credentialsViewed
         }
     }
 
+    /// The wire name, e.g. `store.requested.v1`.
+    public var type: String { kind.rawValue }
+
     /// Every wire name this version understands.
-    public static let knownTypes: Set<String> = [
-        "store.requested.v1", "store.step-started.v1", "store.step-succeeded.v1", "store.step-failed.v1",
-        "store.ready.v1", "store.compensation-started.v1", "store.step-compensated.v1",
-        "store.compensation-step-failed.v1", "store.compensation-failed.v1", "store.failed.v1",
-        "store.deletion-requested.v1", "store.deleted.v1", "store.retry-requested.v1", "store.credentials-viewed.v1",
-    ]
+    public static let knownTypes: Set<String> = Set(Kind.allCases.map(\.rawValue))
 
     /// The unique claim a store's domain takes (one live store per domain).
     public static func domainClaim(_ domain: String) -> String { "domain:\(domain)" }

@@ -30,6 +30,11 @@ public enum StoreProjection {
         return changed
     }
 
+    /// Any value in the domain's JSON form (sorted keys, millisecond dates).
+    public static func encodeJSON(_ value: some Encodable) throws -> String {
+        String(decoding: try StoreEvent.encoder.encode(value), as: UTF8.self)
+    }
+
     /// Encodes states for storage (sorted keys, millisecond dates: stable across rebuilds).
     public static func encode(_ state: StoreState) throws -> String {
         String(decoding: try StoreEvent.encoder.encode(state), as: UTF8.self)

@@ -1,17 +1,24 @@
 // The page's one EventSource on `/stream`.
 //
 // Each SSE frame is `id:` = log cursor, `event:` = event type, `data:` = the public event.
-// Named events only reach listeners of their name, so we listen to every known type.
+// Named events only reach listeners of their name, so we listen to every type the server
+// names in `GET /event-types` (the wire names are written once, on the server).
 // After a dropped connection the browser reconnects by itself and sends Last-Event-ID, so
 // the server resumes from the log. When the browser gives up (the server answered with an
 // error, e.g. 503 while it starts), we open a new EventSource with `?after=<last id>`.
 
-export const EVENT_TYPES = [
-  'store.requested.v1', 'store.step-started.v1', 'store.step-succeeded.v1', 'store.step-failed.v1',
-  'store.ready.v1', 'store.compensation-started.v1', 'store.step-compensated.v1',
-  'store.compensation-step-failed.v1', 'store.compensation-failed.v1', 'store.failed.v1',
-  'store.deletion-requested.v1', 'store.deleted.v1', 'store.retry-requested.v1',
-];
+/** The event wire names the server knows (fetched once; retried while the server starts). */
+async function eventTypes() {
+  for (;;) {
+    try {
+      const response = await fetch('event-types', { credentials: 'same-origin' });
+      if (response.ok) return (await response.json()).types;
+    } catch {
+      // the server is not up yet: try again below
+    }
+    await new Promise((resolve) => setTimeout(resolve, REOPEN_DELAY_MS));
+  }
+}
 
 const REOPEN_DELAY_MS = 3000;
 
@@ -21,6 +28,8 @@ const REOPEN_DELAY_MS = 3000;
  */
 export function openStream({ onEvent, onState, onOpen }) {
   let source = null;
+  let closed = false;
+  let types = null;
   let lastId = null;
   let opened = false;
 
@@ -35,10 +44,12 @@ export function openStream({ onEvent, onState, onOpen }) {
     onEvent(event);
   };
 
-  const connect = () => {
+  const connect = async () => {
+    types = types ?? (await eventTypes());
+    if (closed) return;
     const url = lastId ? `stream?after=${encodeURIComponent(lastId)}` : 'stream';
     source = new EventSource(url);
-    for (const type of EVENT_TYPES) source.addEventListener(type, handle);
+    for (const type of types) source.addEventListener(type, handle);
     source.onopen = () => {
       onState('live');
       onOpen(!opened);
@@ -54,5 +65,10 @@ export function openStream({ onEvent, onState, onOpen }) {
   };
 
   connect();
-  return { close: () => source?.close() };
+  return {
+    close: () => {
+      closed = true;
+      source?.close();
+    },
+  };
 }
