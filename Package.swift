@@ -85,7 +85,8 @@ let package = Package(
         .target(
             name: "UrumiApp",
             dependencies: [
-                "Auth", "Cluster", "EventStore", "HTTPAPI", "Postgres", "PostgresStore", "Provisioning", "Simulator",
+                "Auth", "Cluster", "EventStore", "HTTPAPI", "Postgres", "PostgresEvents", "PostgresReadModels", "PostgresSessions", "Provisioning",
+                "Simulator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -111,23 +112,37 @@ let package = Package(
             ],
             resources: [.copy("Dashboard")]
         ),
-        // PostgreSQL implementations of the ports, and the migration runner for schema/.
+        // The event store on PostgreSQL (append, gap-free reads, LISTEN/NOTIFY wake-ups, audit
+        // queries) and the migration runner for schema/.
         .target(
-            name: "PostgresStore",
+            name: "PostgresEvents",
             dependencies: [
                 "Postgres",
                 "EventStore",
-                "Provisioning",
-                "Auth",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The read models on PostgreSQL: the projector (store list + saga queue, one
+        // transaction per batch), the store list's queries, and the saga queue with its leases.
+        .target(
+            name: "PostgresReadModels",
+            dependencies: [
+                "Postgres",
+                "PostgresEvents",
+                "EventStore",
+                "Provisioning",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Dashboard sessions on PostgreSQL.
+        .target(name: "PostgresSessions", dependencies: ["Postgres", "Auth"]),
         .executableTarget(
             name: "urumi",
             dependencies: [
                 "Auth",
-                "PostgresStore",
+                "PostgresEvents",
+                "PostgresReadModels",
                 "EventStore",
                 "Provisioning",
                 "Cluster",
@@ -143,7 +158,8 @@ let package = Package(
             name: "urumi-bench",
             dependencies: [
                 "Postgres",
-                "PostgresStore",
+                "PostgresEvents",
+                "PostgresReadModels",
                 "Simulator",
                 "UrumiApp",
                 "EventStore",
@@ -180,7 +196,8 @@ let package = Package(
             dependencies: [
                 "TestSupport",
                 "Postgres",
-                "PostgresStore",
+                "PostgresEvents",
+                "PostgresReadModels",
                 "EventStore",
                 "urumi",
                 "UrumiApp",
@@ -210,7 +227,8 @@ let package = Package(
             dependencies: [
                 "TestSupport",
                 "EventStore",
-                "PostgresStore",
+                "PostgresEvents",
+                "PostgresReadModels",
                 "Postgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,6 +1,6 @@
 /// The event log: append-only streams plus a global, gap-free read order.
 ///
-/// Implementations: ``InMemoryEventStore`` here, `PostgresEventStore` in `PostgresStore`.
+/// Implementations: ``InMemoryEventStore`` here, `PostgresEventStore` in `PostgresEvents`.
 /// Both pass the same conformance suite.
 public protocol EventStore: Sendable {
     /// Appends atomically, checking the expected version, claims and idempotency.

@@ -4,7 +4,9 @@ import EventStore
 import Foundation
 import Logging
 import Postgres
-import PostgresStore
+import PostgresEvents
+import PostgresReadModels
+import PostgresSessions
 import Provisioning
 import Simulator
 

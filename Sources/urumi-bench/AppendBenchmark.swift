@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import Postgres
-import PostgresStore
+import PostgresEvents
+import PostgresReadModels
 
 /// `urumi-bench append`: the event store's append throughput against a raw INSERT baseline
 /// (and against commit-ordered appends under an advisory lock), plus subscription delivery

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 import Postgres
-import PostgresStore
+import PostgresEvents
+import PostgresReadModels
 
 /// A database of the benchmark's own (`urumi_bench_<random>`) on the server the URL names,
 /// migrated with the real Migrator, and dropped at the end whatever happens.

@@ -2,7 +2,8 @@ import EventStore
 import Foundation
 import Logging
 import Postgres
-import PostgresStore
+import PostgresEvents
+import PostgresReadModels
 import Synchronization
 
 /// Commit → subscriber latency: a writer appends one event at a time at a steady rate while a

@@ -3,7 +3,8 @@ import EventStore
 import Foundation
 import Logging
 import Postgres
-import PostgresStore
+import PostgresEvents
+import PostgresReadModels
 
 /// `urumi-bench sse`: a real `urumi serve` (the binary beside this one), N concurrent SSE
 /// clients on loopback, events appended at a steady rate: commit → client latency and the

@@ -4,7 +4,8 @@ import EventStore
 import Foundation
 import Logging
 import Postgres
-import PostgresStore
+import PostgresEvents
+import PostgresReadModels
 import Provisioning
 
 /// `urumi-bench saga`: N stores through the real command handler, projector, saga queue and

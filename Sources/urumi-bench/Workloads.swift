@@ -1,7 +1,8 @@
 import EventStore
 import Foundation
 import Postgres
-import PostgresStore
+import PostgresEvents
+import PostgresReadModels
 
 /// One side of a comparison: writes one transaction of `batch` events for a writer.
 protocol AppendWorkload: Sendable {

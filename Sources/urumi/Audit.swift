@@ -3,7 +3,8 @@ import EventStore
 import Foundation
 import HTTPAPI
 import Logging
-import PostgresStore
+import PostgresEvents
+import PostgresReadModels
 import Provisioning
 
 struct Audit: AsyncParsableCommand {

@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import Provisioning
 import Logging
-import PostgresStore
+import PostgresEvents
+import PostgresReadModels
 
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

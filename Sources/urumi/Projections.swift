@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PostgresStore
+import PostgresEvents
+import PostgresReadModels
 
 struct Projections: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,7 +3,8 @@ import Auth
 import Foundation
 import Provisioning
 import Logging
-import PostgresStore
+import PostgresEvents
+import PostgresReadModels
 
 struct Tokens: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

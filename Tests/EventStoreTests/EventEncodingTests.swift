@@ -2,7 +2,8 @@ import EventStore
 import Foundation
 import Testing
 
-@testable import PostgresStore
+@testable import PostgresEvents
+import PostgresReadModels
 
 /// The PostgreSQL store writes the events' JSON by hand (it is on the append path); it must mean
 /// exactly what `JSONEncoder` would have written, whatever the strings hold.

@@ -1,7 +1,8 @@
 import EventStore
 import Foundation
 import Postgres
-import PostgresStore
+import PostgresEvents
+import PostgresReadModels
 import Testing
 
 /// The migration runner, the same files through psql, and `urumi migrate`.

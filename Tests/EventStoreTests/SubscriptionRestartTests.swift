@@ -2,7 +2,8 @@ import EventStore
 import Foundation
 import Logging
 import Postgres
-import PostgresStore
+import PostgresEvents
+import PostgresReadModels
 import Testing
 
 /// The store's Service keeps subscriptions live across a database restart: the listener

@@ -1,7 +1,8 @@
 import EventStore
 import Foundation
 import Postgres
-import PostgresStore
+import PostgresEvents
+import PostgresReadModels
 import Testing
 
 /// `GET /audit`, `GET /stores/{id}/events` and `urumi audit` against a known event set; each

@@ -1,5 +1,6 @@
 import EventStore
-import PostgresStore
+import PostgresEvents
+import PostgresReadModels
 
 /// The implementations the conformance suite runs against.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {

@@ -2,7 +2,8 @@ import EventStore
 import Foundation
 import Logging
 import Postgres
-import PostgresStore
+import PostgresEvents
+import PostgresReadModels
 import Testing
 import TestSupport
 

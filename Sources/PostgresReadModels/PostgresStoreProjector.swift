@@ -2,6 +2,7 @@ import EventStore
 import Foundation
 import Logging
 import Postgres
+import PostgresEvents
 import Provisioning
 import Synchronization
 
@@ -103,14 +104,16 @@ public final class PostgresStoreProjector: LogConsumer {
     }
 
     /// Reads and applies one batch from the database itself (catching up after a gap, tests);
-    /// returns how many events it applied. Five round trips whatever the batch size: begin +
-    /// lock, checkpoint + events, states, all writes, commit.
+    /// returns how many events it applied. Six round trips whatever the batch size: begin +
+    /// lock, checkpoint, events (through the event store's reader, on this connection),
+    /// states, all writes, commit.
     @discardableResult
     public func runBatch() async throws -> Int {
         let (applied, checkpoint) = try await pool.withConnection { connection -> (Int, LogCursor) in
             try await connection.execute(unsafeScript: "begin; select pg_advisory_xact_lock(\(Self.lockKey))")
             do {
-                let (checkpoint, batch) = try await Self.checkpointAndEvents(on: connection, limit: batchSize)
+                let checkpoint = try await Self.checkpoint(on: connection)
+                let batch = try await PostgresEventStore.readAll(on: connection, after: checkpoint, limit: batchSize)
                 var after = checkpoint
                 if let last = batch.last {
                     try await Self.apply(batch, on: connection, movingCheckpointTo: last.cursor)
@@ -128,34 +131,6 @@ public final class PostgresStoreProjector: LogConsumer {
     }
 
     private let lastSeen = Mutex(LogCursor.start)
-
-    /// The checkpoint and the events after it (up to the read horizon), in one statement.
-    static func checkpointAndEvents(on connection: PostgresConnection, limit: Int) async throws
-        -> (LogCursor, [RecordedEvent])
-    {
-        let rows = try await connection.query(
-            """
-            select c.txid as checkpoint_txid, c.position as checkpoint_position, e.*
-            from projection_checkpoints c
-            left join lateral (
-                select \(unsafeRaw: PostgresEventStore.columns) from events
-                where (transaction_id, position) > (c.txid, c.position)
-                  and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-                order by transaction_id, position
-                limit \(limit)
-            ) e on true
-            where c.name = \(names[0])
-            """)
-        guard let first = rows.first else { return (.start, []) }
-        let checkpoint = LogCursor(
-            transactionID: try first.decode(UInt64.self, "checkpoint_txid"),
-            position: try first.decode(Int64.self, "checkpoint_position"))
-        var events: [RecordedEvent] = []
-        for row in rows where try row.text("event_id") != nil {
-            events.append(try PostgresEventStore.decodeEvent(row))
-        }
-        return (checkpoint, events)
-    }
 
     static func checkpoint(on connection: PostgresConnection) async throws -> LogCursor {
         let rows = try await connection.query(
