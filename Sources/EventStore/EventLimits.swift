@@ -30,7 +30,10 @@ public enum EventLimits {
             }
             let bytes = event.data.utf8.count
             guard bytes <= maxDataBytes else { throw .eventTooLarge(index: index, bytes: bytes, limit: maxDataBytes) }
-            guard case .object = try? JSONValue.parse(Data(event.data.utf8)) else {
+            // Only a check that the text is a JSON object, nothing is kept: JSONSerialization,
+            // because decoding into JSONValue cost a fifth of the batch-100 append throughput
+            // (urumi-bench append: ratio 0.81 -> 0.67).
+            guard (try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) is [String: Any] else {
                 throw .invalidEvent(index: index, reason: "data is not a JSON object")
             }
             guard !event.metadata.actor.isEmpty, event.metadata.actor.utf8.count <= 200 else {

@@ -28,7 +28,10 @@ struct BenchDatabase {
             await admin.close()
         }
         do {
-            try await Migrator(directory: try Migrator.locateSchemaDirectory(), logger: logger).migrate(pool: pool)
+            // The simulated cluster's table too: the saga and SSE benchmarks run simulated.
+            let schema = try Migrator.locateSchemaDirectory()
+            try await Migrator(directories: [schema, Migrator.simulatorDirectory(in: schema)], logger: logger)
+                .migrate(pool: pool)
             let value = try await body(database)
             await drop()
             return value
