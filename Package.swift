@@ -162,6 +162,8 @@ let package = Package(
                 "PostgresReadModels",
                 "Simulator",
                 "UrumiApp",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 "EventStore",
                 "Provisioning",
                 "Cluster",
@@ -226,6 +228,7 @@ let package = Package(
             name: "EventStoreTests",
             dependencies: [
                 "TestSupport",
+                "Provisioning",
                 "EventStore",
                 "PostgresEvents",
                 "PostgresReadModels",

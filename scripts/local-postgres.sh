@@ -33,11 +33,16 @@ start)
   if [ ! -f "$dir/data/PG_VERSION" ]; then
     as_pg "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-sync >"$dir/initdb.log"
   fi
-  port=${3:-$(cat "$dir/port" 2>/dev/null || free_port)}
-  echo "$port" >"$dir/port"; [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir/port"
-  opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=1000"
-  if [ "${FAST:-0}" = 1 ]; then opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"; fi
-  as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start -o "$opts" >/dev/null
+  if as_pg "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    # Already running (a second `start`, e.g. scripts/dev-up run again): use it as it is.
+    port=$(cat "$dir/port")
+  else
+    port=${3:-$(cat "$dir/port" 2>/dev/null || free_port)}
+    echo "$port" >"$dir/port"; [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir/port"
+    opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=1000"
+    if [ "${FAST:-0}" = 1 ]; then opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"; fi
+    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start -o "$opts" >/dev/null
+  fi
   as_pg "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "select 1 from pg_database where datname='urumi'" | grep -q 1 \
     || as_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres urumi
   echo "postgres://postgres@127.0.0.1:$port/urumi"

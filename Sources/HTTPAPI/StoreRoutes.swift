@@ -50,24 +50,39 @@ struct StoreRoutes {
         }
     }
 
-    struct ListResponse: Encodable {
-        let items: [StoreView]
+    /// The list's envelope; its items are spliced in as stored (`StorePage.items`).
+    struct ListEnvelope: Encodable {
         let next: String?
         /// The log position the list reflects at least.
         let position: String?
         let cluster: ClusterInfo
 
         enum CodingKeys: String, CodingKey {
-            case items, next, position, cluster
+            case next, position, cluster
         }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(items, forKey: .items)
             try container.encode(next, forKey: .next)  // null on the last page, not absent
             try container.encodeIfPresent(position, forKey: .position)
             try container.encode(cluster, forKey: .cluster)
         }
+    }
+
+    /// `{"items":[...],` + the envelope's members: the rows' JSON goes out as the projector
+    /// stored it, so a page costs its rows' bytes, not their decoding and encoding.
+    func listResponse(items: [String], envelope: ListEnvelope) throws -> Response {
+        let members = try APIJSON.encoder.encode(envelope)  // {"cluster":...,"next":...}
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(items.reduce(members.count + 16) { $0 + $1.utf8.count + 1 })
+        buffer.writeString(#"{"items":["#)
+        for (index, item) in items.enumerated() {
+            if index > 0 { buffer.writeString(",") }
+            buffer.writeString(item)
+        }
+        buffer.writeString("],")
+        buffer.writeBytes(members.dropFirst())
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
@@ -98,19 +113,19 @@ struct StoreRoutes {
             }
             let named = parsed.compactMap { $0 }
             statuses = negate ? StoreStatus.allCases.filter { !named.contains($0) } : named
-            if statuses.isEmpty { return try APIJSON.response(ListResponse(items: [], next: nil, position: nil, cluster: environment.cluster)) }
+            if statuses.isEmpty {
+                return try listResponse(items: [], envelope: ListEnvelope(next: nil, position: nil, cluster: environment.cluster))
+            }
         }
         var limit = 50
         if let text = query["limit"].map(String.init) {
             guard let parsed = Int(text), (1...500).contains(parsed) else { throw badParameter("limit", "must be 1-500") }
             limit = parsed
         }
-        // Read the position first: the page then reflects at least that much of the log.
-        let position = try await environment.readModel.checkpoint()
-        let page = try await environment.readModel.stores(
-            statuses: statuses, after: query["after"].map(String.init), limit: limit)
-        return try APIJSON.response(
-            ListResponse(items: page.items, next: page.next, position: position.description, cluster: environment.cluster))
+        let page = try await environment.readModel.page(statuses: statuses, after: query["after"].map(String.init), limit: limit)
+        return try listResponse(
+            items: page.items,
+            envelope: ListEnvelope(next: page.next, position: page.position.description, cluster: environment.cluster))
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
@@ -129,8 +144,15 @@ struct StoreRoutes {
                 return try APIJSON.response(StoreResponse(store: StoreView(state), cluster: environment.cluster, upToDate: reached))
             }
         }
-        guard let view = try await environment.readModel.store(id) else { throw ProvisioningError.storeNotFound(id) }
-        return try APIJSON.response(StoreResponse(store: view, cluster: environment.cluster, upToDate: true))
+        if let view = try await environment.readModel.store(id) {
+            return try APIJSON.response(StoreResponse(store: view, cluster: environment.cluster, upToDate: true))
+        }
+        // Not in the store list (yet): a store created a moment ago while the projector lags.
+        // The store's stream is the truth; a store is "not found" only when it has none.
+        guard let state = try StoreProjection.fold(try await environment.events.readStream(id.streamID)) else {
+            throw ProvisioningError.storeNotFound(id)
+        }
+        return try APIJSON.response(StoreResponse(store: StoreView(state), cluster: environment.cluster, upToDate: true))
     }
 
     @Sendable func delete(_ request: Request, context: Context) async throws -> Response {

@@ -175,7 +175,7 @@ public final class PostgresStoreProjector: LogConsumer {
                     store_id: id, name: state.spec.name, domain: state.spec.domain, plan: state.spec.plan.rawValue,
                     status: state.status.rawValue, current_step: view.currentStep?.rawValue,
                     needs_attention: state.needsAttention, created_at: state.createdAt, updated_at: state.updatedAt,
-                    version: state.version, view: view, state: state))
+                    version: state.version, view_text: try StoreProjection.encode(view), state: state))
             let entry = SagaQueueEntry(state)
             queueRows.append(QueueRow(store_id: id, open: entry.open, due_at: entry.dueAt, version: entry.version))
         }
@@ -184,16 +184,17 @@ public final class PostgresStoreProjector: LogConsumer {
             """
             with view_rows as (
                 insert into store_view (store_id, name, domain, plan, status, current_step, needs_attention, \
-                created_at, updated_at, version, view, state)
+                created_at, updated_at, version, view_text, state)
                 select r.store_id, r.name, r.domain, r.plan, r.status, r.current_step, r.needs_attention, \
-                r.created_at, r.updated_at, r.version, r.view, r.state
+                r.created_at, r.updated_at, r.version, r.view_text, r.state
                 from jsonb_to_recordset(\(try json(viewRows))::jsonb) as r(store_id uuid, name text, domain text, \
                 plan text, status text, current_step text, needs_attention boolean, created_at timestamptz, \
-                updated_at timestamptz, version bigint, view jsonb, state jsonb)
+                updated_at timestamptz, version bigint, view_text text, state jsonb)
                 on conflict (store_id) do update set name = excluded.name, domain = excluded.domain, \
                 plan = excluded.plan, status = excluded.status, current_step = excluded.current_step, \
                 needs_attention = excluded.needs_attention, created_at = excluded.created_at, \
-                updated_at = excluded.updated_at, version = excluded.version, view = excluded.view, state = excluded.state
+                updated_at = excluded.updated_at, version = excluded.version, view_text = excluded.view_text, \
+                state = excluded.state
                 returning 1
             ), queue_rows as (
                 insert into saga_queue (store_id, open, due_at, version)
@@ -219,7 +220,8 @@ public final class PostgresStoreProjector: LogConsumer {
     }
 
     /// Rows for `jsonb_to_recordset`, in the one JSON form of the domain (`StoreProjection`'s
-    /// encoder: sorted keys, millisecond dates); `view` and `state` nest as JSON objects.
+    /// encoder: sorted keys, millisecond dates); `state` nests as a JSON object, `view_text` is
+    /// the store's JSON as the API shows it, kept as text.
     static func json(_ rows: some Encodable) throws -> String {
         try StoreProjection.encodeJSON(rows)
     }
@@ -235,7 +237,7 @@ public final class PostgresStoreProjector: LogConsumer {
         let created_at: Date
         let updated_at: Date
         let version: Int64
-        let view: StoreView
+        let view_text: String
         let state: StoreState
     }
 

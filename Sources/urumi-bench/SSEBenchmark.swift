@@ -73,31 +73,14 @@ struct SSEBenchmark: AsyncParsableCommand {
     }
 
     private func measure(_ database: BenchDatabase, logger: Logger) async throws -> Figures {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("urumi")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = [
-            "serve", "--port", "0", "--auth", "none", "--database-url", database.url, "--log-level", "warning",
-            "--sse-queue-limit", "100000",
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
+        try await BenchServer.with(database, arguments: ["--sse-queue-limit", "100000"]) { server in
+            try await measure(database, server: server, logger: logger)
         }
-        var text = ""
-        let started = ContinuousClock.now
-        while !text.contains("Urumi listening on"), ContinuousClock.now - started < .seconds(60) {
-            text += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        }
-        guard let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
-            let port = Int(text[range].split(separator: ":").last ?? "")
-        else { throw BenchError.unexpected("urumi serve did not start: \(text.suffix(500))") }
+    }
 
+    private func measure(_ database: BenchDatabase, server: BenchServer, logger: Logger) async throws -> Figures {
+        let port = server.port
+        let process = server.process.value
         var figures = Figures()
         try await Task.sleep(for: .seconds(1))
         figures.rssIdleKiB = residentKiB(of: process.processIdentifier) ?? 0

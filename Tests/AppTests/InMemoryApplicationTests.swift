@@ -2,6 +2,7 @@ import EventStore
 import Foundation
 import HummingbirdTesting
 import Provisioning
+import UrumiApp
 import Simulator
 import TestSupport
 import Testing
@@ -87,6 +88,33 @@ struct InMemoryApplicationTests {
             #expect(shown.body["failedStep"] as? String == "mysql")
             let steps = (shown.body["steps"] as? [[String: Any]] ?? []).map { "\($0["name"]!) \($0["status"]!)" }
             #expect(steps == ["namespace compensated", "helm compensated", "mysql compensated", "wordpress pending", "woocommerce pending"])
+        }
+    }
+}
+
+/// `GET /stores/{id}` is never 404 for a store in the log, however far behind the read model is.
+@Suite("Reading a store the read model has not reached", .timeLimit(.minutes(1)))
+struct ReadModelLagTests {
+    /// Takes the log follower's batches and drops them: a store list that never moves.
+    struct Stalled: LogConsumer {
+        func consume(_ batch: [RecordedEvent]) async {}
+    }
+
+    @Test func aStoreMissingFromTheReadModelIsAnsweredFromItsStream() async throws {
+        var dependencies = Dependencies.inMemory()
+        dependencies.projection = Stalled()
+        let application = buildApplication(
+            dependencies, settings: ApplicationSettings(authenticate: false), logger: InMemoryApp.logger)
+        try await application.test(.router) { client in
+            let id = try await client.createStore(domain: "lagging.example.com")
+            let list = try await client.json(.get, "/stores")
+            #expect((list.body["items"] as? [[String: Any]])?.isEmpty == true, "the store list has not moved")
+            let shown = try await client.json(.get, "/stores/\(id)")
+            #expect(shown.status == 200, "\(shown.body)")
+            #expect(shown.body["id"] as? String == id)
+            #expect(shown.body["domain"] as? String == "lagging.example.com")
+            let unknown = try await client.json(.get, "/stores/\(UUID().uuidString.lowercased())")
+            #expect(unknown.status == 404)
         }
     }
 }

@@ -4,9 +4,11 @@ import EventStore
 public protocol StoreReadModel: Sendable {
     func store(_ id: StoreID) async throws -> StoreView?
 
-    /// A page of stores, oldest first, of any of `statuses` (all when empty). `after` is the
-    /// `next` of the previous page; an unknown cursor is an error, not an empty page.
-    func stores(statuses: [StoreStatus], after: String?, limit: Int) async throws -> StorePage
+    /// A page of stores, oldest first, of any of `statuses` (all when empty), each as the JSON
+    /// the API shows (`StoreView` in the domain's JSON form, kept ready by the projector), with
+    /// the log position the page reflects at least. `after` is the `next` of the previous page;
+    /// an unknown cursor is an error, not an empty page.
+    func page(statuses: [StoreStatus], after: String?, limit: Int) async throws -> StorePage
 
     /// The log cursor of the last event the store list reflects.
     func checkpoint() async throws -> LogCursor
@@ -16,13 +18,17 @@ public protocol StoreReadModel: Sendable {
 }
 
 public struct StorePage: Sendable {
-    public let items: [StoreView]
+    /// Each store's JSON object, as the API shows it.
+    public let items: [String]
     /// The cursor of the next page, or nil when this is the last.
     public let next: String?
+    /// The log position the page reflects at least.
+    public let position: LogCursor
 
-    public init(items: [StoreView], next: String?) {
+    public init(items: [String], next: String?, position: LogCursor) {
         self.items = items
         self.next = next
+        self.position = position
     }
 }
 

@@ -41,11 +41,11 @@ public final class InMemoryStoreProjection: StoreReadModel, SagaQueue, LogConsum
         state.withLock { $0.stores[id].map(StoreView.init) }
     }
 
-    public func stores(statuses: [StoreStatus], after: String?, limit: Int) async throws -> StorePage {
-        let all = state.withLock { state in
-            state.stores.values.filter { statuses.isEmpty || statuses.contains($0.status) }
+    public func page(statuses: [StoreStatus], after: String?, limit: Int) async throws -> StorePage {
+        let (selected, position) = state.withLock { state in
+            (state.stores.values.filter { statuses.isEmpty || statuses.contains($0.status) }, state.checkpoint)
         }
-        .sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        let all = selected.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
         var start = 0
         if let after {
             guard let index = all.firstIndex(where: { Self.cursor($0) == after }) else { throw InvalidPageCursor() }
@@ -53,7 +53,8 @@ public final class InMemoryStoreProjection: StoreReadModel, SagaQueue, LogConsum
         }
         let page = Array(all[start..<min(all.count, start + limit)])
         let next = start + limit < all.count ? page.last.map(Self.cursor) : nil
-        return StorePage(items: page.map(StoreView.init), next: next)
+        return StorePage(
+            items: try page.map { try StoreProjection.encode(StoreView($0)) }, next: next, position: position)
     }
 
     static func cursor(_ state: StoreState) -> String {
