@@ -92,6 +92,40 @@ struct InMemoryApplicationTests {
     }
 }
 
+/// Retries wait their backoff on the injected clock, not in real time.
+@Suite("Retries on the manual clock", .timeLimit(.minutes(1)))
+struct RetryClockTests {
+    @Test func aTransientFailureWaitsItsBackoffOnTheClockThenGivesUp() async throws {
+        let clock = ManualClock()
+        var saga = InMemoryApplicationTests.saga
+        saga.policy.retry = RetryPolicy(baseDelay: .seconds(4), maxDelay: .seconds(60), maxAttempts: 2)
+        let app = InMemoryApp(
+            clock: clock, now: { clock.date }, simulation: SimulationSettings(latency: .zero, flaky: ["helm": 1]),
+            saga: saga)
+        try await app.run { client in
+            let id = try await client.createStore(domain: "flaky.example.com")
+            let first = try await app.event("store.step-failed.v1", of: id)
+            // Random 0.5 (injected) of a 4 s ceiling: the next attempt is due 2 s later.
+            #expect(first.data.contains(#""retryable":true"#))
+            #expect(first.data.contains(StoreEvent.formatDate(clock.origin.addingTimeInterval(2))))
+            // One poll (1 s) later it is not due yet: still one attempt.
+            await clock.sleepScheduled(until: .seconds(1))
+            clock.advance(by: .seconds(1))
+            await clock.sleepScheduled(until: .seconds(2))
+            let helmStarts = try await app.dependencies.events.readStream(StreamID("store-\(id)"))
+                .filter { $0.type == "store.step-started.v1" && $0.data.contains(#""step":"helm""#) }
+            #expect(helmStarts.count == 1)
+            // The next poll finds it due: the second attempt fails for good and is undone.
+            clock.advance(by: .seconds(1))
+            let failed = try await app.event("store.failed.v1", of: id)
+            #expect(failed.data.contains("gave up after 2 attempts"))
+            let second = try await app.dependencies.events.readStream(StreamID("store-\(id)"))
+                .filter { $0.type == "store.step-started.v1" && $0.data.contains(#""step":"helm""#) }.last
+            #expect(second?.recordedAt == clock.origin.addingTimeInterval(2), "the retry ran at its due time on the clock")
+        }
+    }
+}
+
 /// `GET /stores/{id}` is never 404 for a store in the log, however far behind the read model is.
 @Suite("Reading a store the read model has not reached", .timeLimit(.minutes(1)))
 struct ReadModelLagTests {

@@ -53,7 +53,7 @@ public final class ManualClock: Clock, Sendable {
                     if Task.isCancelled { return (true, []) }
                     if deadline <= state.now { return (true, []) }
                     state.sleepers[id] = Sleeper(deadline: deadline, continuation: continuation)
-                    let ready = state.scheduled.filter { $0.value.0 <= deadline }
+                    let ready = state.scheduled.filter { $0.value.0 == deadline }
                     for key in ready.keys { state.scheduled[key] = nil }
                     return (false, ready.values.map(\.1))
                 }
@@ -68,12 +68,13 @@ public final class ManualClock: Clock, Sendable {
         }
     }
 
-    /// Returns once something sleeps until `at` or later (relative to the origin).
+    /// Returns once something sleeps until exactly `at` (relative to the origin): tests give
+    /// the sleep they wait for a deadline no other sleeper has.
     public func sleepScheduled(until at: Duration) async {
         let target = Instant(offset: at)
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let now = state.withLock { state -> Bool in
-                if state.sleepers.values.contains(where: { $0.deadline >= target }) { return true }
+                if state.sleepers.values.contains(where: { $0.deadline == target }) { return true }
                 state.nextID += 1
                 state.scheduled[state.nextID] = (target, continuation)
                 return false
