@@ -133,6 +133,7 @@ let package = Package(
                 "EventStore",
                 "Provisioning",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Dashboard sessions on PostgreSQL.

@@ -63,6 +63,7 @@ public final class LogFollower: Service {
                 continue
             }
             cursor = batch.last!.cursor
+            failures = 0
             await withDiscardingTaskGroup { group in
                 for consumer in consumers { group.addTask { await consumer.consume(batch) } }
             }

@@ -118,23 +118,25 @@ public final class EventBroadcaster: Service, LogConsumer {
 
     /// Adds a client; nil while the broadcaster has not reached the log yet (or is closed).
     func register(waitingUpTo timeout: Duration = .seconds(5)) async -> Registration? {
-        let registration = try? await withTimeout(timeout, clock: clock) { [self] () async -> Registration? in
-            while !Task.isCancelled {
-                let seen = started.generation
-                let (stream, continuation) = AsyncStream.makeStream(
-                    of: Frame.self, bufferingPolicy: .bufferingOldest(configuration.queueLimit))
-                let (registration, closed) = state.withLock { state -> (Registration?, Bool) in
-                    guard !state.closed, let position = state.position else { return (nil, state.closed) }
-                    state.nextID += 1
-                    state.clients[state.nextID] = continuation
-                    return (Registration(id: state.nextID, position: position, frames: stream), false)
+        // Wait (bounded) for the follower to start; then register synchronously, so a timeout
+        // can never leave a registered client behind.
+        if state.withLock({ $0.position == nil && !$0.closed }) {
+            _ = try? await withTimeout(timeout, clock: clock) { [self] () async -> Void in
+                while !Task.isCancelled && state.withLock({ $0.position == nil && !$0.closed }) {
+                    let seen = started.generation
+                    if state.withLock({ $0.position != nil || $0.closed }) { return }
+                    await started.wait(after: seen, timeout: .milliseconds(200), clock: clock)
                 }
-                if registration != nil || closed { return registration }
-                await started.wait(after: seen, timeout: .milliseconds(200), clock: clock)
             }
-            return nil
         }
-        return registration ?? nil
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: Frame.self, bufferingPolicy: .bufferingOldest(configuration.queueLimit))
+        return state.withLock { state -> Registration? in
+            guard !state.closed, let position = state.position else { return nil }
+            state.nextID += 1
+            state.clients[state.nextID] = continuation
+            return Registration(id: state.nextID, position: position, frames: stream)
+        }
     }
 
     func unregister(_ id: Int) {

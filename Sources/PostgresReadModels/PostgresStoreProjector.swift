@@ -4,6 +4,7 @@ import Logging
 import Postgres
 import PostgresEvents
 import Provisioning
+import ServiceLifecycle
 import Synchronization
 
 /// Projects store events into `store_view` (the store list) and `saga_queue` (what the
@@ -16,7 +17,7 @@ import Synchronization
 /// moved and skips what is already applied) or a rebuild running beside it. When the
 /// checkpoint is behind what the follower delivered before (a gap), it reads the missing
 /// events itself, inside its transaction (`runBatch`).
-public final class PostgresStoreProjector: LogConsumer {
+public final class PostgresStoreProjector: LogConsumer, Service {
     static let names = ["store_view", "saga_queue"]
     /// Advisory lock key of this projector (an arbitrary constant).
     static let lockKey: Int64 = 0x7572_756D_6932
@@ -29,6 +30,9 @@ public final class PostgresStoreProjector: LogConsumer {
     public let progress = WakeSignal()
     /// The cursor up to which the follower has delivered events.
     private let delivered = Mutex<LogCursor?>(nil)
+    /// Set (and `behind` bumped) when a delivered batch was not applied: `run` catches up.
+    private let needsCatchUp = Mutex(false)
+    private let behind = WakeSignal()
 
     public init(pool: PostgresPool, logger: Logger, clock: any Clock<Duration>, batchSize: Int = 500) {
         self.pool = pool
@@ -46,31 +50,67 @@ public final class PostgresStoreProjector: LogConsumer {
         delivered.withLock { $0 = cursor }
     }
 
+    /// Never holds the follower (and with it SSE and the coordinator) back: one attempt, with
+    /// a try-lock; when the lock is taken (another replica, a rebuild), the database is down or
+    /// the batch fails, the projector marks itself behind and its own service (`run`) catches
+    /// up from the log, in its own task.
     public func consume(_ batch: [RecordedEvent]) async {
-        var failures = 0
-        while !Task.isCancelled {
-            do {
-                try await project(batch)
-                delivered.withLock { $0 = batch.last?.cursor ?? $0 }
-                return
-            } catch {
-                failures += 1
-                if failures == 1 || failures % 20 == 0 {
-                    logger.warning("projector batch failed; retrying", metadata: ["error": "\(error)"])
+        guard let last = batch.last?.cursor else { return }
+        // What has been handed over, applied or not: a later batch that finds the checkpoint
+        // behind this knows there is a gap and never applies its own events over it.
+        let before = delivered.withLock { cursor -> LogCursor in
+            defer { cursor = max(cursor ?? .start, last) }
+            return cursor ?? .start
+        }
+        do {
+            if try await project(batch, after: before) { return }
+        } catch {
+            logger.warning("projector batch failed; catching up from the log", metadata: ["error": "\(error)"])
+        }
+        needsCatchUp.withLock { $0 = true }
+        behind.bump()
+    }
+
+    /// Catches up from the log whenever a delivered batch could not be applied, retrying with
+    /// backoff on the injected clock.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var failures = 0
+            while !Task.isCancelled {
+                let seen = self.behind.generation
+                if self.needsCatchUp.withLock({ pending in defer { pending = false }; return pending }) {
+                    do {
+                        while try await self.runBatch() > 0 {}
+                        failures = 0
+                    } catch {
+                        failures += 1
+                        if failures == 1 || failures % 20 == 0 {
+                            self.logger.warning("projector catch-up failed; retrying", metadata: ["error": "\(error)"])
+                        }
+                        self.needsCatchUp.withLock { $0 = true }
+                        await Backoff.reconnect.sleep(afterAttempt: failures, on: self.clock)
+                        continue
+                    }
                 }
-                await Backoff.reconnect.sleep(afterAttempt: failures, on: clock)
+                await self.behind.wait(after: seen, timeout: .seconds(3600), clock: self.clock)
             }
         }
     }
 
     /// Applies the events of `batch` that the checkpoint has not passed, in one transaction
-    /// (five round trips whatever its size: begin + lock, checkpoint, states, writes, commit).
-    func project(_ batch: [RecordedEvent]) async throws {
-        guard let last = batch.last?.cursor else { return }
-        let before = delivered.withLock { $0 } ?? .start
+    /// (five round trips whatever its size: begin + try-lock, checkpoint, states, writes,
+    /// commit). False when it could not (the lock is held elsewhere, or a gap lies between
+    /// the checkpoint and `before`, the cursor the batch follows).
+    func project(_ batch: [RecordedEvent], after before: LogCursor) async throws -> Bool {
+        guard let last = batch.last?.cursor else { return true }
         let caughtUp = try await pool.withConnection { connection -> LogCursor? in
-            try await connection.execute(unsafeScript: "begin; select pg_advisory_xact_lock(\(Self.lockKey))")
+            try await connection.query("begin")
             do {
+                let locked = try await connection.query("select pg_try_advisory_xact_lock(\(Self.lockKey)) as locked")
+                guard try locked.first?.decode(Bool.self, "locked") == true else {
+                    try await connection.query("rollback")
+                    return nil
+                }
                 let checkpoint = try await Self.checkpoint(on: connection)
                 guard checkpoint >= before else {
                     // A gap: events between the checkpoint and this batch were never applied.
@@ -86,12 +126,9 @@ public final class PostgresStoreProjector: LogConsumer {
                 throw error
             }
         }
-        if let caughtUp {
-            noteCheckpoint(caughtUp)
-            return
-        }
-        // Catch up from the database itself, to at least the end of this batch.
-        while try await runBatch() > 0 {}
+        guard let caughtUp else { return false }
+        noteCheckpoint(caughtUp)
+        return true
     }
 
     private func noteCheckpoint(_ checkpoint: LogCursor) {

@@ -25,6 +25,7 @@ public struct PostgresStoreReadModel: StoreReadModel {
     /// that position), keyset-paged on (created_at, store_id) with an index for each filter,
     /// each row's JSON as stored.
     public func page(statuses: [StoreStatus], after: String?, limit: Int) async throws -> StorePage {
+        precondition(limit > 0, "a page holds at least one store")
         var afterMicros: Int64 = -1
         var afterID = UUID(uuidString: "00000000-0000-0000-0000-000000000000")!
         if let after {

@@ -48,7 +48,9 @@ extension Dependencies {
             random: { Double.random(in: 0..<1) },
             readiness: { (try? await pool.query("select 1")) != nil },
             storageGauges: { await PostgresGauges.read(pool) },
-            services: [events],
+            // The listener first; the projector's own service catches up when a delivered
+            // batch could not be applied.
+            services: [events, projector],
             close: {
                 await kubernetes?.shutdown()
                 await pool.close()

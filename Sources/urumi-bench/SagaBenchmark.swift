@@ -98,6 +98,7 @@ struct SagaBenchmark: AsyncParsableCommand {
         return try await withThrowingTaskGroup(of: Void.self) { services in
             services.addTask { try await events.run() }
             services.addTask { try await follower.run() }
+            services.addTask { try await projector.run() }
             services.addTask { try await coordinator.run() }
             defer { services.cancelAll() }
 

@@ -38,9 +38,22 @@ struct ProjectorBatchTests {
             let projector = PostgresStoreProjector(pool: database.pool, logger: TestDatabase.logger, clock: ContinuousClock())
             #expect(try await projector.startCursor() == .start)
             // The follower claims to have delivered the first two already: the checkpoint
-            // (start) is behind that, so the third batch must not be applied alone.
+            // (start) is behind that, so the third batch must not be applied alone...
             await projector.followerStarted(after: delivered[1].cursor)
             await projector.consume([delivered[2]])
+            #expect(try await Self.rows(database.pool) == [:])
+            #expect(try await projector.startCursor() == .start)
+            // ...and the projector's own service catches up from the log.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await projector.run() }
+                let deadline = ContinuousClock.now + .seconds(30)
+                while try await projector.startCursor() < delivered[2].cursor, ContinuousClock.now < deadline {
+                    let seen = projector.progress.generation
+                    if try await projector.startCursor() >= delivered[2].cursor { break }
+                    await projector.progress.wait(after: seen, timeout: .milliseconds(200), clock: ContinuousClock())
+                }
+                group.cancelAll()
+            }
             #expect(try await Self.rows(database.pool) == ["Shop 0": 1, "Shop 1": 1, "Shop 2": 1])
             #expect(try await projector.startCursor() == delivered[2].cursor)
 

@@ -26,10 +26,11 @@ public final class InMemoryStoreProjection: StoreReadModel, SagaQueue, LogConsum
 
     public func consume(_ batch: [RecordedEvent]) async {
         state.withLock { state in
-            let fresh = batch.filter { $0.cursor > state.checkpoint }
-            // An event this version cannot decode stops nothing here: like the PostgreSQL
-            // projector, the row keeps its last good state (the log keeps the event).
-            _ = try? StoreProjection.apply(fresh, to: &state.stores)
+            // One event at a time: one that cannot be decoded is skipped (its store keeps its
+            // last good state; the log keeps the event), the rest of the batch still applies.
+            for event in batch where event.cursor > state.checkpoint {
+                _ = try? StoreProjection.apply([event], to: &state.stores)
+            }
             if let last = batch.last, last.cursor > state.checkpoint { state.checkpoint = last.cursor }
         }
         changes.bump()

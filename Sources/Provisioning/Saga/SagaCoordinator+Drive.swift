@@ -11,10 +11,10 @@ extension SagaCoordinator {
         logger[metadataKey: "store"] = "\(id)"
         do {
             guard let loaded = try await StoreProjection.load(id, from: events) else { return }
+            // No reset here: a deletion delivered while the stream was read must still interrupt.
             var runner = SagaRunner(plan: plan, state: loaded)
-            interrupt.reset()
             var effect = runner.resume(loaded, now: now())
-            while !interrupt.isStopped {
+            while !interrupt.isStopped && !Task.isCancelled {
                 switch effect {
                 case .finish(let record, _):
                     try await append(record, with: &runner)

@@ -60,7 +60,9 @@ public struct SagaRunner: Sendable {
 
     private mutating func decide(now: Date) -> Effect {
         var next = Self.fold(state, pending, at: now)
-        while true {
+        // A plan records a few events between calls; a plan that kept recording would be a
+        // bug, and must not spin here: it rests instead (its events are recorded).
+        for _ in 0..<64 {
             switch plan.next(next, now: now) {
             case .record(let more):
                 pending += more
@@ -75,6 +77,7 @@ public struct SagaRunner: Sendable {
                 return .finish(record: pending, until: nil)
             }
         }
+        return .finish(record: pending, until: nil)
     }
 
     static func fold(_ state: StoreState, _ events: [StoreEvent], at: Date) -> StoreState {
