@@ -204,7 +204,6 @@ let package = Package(
                 "EventStore",
                 "urumi",
                 "UrumiApp",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,13 +1,13 @@
 import Foundation
-import HummingbirdTesting
+import ServiceLifecycle
 import Logging
 import UrumiApp
 
 @testable import urumi
 
 /// `urumi serve` in the test process: the same flags parsed by the same command, the same
-/// `buildApplication` over `.live` dependencies (PostgreSQL, the simulated cluster), served by
-/// HummingbirdTesting's live mode on a free port. No process to spawn: for the tests that are
+/// `buildApplication` over `.live` dependencies (PostgreSQL, the simulated cluster), served on
+/// a free port of 127.0.0.1. No process to spawn: for the tests that are
 /// about routes, not about a process (crashes, restarts, signals and the CLI keep `UrumiProcess`).
 enum InProcessServer {
     static let logger: Logger = {
@@ -31,10 +31,34 @@ enum InProcessServer {
         let serve = try Serve.parse(["--port", "0", "--database-url", databaseURL] + pool + auth.arguments + arguments)
         let settings = try serve.settings()
         let dependencies = try await Dependencies.live(settings, logger: logger)
-        let application = buildApplication(dependencies, settings: settings.application, logger: logger)
+        // Served on the address the flags give (127.0.0.1), not through HummingbirdTesting's
+        // live mode, which rebinds to "localhost": that can be ::1, where the raw-socket
+        // clients of these tests (AF_INET) cannot reach it.
+        let (ports, portReady) = AsyncStream.makeStream(of: Int.self)
+        let application = buildApplication(
+            dependencies, settings: settings.application, logger: logger, onListening: { portReady.yield($0) })
+        let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
         do {
-            let result = try await application.test(.live) { client in
-                try await body(Handle(baseURL: URL(string: "http://127.0.0.1:\(client.port!)")!))
+            let result = try await withThrowingTaskGroup(of: T?.self) { tasks in
+                tasks.addTask {
+                    defer { portReady.finish() }
+                    try await group.run()
+                    return nil
+                }
+                var iterator = ports.makeAsyncIterator()
+                guard let port = await iterator.next() else {
+                    try await tasks.waitForAll()
+                    throw ProcessFailure.failed("the in-process server did not start")
+                }
+                do {
+                    let value = try await body(Handle(baseURL: URL(string: "http://127.0.0.1:\(port)")!))
+                    await group.triggerGracefulShutdown()
+                    try await tasks.waitForAll()
+                    return value
+                } catch {
+                    await group.triggerGracefulShutdown()
+                    throw error
+                }
             }
             await dependencies.close()
             return result
