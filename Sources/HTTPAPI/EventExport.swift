@@ -30,7 +30,7 @@ public enum EventExport {
         String(decoding: try APIJSON.encoder.encode(Page(items: events.map(PublicEvent.init), next: next)), as: UTF8.self)
     }
 
-    public static let csvHeader =
+    static let csvHeader =
         "id,recorded_at,store_id,stream,version,type,actor,correlation_id,causation_id,request_id,data"
 
     /// The events as RFC 4180 CSV, header first, CRLF line ends.
@@ -55,9 +55,6 @@ public enum EventExport {
         guard risky || field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
         return "\"" + (risky ? "'" : "") + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
-
-    /// Every event type a client can meet.
-    public static var knownTypes: [String] { PublicEvent.knownTypes }
 
     /// Nil when every type is known; otherwise the refusal, naming the known ones.
     public static func unknownTypes(_ types: [String]) -> String? {

@@ -25,7 +25,7 @@ enum InProcessServer {
     /// Runs `body` with a server started with `urumi serve` flags.
     static func run<T: Sendable>(
         databaseURL: String, auth: UrumiProcess.Auth = .none, arguments: [String] = [],
-        timeout: Duration = .seconds(30), _ body: @escaping @Sendable (Handle) async throws -> T
+        _ body: @escaping @Sendable (Handle) async throws -> T
     ) async throws -> T {
         let pool = arguments.contains("--db-pool-size") ? [] : ["--db-pool-size", "4"]
         let serve = try Serve.parse(["--port", "0", "--database-url", databaseURL] + pool + auth.arguments + arguments)
