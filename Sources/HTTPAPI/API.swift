@@ -22,6 +22,7 @@ public enum API {
         let api = router.group().add(middleware: AuthMiddleware(settings: environment.auth))
         SessionRoutes(environment: environment).register(on: api)
         StoreRoutes(environment: environment).register(on: api)
+        StoreOperationRoutes(environment: environment).register(on: api)
         HealthRoutes(environment: environment).register(on: api)
         StreamRoutes(environment: environment).register(on: api)
         AuditRoutes(environment: environment).register(on: api)

@@ -27,17 +27,18 @@ enum APIJSON {
 
     /// Reads a JSON object body of at most `limit` bytes; only `allowed` fields may appear.
     /// Unknown fields are rejected (a typo must not be silently ignored).
-    static func object(from request: Request, allowed: Set<String>, limit: Int = 64 * 1024) async throws
-        -> [String: JSONValue]
-    {
-        // The media type must be application/json exactly (parameters such as charset aside); a
-        // missing Content-Type is refused too, not guessed.
+    static func object(
+        from request: Request, allowed: Set<String>, limit: Int = 64 * 1024,
+        mediaTypes: [String] = ["application/json"]
+    ) async throws -> [String: JSONValue] {
+        // The media type must be one of `mediaTypes` exactly (parameters such as charset aside);
+        // a missing Content-Type is refused too, not guessed.
         let mediaType = request.headers[.contentType]?.split(separator: ";", maxSplits: 1).first
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        if mediaType != "application/json" {
+        if !mediaTypes.contains(mediaType ?? "") {
             throw Problem(
                 .unsupportedMediaType, status: .unsupportedMediaType, title: "Unsupported media type",
-                detail: "send the body as application/json")
+                detail: "send the body as \(mediaTypes.joined(separator: " or "))")
         }
         let buffer: ByteBuffer
         do {

@@ -20,6 +20,7 @@ public struct Problem: HTTPResponseError, Sendable {
         case conflict
         case domainInUse = "domain-in-use"
         case idempotencyKeyReused = "idempotency-key-reused"
+        case operationRunning = "operation-running"
         case unavailable
         case internalError = "internal-error"
 
@@ -33,15 +34,21 @@ public struct Problem: HTTPResponseError, Sendable {
     public let errors: [FieldError]
     public var instance: String?
     public var requestID: String?
+    /// For `operation-running`: the operation under way, and its kind.
+    public let operation: String?
+    public let operationKind: String?
 
     public init(
-        _ kind: Kind, status: HTTPResponse.Status, title: String, detail: String? = nil, errors: [FieldError] = []
+        _ kind: Kind, status: HTTPResponse.Status, title: String, detail: String? = nil, errors: [FieldError] = [],
+        operation: String? = nil, operationKind: String? = nil
     ) {
         self.kind = kind
         self.status = status
         self.title = title
         self.detail = detail
         self.errors = errors
+        self.operation = operation
+        self.operationKind = operationKind
     }
 
     struct Body: Encodable {
@@ -52,12 +59,15 @@ public struct Problem: HTTPResponseError, Sendable {
         let instance: String?
         let requestId: String?
         let errors: [FieldError]?
+        let operation: String?
+        let operationKind: String?
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(
             type: kind.uri, title: title, status: status.code, detail: detail, instance: instance ?? request.uri.path,
-            requestId: requestID ?? context.id, errors: errors.isEmpty ? nil : errors)
+            requestId: requestID ?? context.id, errors: errors.isEmpty ? nil : errors, operation: operation,
+            operationKind: operationKind)
         let data = try APIJSON.encoder.encode(body)
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == .serviceUnavailable { headers[.retryAfter] = "2" }

@@ -83,6 +83,12 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 detail: "this Idempotency-Key was already used with a different request body")
         case .concurrentModification(let id):
             return Problem(.conflict, status: .conflict, title: "Concurrent change", detail: "store \(id) changed meanwhile; retry")
+        case .operationRunning(_, let operation, let kind):
+            return Problem(
+                .operationRunning, status: .conflict, title: "Operation running",
+                detail: "\(error.description)", operation: operation, operationKind: kind.rawValue)
+        case .domainNotOnStore:
+            return Problem(.notFound, status: .notFound, title: "Domain not found", detail: error.description)
         case .clusterUnavailable(let reason):
             return Problem(.unavailable, status: .serviceUnavailable, title: "Service unavailable", detail: "the cluster did not answer; retry shortly (\(reason))")
         }

@@ -181,26 +181,6 @@ struct StoreRoutes {
         return try APIJSON.response(body, status: status, headers: [.location: "/stores/\(outcome.id)"])
     }
 
-    private func storeID(_ context: Context) throws -> StoreID {
-        let text = context.parameters.get("id") ?? ""
-        guard let id = StoreID(text.lowercased()) else {
-            throw Problem(.notFound, status: .notFound, title: "Store not found", detail: "no store with id \(text.prefix(64))")
-        }
-        return id
-    }
-
-    private func idempotencyKey(_ request: Request) throws -> String? {
-        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else { return nil }
-        guard !key.isEmpty, key.utf8.count <= 200, key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            throw badParameter("Idempotency-Key", "must be 1-200 printable characters")
-        }
-        return key
-    }
-
-    private func metadata(_ context: Context) -> EventMetadata {
-        EventMetadata(actor: context.actor, correlationID: UUID(), requestID: context.id)
-    }
-
     private func badParameter(_ name: String, _ message: String) -> Problem {
         Problem(
             .badParameter, status: .badRequest, title: "Invalid parameter", detail: "\(name) \(message)",

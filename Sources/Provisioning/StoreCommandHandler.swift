@@ -71,11 +71,42 @@ public struct StoreCommandHandler: Sendable {
         try await run(.retry(by: metadata.actor), id: id, metadata: metadata)
     }
 
-    private func run(_ command: StoreCommand, id: StoreID, metadata: EventMetadata) async throws -> Outcome {
+    /// Starts a day-two operation. With an idempotency key, the operation's id is derived from
+    /// it: a repeat of the same change answers with the operation already recorded (running or
+    /// finished) instead of starting another; the same key with another change is refused.
+    public func change(
+        _ id: StoreID, kind: OperationKind, change: StoreChange, metadata: EventMetadata, idempotencyKey: String? = nil
+    ) async throws -> Outcome {
+        let operation =
+            idempotencyKey.map { StoreID.derived(from: "change-store:\(metadata.actor):\(id):\($0)").description }
+            ?? UUID().uuidString.lowercased()
+        do {
+            return try await run(.change(kind, change, operation: operation, by: metadata.actor), id: id, metadata: metadata) {
+                state in
+                guard idempotencyKey != nil, let state else { return false }
+                let earlier =
+                    state.operation?.id == operation
+                    ? state.operation?.change : state.operations.last { $0.id == operation }?.change
+                guard let earlier else { return false }
+                guard earlier == change else { throw ProvisioningError.idempotencyKeyReused }
+                return true
+            }
+        } catch EventStoreError.claimTaken {
+            throw ProvisioningError.domainInUse(change.addDomain ?? "")
+        }
+    }
+
+    /// Runs `command` on the store's current state; `isRepeat` says (from that state) that the
+    /// command was already carried out, so nothing is appended.
+    private func run(
+        _ command: StoreCommand, id: StoreID, metadata: EventMetadata,
+        isRepeat: (StoreState?) throws -> Bool = { _ in false }
+    ) async throws -> Outcome {
         // The saga appends to the same stream; on a version conflict, decide again on the
         // fresh state (a handful of tries is plenty: saga appends are seconds apart).
         for _ in 0..<5 {
             let state = try await StoreProjection.load(id, from: events)
+            if try isRepeat(state), let state { return Outcome(id: id, cursor: nil, replayed: true, state: state) }
             let decided = try StoreDecider.decide(command, id: id, state: state)
             guard let state else { throw ProvisioningError.storeNotFound(id) }
             if decided.isEmpty { return Outcome(id: id, cursor: nil, replayed: true, state: state) }

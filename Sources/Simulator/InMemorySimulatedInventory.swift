@@ -10,6 +10,8 @@ public final class InMemorySimulatedInventory: SimulatedInventory {
     }
 
     private let objects = Mutex<[String: Object]>([:])
+    /// Each present release's revisions (values per revision, revision 1 first).
+    private let revisions = Mutex<[String: [String]]>([:])
 
     public init() {}
 
@@ -27,7 +29,8 @@ public final class InMemorySimulatedInventory: SimulatedInventory {
     }
 
     public func delete(_ kind: SimulatedObjectKind, name: String) async throws -> Bool {
-        objects.withLock { objects in
+        if kind == .release { _ = revisions.withLock { $0.removeValue(forKey: name) } }
+        return objects.withLock { objects in
             let key = Self.key(kind, name)
             guard objects[key]?.present == true else { return false }
             objects[key]!.present = false
@@ -63,6 +66,34 @@ public final class InMemorySimulatedInventory: SimulatedInventory {
                 if parts[0] == "namespace" { namespaces.append(entry) } else { releases.append(entry) }
             }
             return SimulatedInventorySnapshot(namespaces: namespaces, releases: releases)
+        }
+    }
+}
+
+extension InMemorySimulatedInventory: SimulatedReleaseHistory {
+    public func upgrade(release: String, values: String) async throws -> Int? {
+        guard try await exists(.release, name: release) else { return nil }
+        return revisions.withLock { revisions in
+            revisions[release, default: []].append(values)
+            return revisions[release]!.count
+        }
+    }
+
+    public func rollback(release: String, to revision: Int?) async throws -> Int? {
+        guard try await exists(.release, name: release) else { return nil }
+        return revisions.withLock { revisions in
+            let history = revisions[release] ?? []
+            let source = revision ?? (history.count - 1)
+            guard source >= 1, source <= history.count else { return nil }
+            revisions[release]!.append(history[source - 1])
+            return revisions[release]!.count
+        }
+    }
+
+    public func current(release: String) async throws -> (revision: Int, values: String)? {
+        revisions.withLock { revisions in
+            guard let history = revisions[release], let last = history.last else { return nil }
+            return (history.count, last)
         }
     }
 }

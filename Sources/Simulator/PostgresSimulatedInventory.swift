@@ -25,6 +25,7 @@ public struct PostgresSimulatedInventory: SimulatedInventory {
     }
 
     public func delete(_ kind: SimulatedObjectKind, name: String) async throws -> Bool {
+        if kind == .release { try await pool.query("delete from sim_release_revisions where release = \(name)") }
         let rows = try await pool.query(
             """
             update sim_objects set present = false, secret = null, updated_at = now()
@@ -62,5 +63,52 @@ public struct PostgresSimulatedInventory: SimulatedInventory {
             if try row.decode(String.self, "kind") == "namespace" { namespaces.append(entry) } else { releases.append(entry) }
         }
         return SimulatedInventorySnapshot(namespaces: namespaces, releases: releases)
+    }
+}
+
+extension PostgresSimulatedInventory: SimulatedReleaseHistory {
+    public func upgrade(release: String, values: String) async throws -> Int? {
+        // One statement: the release must be present, and the next number is taken under the
+        // row lock of the release, so two upgrades never share a revision.
+        let rows = try await pool.query(
+            """
+            with r as (
+                select name from sim_objects where kind = 'release' and name = \(release) and present for update
+            )
+            insert into sim_release_revisions (release, revision, values_json)
+            select r.name, coalesce((select max(revision) from sim_release_revisions where release = r.name), 0) + 1,
+                   \(values)
+            from r
+            returning revision
+            """)
+        return try rows.first?.decode(Int.self, "revision")
+    }
+
+    public func rollback(release: String, to revision: Int?) async throws -> Int? {
+        let rows = try await pool.query(
+            """
+            with r as (
+                select name from sim_objects where kind = 'release' and name = \(release) and present for update
+            ), latest as (
+                select coalesce(max(revision), 0) as revision from sim_release_revisions where release = \(release)
+            ), source as (
+                select values_json from sim_release_revisions, latest
+                where release = \(release) and revision = coalesce(\(revision), latest.revision - 1)
+            )
+            insert into sim_release_revisions (release, revision, values_json)
+            select r.name, latest.revision + 1, source.values_json from r, latest, source
+            returning revision
+            """)
+        return try rows.first?.decode(Int.self, "revision")
+    }
+
+    public func current(release: String) async throws -> (revision: Int, values: String)? {
+        let rows = try await pool.query(
+            """
+            select revision, values_json from sim_release_revisions where release = \(release)
+            order by revision desc limit 1
+            """)
+        guard let row = rows.first else { return nil }
+        return (try row.decode(Int.self, "revision"), try row.decode(String.self, "values_json"))
     }
 }

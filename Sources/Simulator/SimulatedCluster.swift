@@ -42,7 +42,12 @@ public final class SimulatedCluster: ClusterDriver {
                 }
                 try await inventory.setSecret(.release, name: target.release, secret: password)
             }
-            return ["release": target.release, "chart": "helm/store", "plan": target.spec.plan.rawValue]
+            // `helm upgrade --install` makes a revision on every run, as here.
+            let revision = try await inventory.upgrade(release: target.release, values: try Self.values(target.config))
+            return [
+                "release": target.release, "chart": "helm/store", "plan": target.config.plan.rawValue,
+                "revision": revision.map(String.init) ?? "",
+            ]
         case .mysql, .wordpress, .woocommerce:
             guard try await inventory.exists(.release, name: target.release) else {
                 throw ClusterError.permanent("release \(target.release) is not installed")
@@ -64,6 +69,46 @@ public final class SimulatedCluster: ClusterDriver {
         case .mysql, .wordpress, .woocommerce:
             break
         }
+    }
+
+    public func change(_ step: OperationStep, for target: StoreTarget) async throws -> [String: String] {
+        try await clock.sleep(for: settings.latency)
+        try await injectFaults("change-\(step.rawValue)")
+        guard try await inventory.exists(.release, name: target.release) else {
+            throw ClusterError.permanent("release \(target.release) is not installed")
+        }
+        switch step {
+        case .apply:
+            let revision = try await inventory.upgrade(release: target.release, values: try Self.values(target.config))
+            return ["release": target.release, "revision": revision.map(String.init) ?? ""]
+        case .rollback:
+            guard let revision = try await inventory.rollback(release: target.release, to: target.rollbackRevision) else {
+                throw ClusterError.permanent(
+                    "helm rollback \(target.release): no revision \(target.rollbackRevision.map(String.init) ?? "before the last")")
+            }
+            return ["release": target.release, "revision": String(revision)]
+        case .workloads, .recover:
+            // The workloads follow the release's current values: the config's, or after a
+            // rollback the good revision's.
+            let suspended = try await currentConfig(target)?.suspended ?? target.config.suspended
+            return suspended ? ["wordpress": "0 replicas", "mysql": "0 replicas", "maintenance": "1/1 ready"]
+                : ["wordpress": "1/1 ready", "mysql": "1/1 ready"]
+        case .setup:
+            let plugins = target.config.plugins.map { plugin in plugin.version.map { "\(plugin.slug)@\($0)" } ?? plugin.slug }
+            return ["plugins": plugins.isEmpty ? "none" : plugins.joined(separator: ", ")]
+        case .certificate:
+            return ["hosts": ([target.spec.domain] + target.config.extraDomains).joined(separator: ", ")]
+        }
+    }
+
+    /// The config of the release's current revision.
+    func currentConfig(_ target: StoreTarget) async throws -> StoreConfig? {
+        guard let current = try await inventory.current(release: target.release) else { return nil }
+        return try StoreProjection.decodeJSON(StoreConfig.self, current.values)
+    }
+
+    static func values(_ config: StoreConfig) throws -> String {
+        try StoreProjection.encodeJSON(config)
     }
 
     public func credentials(for target: StoreTarget) async throws -> StoreCredentials {

@@ -1,6 +1,6 @@
 /// What the simulated cluster holds, persisted so crash tests can count duplicates and
 /// leftovers across process restarts.
-public protocol SimulatedInventory: Sendable {
+public protocol SimulatedInventory: SimulatedReleaseHistory {
     /// Creates the object if absent (counting the creation); true when it was created now.
     @discardableResult
     func create(_ kind: SimulatedObjectKind, name: String, owner: String) async throws -> Bool
@@ -38,4 +38,16 @@ public struct SimulatedInventorySnapshot: Sendable, Hashable, Codable {
         self.namespaces = namespaces
         self.releases = releases
     }
+}
+
+/// Helm release history in the simulated cluster: each upgrade or rollback is a revision
+/// holding the values it ran with (a JSON text), as `helm history` tells it.
+public protocol SimulatedReleaseHistory: Sendable {
+    /// A new revision with `values` of a present release; nil when the release is absent.
+    func upgrade(release: String, values: String) async throws -> Int?
+    /// A new revision with the values of `revision` (nil: of the one before the current);
+    /// nil when the release is absent or has no such revision.
+    func rollback(release: String, to revision: Int?) async throws -> Int?
+    /// The current revision and its values.
+    func current(release: String) async throws -> (revision: Int, values: String)?
 }

@@ -47,7 +47,47 @@ private let samples: [(StoreEvent, String)] = [
     (.deleted(.init(domain: "shop.example.com")), "store.deleted.v1"),
     (.retryRequested(.init(by: "alice", failedStep: .wordpress, fromStep: .helm)), "store.retry-requested.v1"),
     (.credentialsViewed(.init(by: "alice")), "store.credentials-viewed.v1"),
+    (.deleted(.init(domain: "shop.example.com", extraDomains: ["www.example.com"])), "store.deleted.v1"),
+    (.changeRequested(changeRequested), "store.change-requested.v1"),
+    (.changeStepStarted(.init(operation: "op-1", step: .apply, attempt: 1, deadline: at(300))), "store.change-step-started.v1"),
+    (
+        .changeStepSucceeded(.init(operation: "op-1", step: .apply, attempt: 1, durationMs: 4000, details: ["revision": "2"])),
+        "store.change-step-succeeded.v1"
+    ),
+    (
+        .changeStepFailed(
+            .init(operation: "op-1", step: .setup, attempt: 2, error: "job failed", retryable: true, nextAttemptAt: at(9))),
+        "store.change-step-failed.v1"
+    ),
+    (
+        .rollbackStarted(.init(operation: "op-1", reason: "setup failed: job failed", failedStep: .setup, toRevision: 1)),
+        "store.rollback-started.v1"
+    ),
+    (.changed(completed(.update)), "store.changed.v1"),
+    (.suspended(completed(.suspend)), "store.suspended.v1"),
+    (.resumed(completed(.resume)), "store.resumed.v1"),
+    (
+        .changeFailed(
+            .init(
+                operation: "op-1", kind: .addDomain, reason: "certificate failed: boom", failedStep: .certificate,
+                rolledBack: true, revision: 3, leftovers: nil, releasedDomains: ["www.example.com"])),
+        "store.change-failed.v1"
+    ),
 ]
+
+private let changeRequested = StoreEvent.ChangeRequested(
+    operation: "op-1", kind: .update,
+    change: StoreChange(plan: .medium, plugins: [PluginSpec(slug: "akismet", version: "5.3.3"), PluginSpec(slug: "jetpack")]),
+    from: StoreConfig(spec: Fixtures.spec),
+    to: StoreConfig(
+        name: "Demo Shop", plan: .medium, plugins: [PluginSpec(slug: "akismet", version: "5.3.3"), PluginSpec(slug: "jetpack")]),
+    by: "alice")
+
+private func completed(_ kind: OperationKind) -> StoreEvent.ChangeCompleted {
+    StoreEvent.ChangeCompleted(
+        operation: "op-1", kind: kind, applied: StoreConfig(name: "Demo Shop", plan: .medium, suspended: kind == .suspend),
+        revision: 2, durationMs: 54_000, releasedDomains: [])
+}
 
 /// `event` as the event store hands it back after an append.
 private func recorded(_ event: NewEvent, at time: Date = Fixtures.t0) -> RecordedEvent {
@@ -76,7 +116,7 @@ struct StoreEventCodecTests {
 
     @Test func theKnownTypesAreExactlyTheWireNamesOfEveryCase() {
         #expect(Set(samples.map(\.1)) == StoreEvent.knownTypes)
-        #expect(StoreEvent.knownTypes.count == 14)
+        #expect(StoreEvent.knownTypes.count == 23)
         #expect(StoreEvent.knownTypes.allSatisfy { $0.hasPrefix("store.") && $0.hasSuffix(".v1") })
     }
 
@@ -139,20 +179,29 @@ struct StoreEventCodecTests {
         #expect(try StoreEvent(recorded(event)) == .stepStarted(.init(step: .helm, attempt: 1, deadline: at(0))))
     }
 
-    @Test func onlyTheRequestClaimsTheDomainAndOnlyTheDeletionReleasesIt() {
+    @Test func domainsAreClaimedByTheirRequestsAndReleasedByDeletionOrTheOperationThatDropsThem() {
         for (event, name) in samples {
-            switch name {
-            case "store.requested.v1":
+            switch (name, event) {
+            case ("store.requested.v1", _):
                 #expect(event.claims == ["domain:shop.example.com"])
                 #expect(event.releases.isEmpty)
-            case "store.deleted.v1":
+            case ("store.deleted.v1", .deleted(let deleted)):
                 #expect(event.claims.isEmpty)
-                #expect(event.releases == ["domain:shop.example.com"])
+                #expect(event.releases == ["domain:shop.example.com"] + (deleted.extraDomains ?? []).map { "domain:\($0)" })
+            case ("store.change-failed.v1", _):
+                // An added domain whose operation was rolled back gives its claim up.
+                #expect(event.claims.isEmpty)
+                #expect(event.releases == ["domain:www.example.com"])
             default:
                 #expect(event.claims.isEmpty, "\(name)")
                 #expect(event.releases.isEmpty, "\(name)")
             }
         }
+        let add = StoreEvent.changeRequested(
+            .init(
+                operation: "op", kind: .addDomain, change: StoreChange(addDomain: "www.example.com"),
+                from: StoreConfig(spec: Fixtures.spec), to: StoreConfig(spec: Fixtures.spec), by: "alice"))
+        #expect(add.claims == ["domain:www.example.com"])
         #expect(StoreEvent.domainClaim("shop.example.com") == "domain:shop.example.com")
     }
 }

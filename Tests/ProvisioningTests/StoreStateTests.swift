@@ -35,7 +35,7 @@ struct StoreStateTests {
         #expect(state.createdAt == at(0))
     }
 
-    @Test func theSagaHasWorkOnlyWhileAStoreProvisionsCompensatesOrIsDeleted() {
-        #expect(StoreStatus.allCases.filter(\.isOpen) == [.provisioning, .compensating, .deleting])
+    @Test func theSagaHasWorkOnlyWhileAStoreProvisionsCompensatesIsDeletedOrUpdated() {
+        #expect(StoreStatus.allCases.filter(\.isOpen) == [.provisioning, .compensating, .deleting, .updating])
     }
 }

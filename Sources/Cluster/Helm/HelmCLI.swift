@@ -46,14 +46,47 @@ public struct HelmCLI: Sendable {
         let arguments = HelmCommand.upgradeInstall(
             release: target.release, chart: settings.chartDirectory, namespace: target.namespace, valuesFile: file.path,
             timeout: settings.installTimeout, settings: settings)
-        let redactor = SecretRedactor(secrets: Self.secretValues(values))
+        let redactor = SecretRedactor()
         let result = try await run(arguments, timeout: settings.installTimeout, redactor: redactor, name: "helm upgrade --install")
         guard result.exitCode == 0 else {
             throw HelmErrorClassifier.classify(
                 command: "helm upgrade --install \(target.release)", exitCode: result.exitCode,
                 output: Self.excerpt(result, redactor: redactor))
         }
-        return ["release": target.release, "chart": settings.chartDirectory, "plan": target.spec.plan.rawValue]
+        var details = ["release": target.release, "chart": settings.chartDirectory, "plan": target.config.plan.rawValue]
+        if let revision = try? await latest(target) { details["revision"] = String(revision.revision) }
+        return details
+    }
+
+    /// The release's latest revision (`helm history --max 1`).
+    func latest(_ target: StoreTarget) async throws -> Revision {
+        let redactor = SecretRedactor()
+        let history = try await run(
+            HelmCommand.latestRevision(release: target.release, namespace: target.namespace, settings: settings),
+            timeout: .seconds(60), redactor: redactor, name: "helm history")
+        guard history.exitCode == 0, let latest = Self.latestRevision(history.standardOutput) else {
+            throw ClusterError.transient("helm history \(target.release): \(Self.excerpt(history, redactor: redactor))")
+        }
+        return latest
+    }
+
+    /// `helm rollback` to `target.rollbackRevision` (or the previous revision); returns the
+    /// revision the rollback made.
+    public func rollback(_ target: StoreTarget) async throws -> [String: String] {
+        let redactor = SecretRedactor()
+        let result = try await run(
+            HelmCommand.rollback(
+                release: target.release, namespace: target.namespace, revision: target.rollbackRevision,
+                timeout: settings.uninstallTimeout, settings: settings),
+            timeout: settings.uninstallTimeout, redactor: redactor, name: "helm rollback")
+        guard result.exitCode == 0 else {
+            throw HelmErrorClassifier.classify(
+                command: "helm rollback \(target.release)", exitCode: result.exitCode, output: Self.excerpt(result, redactor: redactor))
+        }
+        var details = ["release": target.release]
+        if let to = target.rollbackRevision { details["rolledBackTo"] = String(to) }
+        if let revision = try? await latest(target) { details["revision"] = String(revision.revision) }
+        return details
     }
 
     /// Ends a `pending-*` release whose last change is older than a helm of ours could run
@@ -156,14 +189,5 @@ public struct HelmCLI: Sendable {
         let text = result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
         let chosen = text.isEmpty ? result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) : text
         return redactor.redact(String(chosen.suffix(2000)))
-    }
-
-    /// Values whose key says they are secret (the chart generates its passwords itself today;
-    /// this keeps any future password value out of errors).
-    static func secretValues(_ values: [String: String]) -> [String] {
-        values.filter { key, _ in
-            let lower = key.lowercased()
-            return lower.contains("password") || lower.contains("secret") || lower.contains("token")
-        }.map(\.value)
     }
 }

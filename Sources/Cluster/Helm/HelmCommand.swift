@@ -16,7 +16,7 @@ public enum HelmCommand {
         // Later --values files win: the platform's files first, the store's own values last.
         let platform = settings.platformValuesFiles.flatMap { ["--values", $0] }
         return ["upgrade", "--install", release, chart, "--namespace", namespace] + platform
-            + ["--values", valuesFile, "--reset-values", "--history-max", "5", "--timeout", seconds(timeout)]
+            + ["--values", valuesFile, "--reset-values", "--history-max", "10", "--timeout", seconds(timeout)]
             + connection(settings)
     }
 
@@ -30,9 +30,13 @@ public enum HelmCommand {
         ["history", release, "--namespace", namespace, "--max", "1", "--output", "json"] + connection(settings)
     }
 
-    /// `helm rollback` to the previous revision (ends a `pending-upgrade` / `pending-rollback`).
-    public static func rollback(release: String, namespace: String, timeout: Duration, settings: HelmSettings) -> [String] {
-        ["rollback", release, "--namespace", namespace, "--timeout", seconds(timeout)] + connection(settings)
+    /// `helm rollback` to `revision`, or to the previous one (which also ends a
+    /// `pending-upgrade` / `pending-rollback`). No `--wait`: the recover step watches the workloads.
+    public static func rollback(
+        release: String, namespace: String, revision: Int? = nil, timeout: Duration, settings: HelmSettings
+    ) -> [String] {
+        ["rollback", release] + (revision.map { [String($0)] } ?? []) + ["--namespace", namespace, "--timeout", seconds(timeout)]
+            + connection(settings)
     }
 
     /// `helm version --short`: does helm run at all.

@@ -10,7 +10,7 @@ struct HelmValuesFile {
     let path: String
 
     /// Writes `values` as YAML.
-    static func write(_ values: [String: String]) throws -> HelmValuesFile {
+    static func write(_ values: some Encodable) throws -> HelmValuesFile {
         let yaml = try YAMLEncoder().encode(values)
         var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent("urumi-helm-XXXXXX").utf8CString)
         guard let created = mkdtemp(&template) else {

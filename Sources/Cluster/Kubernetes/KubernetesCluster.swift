@@ -17,13 +17,17 @@ public final class KubernetesCluster: ClusterDriver {
     /// The saga's deadline of each step: a readiness wait gives up a little before it, saying
     /// what it last saw instead of the coordinator's bare "deadline passed".
     public let stepDeadlines: [SagaStep: Duration]
+    /// Whether the chart values turn TLS on with a cert-manager issuer: then the certificate
+    /// step of a domain change waits for the Certificate to be Ready.
+    public let managesCertificates: Bool
     let logger: Logger
 
     public init(
         client: KubernetesClient, helm: HelmCLI, layout: StoreChartLayout = StoreChartLayout(),
         readiness: ReadinessSettings = ReadinessSettings(), storeAccess: StoreAccess? = nil,
-        stepDeadlines: [SagaStep: Duration] = [:], logger: Logger
+        stepDeadlines: [SagaStep: Duration] = [:], managesCertificates: Bool = false, logger: Logger
     ) {
+        self.managesCertificates = managesCertificates
         self.stepDeadlines = stepDeadlines
         self.storeAccess = storeAccess
         self.client = client
@@ -62,6 +66,36 @@ public final class KubernetesCluster: ClusterDriver {
                 settings.giveUpAfter = deadline - min(.seconds(15), deadline / 10)
             }
             return try await WorkloadWaiter(client: client, settings: settings).wait(for: workload)
+        }
+    }
+
+    public func change(_ step: OperationStep, for target: StoreTarget) async throws -> [String: String] {
+        let storeID = target.id.description
+        try await namespaces.requireActive(target.namespace, storeID: storeID)
+        let waiter = WorkloadWaiter(client: client, settings: readiness)
+        switch step {
+        case .apply:
+            return try await helm.install(target)
+        case .rollback:
+            return try await helm.rollback(target)
+        case .workloads, .recover:
+            // One after the other: the waits are watches, and MySQL comes first anyway.
+            var details: [String: String] = [:]
+            for workload in layout.workloads(for: target.config, of: target) {
+                details.merge(try await waiter.wait(for: workload)) { _, new in new }
+                details[workload.description] = "settled"
+            }
+            return details
+        case .setup:
+            guard !target.config.suspended,
+                let job = layout.workload(for: .woocommerce, of: target)
+            else { return ["setup": "not run while suspended"] }
+            return try await waiter.wait(for: job)
+        case .certificate:
+            guard managesCertificates else {
+                return ["certificate": "not managed here (no cert-manager issuer in the chart values)"]
+            }
+            return try await waiter.wait(for: layout.certificate(of: target))
         }
     }
 

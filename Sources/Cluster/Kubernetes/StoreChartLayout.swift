@@ -50,14 +50,74 @@ public struct StoreChartLayout: Sendable, Hashable {
         }
     }
 
-    /// The chart's values for a store: the four required ones and `storeId` for the labels.
-    public func values(for target: StoreTarget) -> [String: String] {
-        [
-            "storeName": target.spec.name,
-            "domain": target.spec.domain,
-            "adminEmail": target.spec.adminEmail,
-            "plan": target.spec.plan.rawValue,
-            "storeId": target.id.description,
-        ]
+    /// The maintenance page's Deployment while a store is suspended, `<fullname>-maintenance`.
+    public var maintenanceDeploymentSuffix = "-maintenance"
+    /// The TLS Secret of the store's Ingress, `<release>-tls` (the chart's default); cert-manager's
+    /// ingress-shim names the Certificate after it.
+    public var tlsSecretSuffix = "-tls"
+
+    /// The workloads that must settle for `config`: MySQL and WordPress ready, or, suspended,
+    /// both at zero replicas with the maintenance page up.
+    func workloads(for config: StoreConfig, of target: StoreTarget) -> [Workload] {
+        var workloads = [SagaStep.mysql, .wordpress].compactMap { workload(for: $0, of: target) }
+        if config.suspended {
+            workloads.append(
+                Workload(
+                    kind: .deployment, name: fullname(target.release) + maintenanceDeploymentSuffix,
+                    namespace: target.namespace,
+                    podSelector: "\(instanceLabel)=\(target.release),\(componentLabel)=maintenance"))
+        }
+        return workloads
+    }
+
+    /// The cert-manager Certificate of the store's host names.
+    func certificate(of target: StoreTarget) -> Workload {
+        Workload(
+            kind: .certificate, name: target.release + tlsSecretSuffix, namespace: target.namespace,
+            podSelector: "acme.cert-manager.io/http01-solver=true")
+    }
+
+    /// The chart's values for a store: the four required ones, `storeId` for the labels, and
+    /// what day-two operations change (versions, plugins, extra domains, suspension).
+    public func values(for target: StoreTarget) -> StoreChartValues {
+        StoreChartValues(target)
+    }
+}
+
+/// The values Urumi gives the store chart (`helm/store/values.yaml` documents each).
+public struct StoreChartValues: Encodable, Sendable, Hashable {
+    public struct Version: Encodable, Sendable, Hashable {
+        public let version: String
+    }
+
+    public struct Plugin: Encodable, Sendable, Hashable {
+        public let slug: String
+        public let version: String?
+    }
+
+    public let storeName: String
+    public let domain: String
+    public let adminEmail: String
+    public let plan: String
+    public let storeId: String
+    public let suspended: Bool
+    public let extraDomains: [String]
+    public let plugins: [Plugin]
+    /// Only when pinned: absent keys keep the chart's defaults.
+    public let wordpress: Version?
+    public let woocommerce: Version?
+
+    public init(_ target: StoreTarget) {
+        let config = target.config
+        storeName = config.name
+        domain = target.spec.domain
+        adminEmail = target.spec.adminEmail
+        plan = config.plan.rawValue
+        storeId = target.id.description
+        suspended = config.suspended
+        extraDomains = config.extraDomains
+        plugins = config.plugins.map { Plugin(slug: $0.slug, version: $0.version) }
+        wordpress = config.wordpressVersion.map(Version.init)
+        woocommerce = config.woocommerceVersion.map(Version.init)
     }
 }

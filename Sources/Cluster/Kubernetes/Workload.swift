@@ -4,6 +4,8 @@ struct Workload: Sendable, Hashable {
         case statefulSet = "StatefulSet"
         case deployment = "Deployment"
         case job = "Job"
+        /// cert-manager's Certificate (cert-manager.io/v1).
+        case certificate = "Certificate"
 
         /// The collection path in a namespace.
         func path(in namespace: String) -> String {
@@ -11,6 +13,7 @@ struct Workload: Sendable, Hashable {
             case .statefulSet: "/apis/apps/v1/namespaces/\(namespace)/statefulsets"
             case .deployment: "/apis/apps/v1/namespaces/\(namespace)/deployments"
             case .job: "/apis/batch/v1/namespaces/\(namespace)/jobs"
+            case .certificate: "/apis/cert-manager.io/v1/namespaces/\(namespace)/certificates"
             }
         }
 
@@ -19,6 +22,7 @@ struct Workload: Sendable, Hashable {
             case .statefulSet: WorkloadReadiness.statefulSet(object)
             case .deployment: WorkloadReadiness.deployment(object)
             case .job: WorkloadReadiness.job(object)
+            case .certificate: WorkloadReadiness.certificate(object)
             }
         }
     }

@@ -62,6 +62,22 @@ enum WorkloadReadiness {
         return .waiting("running (\(active) active, \(failedPods) failed pods so far)")
     }
 
+    /// Ready when condition `Ready` is True for the latest spec. cert-manager keeps retrying
+    /// an order that fails (rate limits, a challenge not reachable yet), so False is waiting,
+    /// with its message, until the step's deadline.
+    static func certificate(_ object: JSONValue?) -> Readiness {
+        guard let object else { return .waiting("it does not exist yet (is cert-manager installed and the Ingress annotated?)") }
+        let ready = condition(object, "Ready")
+        guard ready?["status"]?.string == "True", generationObserved(object) || ready?["observedGeneration"] == nil else {
+            let said = ready?["message"]?.string.map { ": \($0)" } ?? ""
+            return .waiting("not ready\(said)")
+        }
+        var details: [String: String] = [:]
+        if let hosts = object[path: "spec", "dnsNames"]?.array?.compactMap(\.string) { details["dnsNames"] = hosts.joined(separator: ", ") }
+        if let notAfter = object[path: "status", "notAfter"]?.string { details["notAfter"] = notAfter }
+        return .ready(details)
+    }
+
     private static func generationObserved(_ object: JSONValue) -> Bool {
         let generation = object[path: "metadata", "generation"]?.int ?? 0
         let observed = object[path: "status", "observedGeneration"]?.int ?? 0

@@ -12,6 +12,10 @@ public enum ProvisioningError: Error, Sendable, Hashable, CustomStringConvertibl
     case idempotencyKeyReused
     /// Another writer changed the store at the same moment; try again.
     case concurrentModification(StoreID)
+    /// Another operation runs on the store; one at a time.
+    case operationRunning(StoreID, operation: String, kind: OperationKind)
+    /// The host name is not one of the store's extra domains.
+    case domainNotOnStore(StoreID, String)
     /// The cluster did not answer (a transient cluster error); the same request may work later.
     case clusterUnavailable(String)
 
@@ -24,6 +28,9 @@ public enum ProvisioningError: Error, Sendable, Hashable, CustomStringConvertibl
         case .conflict(_, let reason): reason
         case .idempotencyKeyReused: "this Idempotency-Key was already used with a different request"
         case .concurrentModification(let id): "store \(id) was changed concurrently; try again"
+        case .operationRunning(let id, let operation, let kind):
+            "store \(id) is running operation \(operation) (\(kind.rawValue)); wait for it to finish"
+        case .domainNotOnStore(let id, let domain): "\(domain) is not an extra domain of store \(id)"
         case .clusterUnavailable(let reason): "the cluster is unavailable: \(reason)"
         }
     }

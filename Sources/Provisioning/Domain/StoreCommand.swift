@@ -5,4 +5,6 @@ public enum StoreCommand: Sendable, Hashable {
     case delete(by: String)
     /// Run a failed store again from the first step whose effects are gone.
     case retry(by: String)
+    /// A day-two operation: `change` (validated on its own) made to the store's config.
+    case change(OperationKind, StoreChange, operation: String, by: String)
 }

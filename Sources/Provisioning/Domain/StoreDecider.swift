@@ -29,6 +29,45 @@ public enum StoreDecider {
             }
             let from = SagaStep.allCases.first { !state.isPresent($0) } ?? .namespace
             return [.retryRequested(StoreEvent.RetryRequested(by: by, failedStep: state.failedStep, fromStep: from))]
+
+        case .change(let kind, let change, let operation, let by):
+            guard let state else { throw .storeNotFound(id) }
+            return try decideChange(kind, change, operation: operation, by: by, state: state)
         }
+    }
+
+    private static func decideChange(
+        _ kind: OperationKind, _ change: StoreChange, operation: String, by: String, state: StoreState
+    ) throws(ProvisioningError) -> [StoreEvent] {
+        if let running = state.operation { throw .operationRunning(state.id, operation: running.id, kind: running.kind) }
+        switch (state.status, kind) {
+        case (.ready, .resume):
+            throw .conflict(state.id, "store is not suspended")
+        case (.ready, _), (.suspended, .resume):
+            break
+        case (.suspended, _):
+            throw .conflict(state.id, "store is suspended; resume it first")
+        default:
+            throw .conflict(
+                state.id, "store is \(state.status.rawValue); only a ready or suspended store can be changed")
+        }
+        let from = state.applied ?? state.desired
+        if let domain = change.addDomain {
+            if domain == state.spec.domain || from.extraDomains.contains(domain) {
+                throw .validation([FieldError(field: "domain", message: "\(domain) is already a domain of this store")])
+            }
+        }
+        if let domain = change.removeDomain, !from.extraDomains.contains(domain) {
+            throw .domainNotOnStore(state.id, domain)
+        }
+        let to = change.applied(to: from)
+        let problems = StoreChange.transitionProblems(from: from, to: to)
+        guard problems.isEmpty else { throw .validation(problems) }
+        // Nothing would change: not an operation (a repeat of an applied PATCH is a no-op).
+        if to == from { return [] }
+        return [
+            .changeRequested(
+                StoreEvent.ChangeRequested(operation: operation, kind: kind, change: change, from: from, to: to, by: by))
+        ]
     }
 }

@@ -60,6 +60,14 @@ extension StoreEvent {
         case .deleted(let payload): data = try! Self.encoder.encode(payload)
         case .retryRequested(let payload): data = try! Self.encoder.encode(payload)
         case .credentialsViewed(let payload): data = try! Self.encoder.encode(payload)
+        case .changeRequested(let payload): data = try! Self.encoder.encode(payload)
+        case .changeStepStarted(let payload): data = try! Self.encoder.encode(payload)
+        case .changeStepSucceeded(let payload): data = try! Self.encoder.encode(payload)
+        case .changeStepFailed(let payload): data = try! Self.encoder.encode(payload)
+        case .rollbackStarted(let payload): data = try! Self.encoder.encode(payload)
+        case .changed(let payload), .suspended(let payload), .resumed(let payload):
+            data = try! Self.encoder.encode(payload)
+        case .changeFailed(let payload): data = try! Self.encoder.encode(payload)
         }
         return NewEvent(id: id, type: type, data: String(decoding: data, as: UTF8.self), metadata: metadata)
     }
@@ -84,6 +92,15 @@ extension StoreEvent {
         case .deleted: self = .deleted(try decode(Deleted.self))
         case .retryRequested: self = .retryRequested(try decode(RetryRequested.self))
         case .credentialsViewed: self = .credentialsViewed(try decode(ByActor.self))
+        case .changeRequested: self = .changeRequested(try decode(ChangeRequested.self))
+        case .changeStepStarted: self = .changeStepStarted(try decode(ChangeStepStarted.self))
+        case .changeStepSucceeded: self = .changeStepSucceeded(try decode(ChangeStepSucceeded.self))
+        case .changeStepFailed: self = .changeStepFailed(try decode(ChangeStepFailed.self))
+        case .rollbackStarted: self = .rollbackStarted(try decode(RollbackStarted.self))
+        case .changed: self = .changed(try decode(ChangeCompleted.self))
+        case .suspended: self = .suspended(try decode(ChangeCompleted.self))
+        case .resumed: self = .resumed(try decode(ChangeCompleted.self))
+        case .changeFailed: self = .changeFailed(try decode(ChangeFailed.self))
         }
     }
 }

@@ -21,6 +21,16 @@ public enum StoreEvent: Sendable, Hashable {
     case retryRequested(RetryRequested)
     /// Someone read the store's admin credentials (the password is not in the event).
     case credentialsViewed(ByActor)
+    // Day-two operations (see `StoreEvent+Operations.swift`).
+    case changeRequested(ChangeRequested)
+    case changeStepStarted(ChangeStepStarted)
+    case changeStepSucceeded(ChangeStepSucceeded)
+    case changeStepFailed(ChangeStepFailed)
+    case rollbackStarted(RollbackStarted)
+    case changed(ChangeCompleted)
+    case suspended(ChangeCompleted)
+    case resumed(ChangeCompleted)
+    case changeFailed(ChangeFailed)
 
     public struct Requested: Sendable, Hashable, Codable {
         public let storeId: StoreID
@@ -106,6 +116,13 @@ public enum StoreEvent: Sendable, Hashable {
 
     public struct Deleted: Sendable, Hashable, Codable {
         public let domain: String
+        /// The store's other host names, released with it (absent in events before day two).
+        public let extraDomains: [String]?
+
+        public init(domain: String, extraDomains: [String]? = nil) {
+            self.domain = domain
+            self.extraDomains = extraDomains
+        }
     }
 
     public struct RetryRequested: Sendable, Hashable, Codable {
@@ -131,6 +148,15 @@ public enum StoreEvent: Sendable, Hashable {
         case deleted = "store.deleted.v1"
         case retryRequested = "store.retry-requested.v1"
         case credentialsViewed = "store.credentials-viewed.v1"
+        case changeRequested = "store.change-requested.v1"
+        case changeStepStarted = "store.change-step-started.v1"
+        case changeStepSucceeded = "store.change-step-succeeded.v1"
+        case changeStepFailed = "store.change-step-failed.v1"
+        case rollbackStarted = "store.rollback-started.v1"
+        case changed = "store.changed.v1"
+        case suspended = "store.suspended.v1"
+        case resumed = "store.resumed.v1"
+        case changeFailed = "store.change-failed.v1"
     }
 
     public var kind: Kind {
@@ -149,6 +175,15 @@ public enum StoreEvent: Sendable, Hashable {
         case .deleted: .deleted
         case .retryRequested: .retryRequested
         case .credentialsViewed: .credentialsViewed
+        case .changeRequested: .changeRequested
+        case .changeStepStarted: .changeStepStarted
+        case .changeStepSucceeded: .changeStepSucceeded
+        case .changeStepFailed: .changeStepFailed
+        case .rollbackStarted: .rollbackStarted
+        case .changed: .changed
+        case .suspended: .suspended
+        case .resumed: .resumed
+        case .changeFailed: .changeFailed
         }
     }
 
@@ -163,12 +198,19 @@ public enum StoreEvent: Sendable, Hashable {
 
     /// Claims this event takes and releases, written in the same transaction as the event.
     public var claims: [String] {
-        if case .requested(let payload) = self { return [Self.domainClaim(payload.domain)] }
-        return []
+        switch self {
+        case .requested(let payload): [Self.domainClaim(payload.domain)]
+        case .changeRequested(let payload): payload.change.addDomain.map { [Self.domainClaim($0)] } ?? []
+        default: []
+        }
     }
 
     public var releases: [String] {
-        if case .deleted(let payload) = self { return [Self.domainClaim(payload.domain)] }
-        return []
+        switch self {
+        case .deleted(let payload): ([payload.domain] + (payload.extraDomains ?? [])).map(Self.domainClaim)
+        case .changed(let payload), .suspended(let payload), .resumed(let payload): payload.releasedDomains.map(Self.domainClaim)
+        case .changeFailed(let payload): payload.releasedDomains.map(Self.domainClaim)
+        default: []
+        }
     }
 }

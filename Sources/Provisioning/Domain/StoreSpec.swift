@@ -14,12 +14,8 @@ public struct StoreSpec: Sendable, Hashable, Codable {
     {
         var errors: [FieldError] = []
         let trimmedName = (name ?? "").trimmingCharacters(in: .whitespaces)
-        if trimmedName.isEmpty {
-            errors.append(FieldError(field: "name", message: "is required"))
-        } else if trimmedName.count > 60 {
-            errors.append(FieldError(field: "name", message: "must be at most 60 characters"))
-        } else if trimmedName.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            errors.append(FieldError(field: "name", message: "must not contain control characters"))
+        if let problem = nameProblem(trimmedName) {
+            errors.append(FieldError(field: "name", message: problem))
         }
         let normalizedDomain = (domain ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         if let problem = Self.hostNameProblem(normalizedDomain) {
@@ -44,6 +40,16 @@ public struct StoreSpec: Sendable, Hashable, Codable {
         self.domain = domain
         self.adminEmail = adminEmail
         self.plan = plan
+    }
+
+    /// Why `name` (trimmed) is not a store name, or nil if it is.
+    static func nameProblem(_ name: String) -> String? {
+        if name.isEmpty { return "is required" }
+        if name.count > 60 { return "must be at most 60 characters" }
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return "must not contain control characters"
+        }
+        return nil
     }
 
     /// Why `host` is not an RFC 1123 host name with at least two labels, or nil if it is.

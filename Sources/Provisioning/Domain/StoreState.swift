@@ -28,6 +28,20 @@ public struct StoreState: Sendable, Hashable, Codable {
     /// When the current provisioning run began (creation or the last retry).
     public var runStartedAt: Date
     public var readyAt: Date?
+    /// The config asked for (the last operation's target, or the request's).
+    public var desired: StoreConfig
+    /// The config the cluster runs (nil until the store is first ready).
+    public var applied: StoreConfig?
+    /// The release revision now in the cluster, as far as the events know.
+    public var helmRevision: Int?
+    /// The revision of the last config that reached ready: what a failed operation rolls back to.
+    public var lastGoodRevision: Int?
+    /// The day-two operation under way, if any.
+    public var operation: StoreOperation?
+    /// Finished operations, newest last (the last `operationHistoryLimit`).
+    public var operations: [OperationRecord] = []
+    /// Extra host names whose claim the store holds (released when it is deleted).
+    public var claimedDomains: [String] = []
     /// The stream version this state reflects.
     public var version: Int64 = 0
 
@@ -38,7 +52,11 @@ public struct StoreState: Sendable, Hashable, Codable {
         self.createdAt = at
         self.updatedAt = at
         self.runStartedAt = at
+        self.desired = StoreConfig(spec: requested.spec)
     }
+
+    /// How many finished operations a store keeps in its state (all are in its stream).
+    public static let operationHistoryLimit = 20
 
     public subscript(step: SagaStep) -> StepState {
         get { steps[step]! }
@@ -51,6 +69,7 @@ public struct StoreState: Sendable, Hashable, Codable {
             return undoQueue.first ?? undo.failedStep
         }
         if status == .failed { return failedStep }
+        if status == .ready || status == .suspended || status == .updating { return nil }
         return SagaStep.allCases.first { self[$0].status != .succeeded }
     }
 
@@ -91,6 +110,9 @@ public struct StoreState: Sendable, Hashable, Codable {
         switch event {
         case .requested, .credentialsViewed:
             break
+        case .changeRequested, .changeStepStarted, .changeStepSucceeded, .changeStepFailed, .rollbackStarted, .changed,
+            .suspended, .resumed, .changeFailed:
+            applyOperation(event, at: at)
         case .stepStarted(let started):
             self[started.step].status = .running
             self[started.step].attempts = started.attempt
@@ -105,6 +127,7 @@ public struct StoreState: Sendable, Hashable, Codable {
             self[succeeded.step].details = succeeded.details
             self[succeeded.step].lastError = nil
             self[succeeded.step].nextAttemptAt = nil
+            if let revision = succeeded.details["revision"].flatMap(Int.init) { helmRevision = revision }
         case .stepFailed(let failed):
             self[failed.step].status = .failed
             self[failed.step].finishedAt = at
@@ -115,6 +138,8 @@ public struct StoreState: Sendable, Hashable, Codable {
             status = .ready
             urls = ready.urls
             readyAt = at
+            applied = desired
+            lastGoodRevision = helmRevision
         case .compensationStarted(let started):
             undo = Undo(cause: started.cause, reason: started.reason, failedStep: started.failedStep)
             status = started.cause == .failure ? .compensating : .deleting
@@ -158,6 +183,7 @@ public struct StoreState: Sendable, Hashable, Codable {
             deletionCancelsProvisioning = status == .provisioning
             undo = nil
             status = .deleting
+            cancelOperation(at: at)
         case .deleted:
             status = .deleted
             undo = nil

@@ -10,9 +10,13 @@ public enum StoreStatus: String, Sendable, Hashable, Codable, CaseIterable {
     /// Being torn down after a delete (also while cancelling a provisioning store).
     case deleting
     case deleted
+    /// A day-two operation (update, suspend, resume, a domain) is under way; the shop serves.
+    case updating
+    /// Scaled to zero with its volumes kept; the shop URL shows a maintenance page.
+    case suspended
 
     /// True while the saga coordinator has work for this store.
     public var isOpen: Bool {
-        self == .provisioning || self == .compensating || self == .deleting
+        self == .provisioning || self == .compensating || self == .deleting || self == .updating
     }
 }

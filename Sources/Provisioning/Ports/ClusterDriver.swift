@@ -2,10 +2,24 @@
 public struct StoreTarget: Sendable, Hashable {
     public let id: StoreID
     public let spec: StoreSpec
+    /// The config to bring the store to (the chart's values follow it).
+    public let config: StoreConfig
+    /// For a rollback: the revision to return to (nil: the one before the last).
+    public let rollbackRevision: Int?
 
-    public init(id: StoreID, spec: StoreSpec) {
+    public init(id: StoreID, spec: StoreSpec, config: StoreConfig? = nil, rollbackRevision: Int? = nil) {
         self.id = id
         self.spec = spec
+        self.config = config ?? StoreConfig(spec: spec)
+        self.rollbackRevision = rollbackRevision
+    }
+
+    /// The target of a store's saga now: the operation's config (or, rolling back, the one
+    /// before it), otherwise the desired config.
+    public init(_ state: StoreState) {
+        self.init(
+            id: state.id, spec: state.spec, config: state.operation?.target ?? state.desired,
+            rollbackRevision: state.operation?.rollback?.toRevision)
     }
 
     /// The store's namespace, `store-<id>`.
@@ -32,6 +46,11 @@ public protocol ClusterDriver: Sendable {
 
     /// Undoes a step (`.helm`: uninstall; `.namespace`: delete and wait until gone).
     func undo(_ step: SagaStep, for target: StoreTarget) async throws
+
+    /// Runs one step of a day-two operation towards `target.config` (`.apply`: upgrade the
+    /// release; `.rollback`: back to `target.rollbackRevision`; the others wait for the
+    /// cluster to match). Returns details worth recording; `revision` when the release changed.
+    func change(_ step: OperationStep, for target: StoreTarget) async throws -> [String: String]
 
     /// The WordPress admin login of an installed store (from the release's Secret).
     func credentials(for target: StoreTarget) async throws -> StoreCredentials

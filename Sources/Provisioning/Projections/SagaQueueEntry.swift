@@ -13,7 +13,7 @@ public struct SagaQueueEntry: Sendable, Hashable {
         version = state.version
         // Ask the planner as if at the dawn of time: what is due now is due since the last
         // change; what waits for a backoff is due at its time.
-        switch SagaPlanner.next(state, now: .distantPast) {
+        switch StoreSagaPlan.next(state, now: .distantPast) {
         case .idle:
             open = false
             dueAt = nil

@@ -35,6 +35,11 @@ public enum StoreProjection {
         String(decoding: try StoreEvent.encoder.encode(value), as: UTF8.self)
     }
 
+    /// A value from the domain's JSON form.
+    public static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try StoreEvent.decoder.decode(T.self, from: Data(text.utf8))
+    }
+
     /// Encodes states for storage (sorted keys, millisecond dates: stable across rebuilds).
     public static func encode(_ state: StoreState) throws -> String {
         String(decoding: try StoreEvent.encoder.encode(state), as: UTF8.self)

@@ -32,14 +32,26 @@ public struct StoreView: Sendable, Hashable, Codable {
     public let createdAt: Date
     public let updatedAt: Date
     public let readyAt: Date?
+    /// The config asked for and the one the cluster runs (nil before the store was first ready).
+    public let desired: StoreConfig
+    public let applied: StoreConfig?
+    /// The store's extra host names (as asked for).
+    public let extraDomains: [String]
+    /// The helm release revision now in the cluster, as far as the events know.
+    public let helmRevision: Int?
+    /// The day-two operation under way.
+    public let operation: OperationView?
+    /// Finished operations, newest last.
+    public let operations: [OperationRecord]
     /// The store stream's version.
     public let version: Int64
 
     public init(_ state: StoreState) {
         id = state.id
-        name = state.spec.name
+        let config = state.applied ?? state.desired
+        name = config.name
         domain = state.spec.domain
-        plan = state.spec.plan
+        plan = config.plan
         adminEmail = state.spec.adminEmail
         status = state.status
         currentStep = state.status == .ready || state.status == .deleted ? nil : state.currentStep
@@ -49,7 +61,7 @@ public struct StoreView: Sendable, Hashable, Codable {
                 name: step, status: s.status, attempts: s.attempts, startedAt: s.startedAt, finishedAt: s.finishedAt,
                 durationMs: s.durationMs, lastError: s.lastError, nextAttemptAt: s.nextAttemptAt ?? s.undoNextAttemptAt)
         }
-        urls = state.status == .ready ? state.urls : nil
+        urls = state.status == .ready || state.status == .updating || state.status == .suspended ? state.urls : nil
         lastError = state.failureReason ?? SagaStep.allCases.compactMap { state[$0].lastError }.first
         failedStep = state.failedStep
         needsAttention = state.needsAttention
@@ -58,6 +70,58 @@ public struct StoreView: Sendable, Hashable, Codable {
         createdAt = state.createdAt
         updatedAt = state.updatedAt
         readyAt = state.readyAt
+        desired = state.desired
+        applied = state.applied
+        extraDomains = state.desired.extraDomains
+        helmRevision = state.helmRevision
+        operation = state.operation.map(OperationView.init)
+        operations = state.operations
         version = state.version
+    }
+}
+
+/// The operation under way, as the API shows it.
+public struct OperationView: Sendable, Hashable, Codable {
+    public struct Step: Sendable, Hashable, Codable {
+        public let name: OperationStep
+        public let status: StepState.Status
+        public let attempts: Int
+        public let startedAt: Date?
+        public let finishedAt: Date?
+        public let durationMs: Int?
+        public let lastError: String?
+        public let nextAttemptAt: Date?
+    }
+
+    public let id: String
+    public let kind: OperationKind
+    public let change: StoreChange
+    /// `applying`, or `rolling-back` after a step failed for good.
+    public let phase: String
+    public let currentStep: OperationStep?
+    /// The steps of the operation, then those of its rollback once it started.
+    public let steps: [Step]
+    /// Why it is rolling back.
+    public let rollbackReason: String?
+    public let requestedBy: String
+    public let requestedAt: Date
+
+    public init(_ operation: StoreOperation) {
+        id = operation.id
+        kind = operation.kind
+        change = operation.change
+        phase = operation.rollback == nil ? "applying" : "rolling-back"
+        currentStep = operation.currentStep
+        let names = operation.kind.steps + (operation.rollback == nil ? [] : OperationStep.rollbackSteps)
+        steps = names.map { name in
+            let step = operation[name]
+            return Step(
+                name: name, status: step.status, attempts: step.attempts, startedAt: step.startedAt,
+                finishedAt: step.finishedAt, durationMs: step.durationMs, lastError: step.lastError,
+                nextAttemptAt: step.nextAttemptAt)
+        }
+        rollbackReason = operation.rollback?.reason
+        requestedBy = operation.requestedBy
+        requestedAt = operation.requestedAt
     }
 }

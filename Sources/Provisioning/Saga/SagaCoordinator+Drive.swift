@@ -22,7 +22,7 @@ extension SagaCoordinator {
                 case .perform(let call, let deadline, let record):
                     try await append(record, with: &runner)
                     logger.debug("saga call", metadata: ["call": "\(call)"])
-                    let target = StoreTarget(id: id, spec: runner.state.spec)
+                    let target = StoreTarget(runner.state)
                     guard
                         let outcome = await execute(limit: deadline, interrupt: interrupt, { [driver] in
                             try await driver.perform(call, for: target)
@@ -37,7 +37,7 @@ extension SagaCoordinator {
                     if case .failed(let error) = outcome {
                         logger.info("saga call failed", metadata: ["call": "\(call)", "error": "\(error)"])
                     }
-                    SagaMetrics.record(call, outcome: outcome, since: runner.state[call.step].startedAt, now: now())
+                    SagaMetrics.record(call, outcome: outcome, since: runner.state.startedAt(of: call), now: now())
                     effect = runner.performed(outcome, now: now(), random: random())
                 }
             }
@@ -135,6 +135,8 @@ extension ClusterDriver {
         case .undo(let step, _):
             try await undo(step, for: target)
             return [:]
+        case .change(let step, _):
+            return try await change(step, for: target)
         }
     }
 }

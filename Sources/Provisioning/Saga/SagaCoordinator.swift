@@ -63,7 +63,7 @@ public final class SagaCoordinator: Service, LogConsumer {
         self.clock = clock
         self.now = now
         self.random = random
-        self.plan = StoreLifecyclePlan(policy: configuration.policy)
+        self.plan = StoreSagaPlan(policy: configuration.policy)
     }
 
     /// The sagas running here now.

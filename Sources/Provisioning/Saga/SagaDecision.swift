@@ -7,16 +7,21 @@ public enum SagaCall: Sendable, Hashable {
     case run(SagaStep, attempt: Int)
     /// Undo a step (uninstall, delete the namespace).
     case undo(SagaStep, attempt: Int)
+    /// A step of a day-two operation or of its rollback.
+    case change(OperationStep, attempt: Int)
 
-    public var step: SagaStep {
+    /// The step's name, for logs and metrics (`helm`, `undo-helm`, `change-apply`).
+    public var name: String {
         switch self {
-        case .run(let step, _), .undo(let step, _): step
+        case .run(let step, _): step.rawValue
+        case .undo(let step, _): "undo-\(step.rawValue)"
+        case .change(let step, _): "change-\(step.rawValue)"
         }
     }
 
     public var attempt: Int {
         switch self {
-        case .run(_, let attempt), .undo(_, let attempt): attempt
+        case .run(_, let attempt), .undo(_, let attempt), .change(_, let attempt): attempt
         }
     }
 }

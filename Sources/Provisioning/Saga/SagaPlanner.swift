@@ -9,7 +9,7 @@ import Foundation
 public enum SagaPlanner {
     public static func next(_ state: StoreState, now: Date) -> SagaDecision {
         switch state.status {
-        case .ready, .deleted, .failed:
+        case .ready, .deleted, .failed, .suspended, .updating:
             return .idle
         case .deleting where state.undo == nil:
             let cause: StoreEvent.UndoCause = state.deletionCancelsProvisioning ? .cancelled : .deletion
@@ -57,7 +57,11 @@ public enum SagaPlanner {
             case .failure:
                 return .record([.failed(StoreEvent.Failed(reason: undo.reason, failedStep: undo.failedStep))])
             case .cancelled, .deletion:
-                return .record([.deleted(StoreEvent.Deleted(domain: state.spec.domain))])
+                return .record([
+                    .deleted(
+                        StoreEvent.Deleted(
+                            domain: state.spec.domain, extraDomains: state.claimedDomains.isEmpty ? nil : state.claimedDomains))
+                ])
             }
         }
         let current = state[step]

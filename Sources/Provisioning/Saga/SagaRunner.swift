@@ -68,7 +68,7 @@ public struct SagaRunner: Sendable {
                 pending += more
                 next = Self.fold(next, more, at: now)
             case .call(let call):
-                pending += plan.started(call, now: now)
+                pending += plan.started(call, on: next, now: now)
                 inFlight = call
                 return .perform(call, deadline: plan.deadline(of: call), record: pending)
             case .wait(let until):

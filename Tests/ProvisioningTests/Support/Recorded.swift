@@ -44,6 +44,20 @@ extension Recorded: CustomStringConvertible {
             "by \(e.by) from \(e.fromStep) (failed at \(e.failedStep.map(\.rawValue) ?? "-"))"
         case .credentialsViewed(let e):
             "by \(e.by)"
+        case .changeRequested(let e):
+            "\(e.kind.rawValue) by \(e.by)"
+        case .changeStepStarted(let e):
+            "\(e.step) #\(e.attempt)"
+        case .changeStepSucceeded(let e):
+            "\(e.step) #\(e.attempt)\(e.details["revision"].map { " revision \($0)" } ?? "")"
+        case .changeStepFailed(let e):
+            "\(e.step) #\(e.attempt), \(e.retryable ? (e.nextAttemptAt.map { "retry in \(millis(from: at, to: $0))ms" } ?? "retry now") : "final"): \(e.error)"
+        case .rollbackStarted(let e):
+            "to \(e.toRevision.map(String.init) ?? "previous") after \(e.failedStep.map(\.rawValue) ?? "-"): \(e.reason)"
+        case .changed(let e), .suspended(let e), .resumed(let e):
+            "\(e.kind.rawValue) at revision \(e.revision.map(String.init) ?? "-")"
+        case .changeFailed(let e):
+            "\(e.kind.rawValue) \(e.rolledBack ? "rolled back" : "NOT rolled back") at revision \(e.revision.map(String.init) ?? "-"): \(e.reason)"
         }
     }
 

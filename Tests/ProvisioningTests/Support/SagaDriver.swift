@@ -72,7 +72,7 @@ struct SagaDriver {
             Issue.record("there is no store to run", sourceLocation: sourceLocation)
             return []
         }
-        let plan = StoreLifecyclePlan(policy: policy)
+        let plan = StoreSagaPlan(policy: policy)
         var runner = SagaRunner(plan: plan, state: state)
         var effect = runner.resume(state, now: now)
         for _ in 0..<500 {
@@ -91,6 +91,7 @@ struct SagaDriver {
                     switch call {
                     case .run(let step, let attempt): cluster.run(step, attempt: attempt)
                     case .undo(let step, let attempt): cluster.undo(step, attempt: attempt)
+                    case .change(let step, let attempt): cluster.change(step, attempt: attempt)
                     }
                 guard let outcome = perform(script, takes: takes, limit: deadline) else {
                     return Array(stream[start...])

@@ -49,9 +49,18 @@ struct ScriptedCluster {
         .woocommerce: .seconds(40),
     ]
     static let usualUndoTime: Duration = .seconds(3)
+    /// How long each operation step takes when it just works.
+    static let usualChangeTime: [OperationStep: Duration] = [
+        .apply: .seconds(4), .workloads: .seconds(20), .setup: .seconds(30), .certificate: .seconds(10),
+        .rollback: .seconds(4), .recover: .seconds(20),
+    ]
 
     private var runs: [SagaStep: [Script]] = [:]
     private var undos: [SagaStep: [Script]] = [:]
+    private var changes: [OperationStep: [Script]] = [:]
+    /// The release's revision: each helm install, upgrade or rollback that succeeds makes one,
+    /// and says so in its details (unless a script gives details of its own).
+    private(set) var revision = 0
     /// Every call, e.g. `run helm #2`, `undo namespace #1`.
     private(set) var calls: [String] = []
 
@@ -71,13 +80,40 @@ struct ScriptedCluster {
         return cluster
     }
 
+    /// Queues how the next calls of an operation's `step` end.
+    func changing(_ step: OperationStep, _ scripts: Script...) -> ScriptedCluster {
+        var cluster = self
+        cluster.changes[step, default: []] += scripts
+        return cluster
+    }
+
+    /// The operation calls only, e.g. `[change apply #1, change workloads #1]`.
+    var changeCalls: [String] { calls.filter { $0.hasPrefix("change") } }
+
     /// The undo calls only, e.g. `[undo helm #1, undo namespace #1]`.
     var undoCalls: [String] { calls.filter { $0.hasPrefix("undo") } }
 
     mutating func run(_ step: SagaStep, attempt: Int) -> (Script, Duration) {
         calls.append("run \(step) #\(attempt)")
-        let script = runs[step]?.isEmpty == false ? runs[step]!.removeFirst() : .succeed()
+        var script = runs[step]?.isEmpty == false ? runs[step]!.removeFirst() : .succeed()
+        if step == .helm { script = revised(script) }
         return (script, script.takes ?? Self.usualRunTime[step]!)
+    }
+
+    mutating func change(_ step: OperationStep, attempt: Int) -> (Script, Duration) {
+        calls.append("change \(step) #\(attempt)")
+        var script = changes[step]?.isEmpty == false ? changes[step]!.removeFirst() : .succeed()
+        if step == .apply || step == .rollback { script = revised(script) }
+        return (script, script.takes ?? Self.usualChangeTime[step]!)
+    }
+
+    /// A release change that succeeds makes a revision, named in its details.
+    private mutating func revised(_ script: Script) -> Script {
+        guard case .succeed(let details) = script.ending else { return script }
+        revision += 1
+        var revised = script
+        if details.isEmpty { revised.ending = .succeed(details: ["revision": String(revision)]) }
+        return revised
     }
 
     mutating func undo(_ step: SagaStep, attempt: Int) -> (Script, Duration) {

@@ -1,0 +1,128 @@
+import EventStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Provisioning
+
+/// Day-two operations on a store: `PATCH /stores/{id}` (a JSON merge patch of name, plan,
+/// versions and plugins), suspend, resume, and extra domains. Each answers 202 with the
+/// operation it started (200 when nothing changes, or for a repeat with the same
+/// `Idempotency-Key`); a store runs one operation at a time (409 `operation-running` names it).
+struct StoreOperationRoutes {
+    typealias Context = APIContext
+
+    let environment: APIEnvironment
+
+    func register(on router: RouterGroup<Context>) {
+        let stores = router.group("stores")
+        stores.patch(":id", use: update)
+        stores.post(":id/suspend", use: suspend)
+        stores.post(":id/resume", use: resume)
+        stores.post(":id/domains", use: addDomain)
+        stores.delete(":id/domains/:domain", use: removeDomain)
+    }
+
+    static let patchFields: Set<String> = ["name", "plan", "wordpressVersion", "woocommerceVersion", "plugins"]
+
+    struct OperationResponse: Encodable {
+        let id: StoreID
+        let status: StoreStatus
+        /// The operation this request started or found (nil when nothing had to change).
+        let operation: OperationView?
+        let position: String?
+        let replayed: Bool
+        let store: StoreView
+        let cluster: ClusterInfo
+    }
+
+    @Sendable func update(_ request: Request, context: Context) async throws -> Response {
+        let id = try storeID(context)
+        let body = try await APIJSON.object(
+            from: request, allowed: Self.patchFields, mediaTypes: ["application/merge-patch+json", "application/json"])
+        let change = try StoreChange.validate(try Self.changeInput(body))
+        return try await run(id, .update, change, request: request, context: context)
+    }
+
+    @Sendable func suspend(_ request: Request, context: Context) async throws -> Response {
+        try await run(try storeID(context), .suspend, StoreChange(suspended: true), request: request, context: context)
+    }
+
+    @Sendable func resume(_ request: Request, context: Context) async throws -> Response {
+        try await run(try storeID(context), .resume, StoreChange(suspended: false), request: request, context: context)
+    }
+
+    @Sendable func addDomain(_ request: Request, context: Context) async throws -> Response {
+        let id = try storeID(context)
+        let body = try await APIJSON.object(from: request, allowed: ["domain"])
+        var errors: [FieldError] = []
+        let raw = APIJSON.string(body, "domain", errors: &errors)
+        if !errors.isEmpty { throw ProvisioningError.validation(errors) }
+        let domain = try StoreChange.validateDomain(raw)
+        return try await run(id, .addDomain, StoreChange(addDomain: domain), request: request, context: context)
+    }
+
+    @Sendable func removeDomain(_ request: Request, context: Context) async throws -> Response {
+        let id = try storeID(context)
+        let domain = try StoreChange.validateDomain(context.parameters.get("domain"))
+        return try await run(id, .removeDomain, StoreChange(removeDomain: domain), request: request, context: context)
+    }
+
+    private func run(
+        _ id: StoreID, _ kind: OperationKind, _ change: StoreChange, request: Request, context: Context
+    ) async throws -> Response {
+        let outcome = try await environment.commands.change(
+            id, kind: kind, change: change, metadata: metadata(context), idempotencyKey: try idempotencyKey(request))
+        let started = outcome.cursor != nil
+        let body = OperationResponse(
+            id: outcome.id, status: outcome.state.status, operation: outcome.state.operation.map(OperationView.init),
+            position: outcome.cursor?.description, replayed: outcome.replayed, store: StoreView(outcome.state),
+            cluster: environment.cluster)
+        return try APIJSON.response(body, status: started ? .accepted : .ok, headers: [.location: "/stores/\(outcome.id)"])
+    }
+
+    /// The merge patch's fields as typed input; a wrong JSON type or a null where a value
+    /// cannot be removed is a field error (every one reported).
+    static func changeInput(_ body: [String: JSONValue]) throws -> StoreChangeInput {
+        var errors: [FieldError] = []
+        var input = StoreChangeInput()
+        for field in ["name", "plan", "wordpressVersion", "woocommerceVersion"] where body[field] == .null {
+            errors.append(FieldError(field: field, message: "cannot be removed (null); give a value"))
+        }
+        input.name = APIJSON.string(body, "name", errors: &errors)
+        input.plan = APIJSON.string(body, "plan", errors: &errors)
+        input.wordpressVersion = APIJSON.string(body, "wordpressVersion", errors: &errors)
+        input.woocommerceVersion = APIJSON.string(body, "woocommerceVersion", errors: &errors)
+        if let plugins = body["plugins"] {
+            switch plugins {
+            case .null:
+                input.plugins = []  // merge patch: null removes the list
+            case .array(let items):
+                var parsed: [(slug: String?, version: String?)] = []
+                for (index, item) in items.enumerated() {
+                    switch item {
+                    case .string(let slug):
+                        parsed.append((slug, nil))
+                    case .object(let object):
+                        let unknown = Set(object.keys).subtracting(["slug", "version"]).sorted()
+                        for key in unknown {
+                            errors.append(FieldError(field: "plugins[\(index)].\(key)", message: "is not a known field"))
+                        }
+                        var itemErrors: [FieldError] = []
+                        let slug = APIJSON.string(object, "slug", errors: &itemErrors)
+                        let version = APIJSON.string(object, "version", errors: &itemErrors)
+                        errors += itemErrors.map { FieldError(field: "plugins[\(index)].\($0.field)", message: $0.message) }
+                        parsed.append((slug, version))
+                    default:
+                        errors.append(
+                            FieldError(field: "plugins[\(index)]", message: "must be a slug or {\"slug\", \"version\"}"))
+                    }
+                }
+                input.plugins = parsed
+            default:
+                errors.append(FieldError(field: "plugins", message: "must be an array"))
+            }
+        }
+        if !errors.isEmpty { throw ProvisioningError.validation(errors) }
+        return input
+    }
+}

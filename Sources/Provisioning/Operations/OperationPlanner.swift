@@ -1,0 +1,119 @@
+import Foundation
+
+/// A day-two operation as a pure state machine over the store's state, like `SagaPlanner`
+/// for provisioning: run the operation's steps; when one fails for good, roll the release
+/// back to the last good revision and watch the workloads come back; record how it ended.
+public enum OperationPlanner {
+    public static func next(_ state: StoreState, now: Date) -> SagaDecision {
+        guard state.status == .updating, let operation = state.operation else { return .idle }
+        guard let step = operation.currentStep else { return .record([finished(state, operation, now: now)]) }
+        let current = operation[step]
+        switch current.status {
+        case .pending, .compensated:
+            return .call(.change(step, attempt: current.attempts + 1))
+        case .running:
+            // Started but no outcome recorded: the process stopped mid-step. Every step is
+            // idempotent (an upgrade to the same values, a rollback to the same revision, a
+            // wait), so the same attempt runs again.
+            return .call(.change(step, attempt: max(current.attempts, 1)))
+        case .failed where current.retryable:
+            if let at = current.nextAttemptAt, at > now { return .wait(until: at) }
+            return .call(.change(step, attempt: current.attempts + 1))
+        case .failed:
+            let error = current.lastError ?? "unknown error"
+            guard let rollback = operation.rollback else {
+                return .record([
+                    .rollbackStarted(
+                        StoreEvent.RollbackStarted(
+                            operation: operation.id, reason: "\(step.rawValue) failed: \(error)", failedStep: step,
+                            toRevision: state.lastGoodRevision))
+                ])
+            }
+            let revision = state.helmRevision.map { "revision \($0)" } ?? "an unknown revision"
+            let good = rollback.toRevision.map { "revision \($0)" } ?? "the previous revision"
+            return .record([
+                .changeFailed(
+                    StoreEvent.ChangeFailed(
+                        operation: operation.id, kind: operation.kind,
+                        reason: "\(rollback.reason); then \(step.rawValue) of the rollback failed: \(error)",
+                        failedStep: rollback.failedStep, rolledBack: false, revision: state.helmRevision,
+                        leftovers:
+                            "the release may still run \(revision) of the failed change instead of \(good); check `helm history` and the workloads, then change the store again",
+                        releasedDomains: []))
+            ])
+        case .succeeded:
+            return .idle  // unreachable: `currentStep` skips succeeded steps
+        }
+    }
+
+    /// The event that ends a phase with every step done.
+    private static func finished(_ state: StoreState, _ operation: StoreOperation, now: Date) -> StoreEvent {
+        guard let rollback = operation.rollback else {
+            let completed = StoreEvent.ChangeCompleted(
+                operation: operation.id, kind: operation.kind, applied: operation.to,
+                revision: operation.revision ?? state.helmRevision,
+                durationMs: max(0, Int((now.timeIntervalSince(operation.requestedAt) * 1000).rounded())),
+                releasedDomains: operation.change.removeDomain.map { [$0] } ?? [])
+            switch operation.kind {
+            case .suspend: return .suspended(completed)
+            case .resume: return .resumed(completed)
+            case .update, .addDomain, .removeDomain: return .changed(completed)
+            }
+        }
+        return .changeFailed(
+            StoreEvent.ChangeFailed(
+                operation: operation.id, kind: operation.kind, reason: rollback.reason, failedStep: rollback.failedStep,
+                rolledBack: true, revision: state.helmRevision, leftovers: nil,
+                releasedDomains: operation.change.addDomain.map { [$0] } ?? []))
+    }
+
+    public static func started(_ step: OperationStep, attempt: Int, operation: String, now: Date, policy: SagaPolicy)
+        -> StoreEvent
+    {
+        .changeStepStarted(
+            StoreEvent.ChangeStepStarted(
+                operation: operation, step: step, attempt: attempt,
+                deadline: now.addingTimeInterval(policy.deadline(step).seconds)))
+    }
+
+    /// Events for the outcome of an operation step. `random` is uniform in [0, 1).
+    public static func afterStep(
+        _ state: StoreState, step: OperationStep, attempt: Int, outcome: StepOutcome, now: Date, policy: SagaPolicy,
+        random: Double
+    ) -> [StoreEvent] {
+        guard let operation = state.operation else { return [] }
+        switch outcome {
+        case .succeeded(let details):
+            let startedAt = operation[step].startedAt ?? now
+            return [
+                .changeStepSucceeded(
+                    StoreEvent.ChangeStepSucceeded(
+                        operation: operation.id, step: step, attempt: attempt,
+                        durationMs: max(0, Int((now.timeIntervalSince(startedAt) * 1000).rounded())), details: details))
+            ]
+        case .failed(let error) where error.kind == .transient && attempt < policy.retry.maxAttempts:
+            let wait = policy.retry.delay(afterAttempt: attempt, random: random)
+            return [
+                .changeStepFailed(
+                    StoreEvent.ChangeStepFailed(
+                        operation: operation.id, step: step, attempt: attempt, error: error.message, retryable: true,
+                        nextAttemptAt: now.addingTimeInterval(wait.seconds)))
+            ]
+        case .failed(let error):
+            let message =
+                error.kind == .transient ? "\(error.message) (\(SagaPlanner.gaveUp(attempt)))" : error.message
+            return [failed(operation, step, attempt, message)]
+        case .deadlineExceeded(let limit):
+            return [failed(operation, step, attempt, "deadline of \(SagaPlanner.format(limit)) passed")]
+        }
+    }
+
+    private static func failed(_ operation: StoreOperation, _ step: OperationStep, _ attempt: Int, _ message: String)
+        -> StoreEvent
+    {
+        .changeStepFailed(
+            StoreEvent.ChangeStepFailed(
+                operation: operation.id, step: step, attempt: attempt, error: message, retryable: false,
+                nextAttemptAt: nil))
+    }
+}
