@@ -133,3 +133,68 @@ so no secret is ever put in an environment variable.
       protocol: TCP
     {{- end }}
 {{- end -}}
+
+{{/*
+The WordPress image: with wordpress.version set, the tag is <version>-php<phpVersion>-apache
+(the official image's naming); otherwise images.wordpress.tag. Returns "repository:tag[@digest]".
+*/}}
+{{- define "store.wordpressImage" -}}
+{{- $image := deepCopy .Values.images.wordpress -}}
+{{- with .Values.wordpress.version -}}
+{{- $_ := set $image "tag" (printf "%s-php%s-apache" . $.Values.images.wordpress.phpVersion) -}}
+{{- end -}}
+{{- include "store.image" $image -}}
+{{- end -}}
+
+{{/* PHP minor version of the WordPress image ("8.3"), or "" when its tag does not say. */}}
+{{- define "store.wordpressPhp" -}}
+{{- if .Values.wordpress.version -}}
+{{- .Values.images.wordpress.phpVersion -}}
+{{- else -}}
+{{- regexFind "[0-9]+\\.[0-9]+" (regexFind "-php[0-9]+\\.[0-9]+" .Values.images.wordpress.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The WP-CLI image of the setup Job, on the same PHP minor version as WordPress: a
+"-php<x.y>" suffix of images.wpCli.tag is replaced by the WordPress image's PHP version.
+*/}}
+{{- define "store.wpCliImage" -}}
+{{- $image := deepCopy .Values.images.wpCli -}}
+{{- $php := include "store.wordpressPhp" . -}}
+{{- if and $php (regexMatch "-php[0-9]+\\.[0-9]+$" $image.tag) -}}
+{{- $_ := set $image "tag" (regexReplaceAll "-php[0-9]+\\.[0-9]+$" $image.tag (printf "-php%s" $php)) -}}
+{{- end -}}
+{{- include "store.image" $image -}}
+{{- end -}}
+
+{{/* Host names of the store: domain first, then extraDomains (duplicates dropped), one per line. */}}
+{{- define "store.hosts" -}}
+{{- prepend (.Values.extraDomains | default list) .Values.domain | uniq | join "\n" -}}
+{{- end -}}
+
+{{/* The Service the Ingress sends the store's hosts to: the maintenance page while suspended. */}}
+{{- define "store.frontService" -}}
+{{- if .Values.suspended -}}
+{{- printf "%s-maintenance" (include "store.fullname" .) -}}
+{{- else -}}
+{{- printf "%s-wordpress" (include "store.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The plugin list for the setup script: "slug" or "slug@version", separated by spaces
+(slugs and versions are restricted by the schema to [a-z0-9.-]). Duplicate slugs fail.
+*/}}
+{{- define "store.pluginList" -}}
+{{- $seen := dict -}}
+{{- $out := list -}}
+{{- range .Values.plugins -}}
+{{- if hasKey $seen .slug -}}
+{{- fail (printf "plugins: %q is listed twice" .slug) -}}
+{{- end -}}
+{{- $_ := set $seen .slug true -}}
+{{- $out = append $out (ternary (printf "%s@%s" .slug (.version | default "")) .slug (not (empty .version))) -}}
+{{- end -}}
+{{- join " " $out -}}
+{{- end -}}
