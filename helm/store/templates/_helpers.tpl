@@ -198,3 +198,37 @@ The plugin list for the setup script: "slug" or "slug@version", separated by spa
 {{- end -}}
 {{- join " " $out -}}
 {{- end -}}
+
+{{/* A storage quantity ("5Gi", "500M", "1073741824") in bytes, as a float. */}}
+{{- define "store.bytes" -}}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" (toString .) -}}
+{{- $unit := trimPrefix $number (toString .) -}}
+{{- $units := dict "" 1 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 -}}
+{{- if not (hasKey $units $unit) -}}
+{{- fail (printf "cannot read the storage quantity %q" (toString .)) -}}
+{{- end -}}
+{{- mulf (float64 $number) (get $units $unit) -}}
+{{- end -}}
+
+{{/*
+Size of a claim of the release; call with (dict "ctx" $ "live" <claim or empty> "plan" "5Gi").
+A new claim gets the plan's size. An existing one keeps its size, or, with volumeExpansion,
+grows to a larger plan's size; it never shrinks (Kubernetes rejects that).
+*/}}
+{{- define "store.claimSize" -}}
+{{- if not .live -}}
+{{- .plan -}}
+{{- else -}}
+{{- $current := .live.spec.resources.requests.storage -}}
+{{- if and .ctx.Values.volumeExpansion (gt (float64 (include "store.bytes" .plan)) (float64 (include "store.bytes" $current))) -}}
+{{- .plan -}}
+{{- else -}}
+{{- $current -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The MySQL data claim: the name the StatefulSet's "data" template gives pod 0. */}}
+{{- define "store.mysqlClaimName" -}}
+{{- printf "data-%s-mysql-0" (include "store.fullname" .) -}}
+{{- end -}}
