@@ -11,7 +11,12 @@
   promises: not a Helm hook (so `helm upgrade --install` does not wait for it), named
   <fullname>-setup-<8 hex> with the labels Urumi selects on, the same name for the same
   inputs and a new one for new inputs;
-- syntax-checks the setup Job's script (sh -n, bash -n, shellcheck and php -l when present);
+- day two: suspended (replicas 0, no Job, the maintenance page answering 503 through the
+  Ingress, a real nginx when installed), wordpress.version, plugins, extraDomains, and that an
+  upgrade between plans (or into and out of suspension) changes only fields the Kubernetes API
+  lets an update change (StatefulSet claim templates, selectors; claims grow, never shrink);
+- syntax-checks the setup Job's script (sh -n, bash -n, shellcheck and php -l when present)
+  and runs it against a fake `wp` (install, re-run, upgrade, the plugin list);
 - runs checkov over the rendered output, failing on any finding not listed with a reason in
   helm/store/README.md (the one place where skips live).
 
@@ -26,11 +31,14 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -330,15 +338,19 @@ def check_plan_fits(docs: list[dict[str, Any]], plan: str) -> str:
             pods += doc["spec"].get("replicas", 1) if doc["kind"] != "Job" else 1
     require(pods <= int(quota["pods"]), f"{pods} pods, quota allows {quota['pods']}")
     storage, claims = 0.0, 0
+    objects = {d["metadata"]["name"] for d in docs if d["kind"] == "PersistentVolumeClaim"}
     for doc in docs:
         if doc["kind"] == "PersistentVolumeClaim":
             storage += quantity(doc["spec"]["resources"]["requests"]["storage"])
             claims += 1
         if doc["kind"] == "StatefulSet":
+            # A claim the release creates itself (MySQL's data) is counted once, above.
             for vct in doc["spec"].get("volumeClaimTemplates") or []:
-                storage += doc["spec"].get("replicas", 1) * quantity(
-                    vct["spec"]["resources"]["requests"]["storage"])
-                claims += doc["spec"].get("replicas", 1)
+                for ordinal in range(doc["spec"].get("replicas", 1)):
+                    if f"{vct['metadata']['name']}-{doc['metadata']['name']}-{ordinal}" in objects:
+                        continue
+                    storage += quantity(vct["spec"]["resources"]["requests"]["storage"])
+                    claims += 1
     if storage > quantity(quota["requests.storage"]):
         problems.append(f"volumes need {storage / 2**30:g}Gi, quota is {quota['requests.storage']}")
     if claims > int(quota["persistentvolumeclaims"]):
@@ -373,7 +385,12 @@ def check_store_semantics(docs: list[dict[str, Any]], values: dict[str, Any]) ->
             problems.append(f"{ident(doc)} is a Helm hook ({', '.join(hook_keys)}): "
                             "`helm upgrade --install` would wait for it")
 
+    problems += day_two_problems(by_kind, values)
     jobs = by_kind.get("Job", [])
+    if values.get("suspended"):
+        require(not jobs, f"a suspended store renders Jobs: {[ident(j) for j in jobs]}")
+        require(not problems, "\n".join(problems))
+        return None
     require(len(jobs) == 1, f"expected one Job (the setup), got {[ident(j) for j in jobs]}")
     job = jobs[0]
     problems += setup_job_name_problems(job)
@@ -433,11 +450,19 @@ def check_store_semantics(docs: list[dict[str, Any]], values: dict[str, Any]) ->
             problems.append("ingress.enabled but no Ingress rendered")
         else:
             spec = ingress[0]["spec"]
-            if spec["rules"][0].get("host") != values["domain"]:
-                problems.append("Ingress host is not the domain")
+            hosts = list(dict.fromkeys([values["domain"]] + values.get("extraDomains", [])))
+            if [rule.get("host") for rule in spec["rules"]] != hosts:
+                problems.append(f"Ingress hosts {[r.get('host') for r in spec['rules']]} are not "
+                                f"the domain and extraDomains {hosts}")
+            backend = f"{FULLNAME}-{'maintenance' if values.get('suspended') else 'wordpress'}"
+            for rule in spec["rules"]:
+                for path in rule["http"]["paths"]:
+                    if path["backend"]["service"] != {"name": backend, "port": {"name": "http"}}:
+                        problems.append(f"Ingress rule {rule.get('host')} goes to "
+                                        f"{path['backend']['service']}, not {backend}:http")
             if values["ingress"].get("tls", {}).get("enabled"):
-                if not spec.get("tls") or spec["tls"][0]["hosts"] != [values["domain"]]:
-                    problems.append("Ingress TLS does not cover the domain")
+                if not spec.get("tls") or spec["tls"][0]["hosts"] != hosts or len(spec["tls"]) != 1:
+                    problems.append(f"Ingress TLS does not cover exactly {hosts} with one Secret")
                 issuer = values["ingress"]["tls"].get("clusterIssuer")
                 if issuer and annotations(ingress[0]).get(
                         "cert-manager.io/cluster-issuer") != issuer:
@@ -446,6 +471,174 @@ def check_store_semantics(docs: list[dict[str, Any]], values: dict[str, Any]) ->
         problems.append("Ingress rendered although ingress.enabled is false")
     require(not problems, "\n".join(problems))
     return None
+
+
+def wordpress_tag(values: dict[str, Any]) -> str:
+    """The WordPress image tag the values ask for (README "Values")."""
+    images = merged(yaml.safe_load((CHART / "values.yaml").read_text())["images"],
+                    values.get("images", {}))
+    version = values.get("wordpress", {}).get("version")
+    if version:
+        return f"{version}-php{images['wordpress']['phpVersion']}-apache"
+    return images["wordpress"]["tag"]
+
+
+def day_two_problems(by_kind: dict[str, list[dict[str, Any]]], values: dict[str, Any]) -> list[str]:
+    """suspended, wordpress.version and plugins as README "Day two" promises."""
+    problems = []
+    suspended = bool(values.get("suspended"))
+    named = {(d["kind"], d["metadata"]["name"]): d for docs in by_kind.values() for d in docs}
+    wordpress = named[("Deployment", f"{FULLNAME}-wordpress")]
+    mysql = named[("StatefulSet", f"{FULLNAME}-mysql")]
+    want = 0 if suspended else 1
+    for doc in (wordpress, mysql):
+        if doc["spec"].get("replicas") != want:
+            problems.append(f"{ident(doc)} has {doc['spec'].get('replicas')} replicas, want {want}")
+    maintenance = {key: doc for key, doc in named.items() if key[1] == f"{FULLNAME}-maintenance"}
+    if not suspended:
+        if maintenance:
+            problems.append(f"maintenance objects rendered for a running store: {sorted(maintenance)}")
+    else:
+        wanted_kinds = {"Deployment", "Service", "ConfigMap"}
+        if values.get("networkPolicy", {}).get("enabled", True):
+            wanted_kinds.add("NetworkPolicy")
+        missing = wanted_kinds - {kind for kind, _ in maintenance}
+        if missing:
+            problems.append(f"suspended, but no maintenance {sorted(missing)}")
+        else:
+            problems += maintenance_problems(maintenance, values)
+    # The WordPress image (Deployment and the setup Job's core copy) and WP-CLI's PHP.
+    tag = wordpress_tag(values)
+    image = wordpress["spec"]["template"]["spec"]["containers"][0]["image"]
+    if image.split("@")[0].rsplit(":", 1)[1] != tag:
+        problems.append(f"WordPress image {image!r} does not have the tag {tag!r}")
+    for job in by_kind.get("Job", []):
+        pod = job["spec"]["template"]["spec"]
+        core = pod["initContainers"][0]["image"]
+        if core != image:
+            problems.append(f"setup Job copies core from {core!r}, WordPress runs {image!r}")
+        cli = pod["containers"][0]["image"].split("@")[0]
+        php = re.search(r"-php([0-9]+\.[0-9]+)", tag)
+        if php and not cli.endswith(f"-php{php.group(1)}"):
+            problems.append(f"WP-CLI image {cli!r} is not on WordPress's PHP {php.group(1)}")
+        env = {e["name"]: e.get("value") for e in pod["containers"][0].get("env", [])}
+        plugins = " ".join(p["slug"] + (f"@{p['version']}" if p.get("version") else "")
+                           for p in values.get("plugins", []))
+        if env.get("PLUGINS") != plugins:
+            problems.append(f"setup Job PLUGINS is {env.get('PLUGINS')!r}, want {plugins!r}")
+    return problems
+
+
+def maintenance_problems(objects: dict[tuple[str, str], dict[str, Any]],
+                         values: dict[str, Any]) -> list[str]:
+    problems = []
+    name = f"{FULLNAME}-maintenance"
+    deployment, service, config = (objects[(k, name)] for k in ("Deployment", "Service", "ConfigMap"))
+    for doc in (deployment, service, config):
+        component = (doc["metadata"].get("labels") or {}).get("app.kubernetes.io/component")
+        if component != "maintenance":
+            problems.append(f"{ident(doc)}: component label is {component!r}, not 'maintenance'")
+    if deployment["spec"].get("replicas") != 1:
+        problems.append("maintenance Deployment does not have 1 replica")
+    pod = deployment["spec"]["template"]
+    selector = deployment["spec"]["selector"]["matchLabels"]
+    if service["spec"]["selector"] != selector or any(
+            pod["metadata"]["labels"].get(k) != v for k, v in selector.items()):
+        problems.append("maintenance Service/Deployment selectors do not select its pods")
+    container = pod["spec"]["containers"][0]
+    if "nginx-unprivileged" not in container["image"]:
+        problems.append(f"maintenance image {container['image']!r} is not nginx-unprivileged")
+    if container["securityContext"].get("readOnlyRootFilesystem") is not True:
+        problems.append("maintenance container's root filesystem is writable")
+    mounts = {m["mountPath"] for m in container.get("volumeMounts", [])}
+    if "/tmp" not in mounts:
+        problems.append("maintenance container has no writable /tmp")
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    target = service["spec"]["ports"][0]["targetPort"]
+    if ports.get(target) != 8080:
+        problems.append(f"maintenance Service targets {target!r}, not the 503 port 8080")
+    for probe in ("readinessProbe", "livenessProbe"):
+        if container.get(probe, {}).get("httpGet", {}).get("port") == target:
+            problems.append(f"maintenance {probe} is on the 503 port: the pod would never be ready")
+    conf = config["data"].get("nginx.conf", "")
+    for needle in ("listen 8080", "return 503;", "error_page 503 /maintenance.html;",
+                   "add_header Retry-After", "pid /tmp/"):
+        if needle not in conf:
+            problems.append(f"maintenance nginx.conf lacks {needle!r}")
+    page = config["data"].get("maintenance.html", "")
+    if "temporarily unavailable" not in page:
+        problems.append("maintenance page does not say 'temporarily unavailable'")
+    policy = objects.get(("NetworkPolicy", name))
+    if policy is not None:
+        rules = policy["spec"].get("ingress") or []
+        if not any(p.get("port") == 8080 for r in rules for p in r.get("ports", [])) or \
+                policy["spec"]["podSelector"]["matchLabels"] != selector:
+            problems.append("maintenance NetworkPolicy does not let the ingress controller reach 8080")
+    return problems
+
+
+def check_maintenance_nginx(docs: list[dict[str, Any]], workdir: Path) -> str:
+    """Runs the rendered nginx.conf with a real nginx (when installed): every path and method
+    gets 503, the page and Retry-After; the probe port answers 200."""
+    nginx = shutil.which("nginx") or (Path("/usr/sbin/nginx") if Path("/usr/sbin/nginx").exists() else None)
+    if not nginx:
+        return "nginx not installed: only the static checks ran"
+    config = next(d for d in docs if d["kind"] == "ConfigMap"
+                  and d["metadata"]["name"] == f"{FULLNAME}-maintenance")
+    # nginx's workers may run as another user (as root it switches to nobody): a directory
+    # of its own that they can read, outside the private work directory.
+    base = Path(tempfile.mkdtemp(prefix="urumi-maintenance-"))
+    base.chmod(0o755)
+    ports = []
+    for _ in range(2):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports.append(probe.getsockname()[1])
+    for name, text in config["data"].items():
+        text = text.replace("/tmp/", f"{base}/").replace("/etc/urumi/maintenance", str(base))
+        text = text.replace("listen 8080", f"listen 127.0.0.1:{ports[0]}")
+        text = text.replace("listen 8081", f"listen 127.0.0.1:{ports[1]}")
+        (base / name).write_text(text)
+        (base / name).chmod(0o644)
+    server = subprocess.Popen([str(nginx), "-e", "stderr", "-c", str(base / "nginx.conf"),
+                               "-g", "daemon off;"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        def ask(port: int, path: str, method: str = "GET") -> tuple[int, dict[str, str], str]:
+            data = b"log=a&pwd=b" if method == "POST" else None
+            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method)
+            try:
+                response = urllib.request.urlopen(request, timeout=5)
+            except urllib.error.HTTPError as error:
+                response = error
+            return response.status, dict(response.headers), response.read().decode()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                ask(ports[1], "/healthz")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                require(server.poll() is None and time.monotonic() < deadline,
+                        f"nginx did not start: {server.stderr.read() if server.poll() is not None else ''}")
+                time.sleep(0.1)
+        problems = []
+        for method, path in (("GET", "/"), ("GET", "/product/urumi-sample-tee/"),
+                             ("POST", "/wp-login.php"), ("GET", "/maintenance.html"),
+                             ("GET", "/nginx.conf"), ("HEAD", "/")):
+            status, headers, body = ask(ports[0], path, method)
+            if status != 503 or not headers.get("Retry-After"):
+                problems.append(f"{method} {path}: {status}, Retry-After {headers.get('Retry-After')!r}")
+            if method != "HEAD" and "temporarily unavailable" not in body:
+                problems.append(f"{method} {path}: not the maintenance page")
+        status, _, _ = ask(ports[1], "/healthz")
+        if status != 200:
+            problems.append(f"probe port /healthz answered {status}")
+        require(not problems, "\n".join(problems))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(base, ignore_errors=True)
+    return "7 requests against a real nginx"
 
 
 SETUP_HASH_LABEL = "urumi.io/setup-hash"
@@ -507,10 +700,20 @@ def check_setup_job_hash(base: dict[str, Any], workdir: Path) -> str:
         "store.address": {"store": {"address": "2 Market Street"}},
         "sampleProduct.regularPrice": {"sampleProduct": {"regularPrice": "19.99"}},
         "sampleProduct.sku": {"sampleProduct": {"sku": "URUMI-SAMPLE-002"}},
+        "wordpress.version": {"wordpress": {"version": "7.1.1"}},
+        "plugins (one added)": {"plugins": [{"slug": "akismet"}]},
+        "plugins (one pinned)": {"plugins": [{"slug": "akismet", "version": "5.3.3"}]},
     }
     for what, change in changed.items():
         if job_name(merged(base, change)) == first:
             problems.append(f"changing {what} keeps the Job name: the setup would not rerun")
+    pinned = [job_name(merged(base, {"plugins": [{"slug": "akismet", "version": v}]}))
+              for v in ("5.3.3", "5.3.2")]
+    if pinned[0] == pinned[1]:
+        problems.append("changing a plugin's version keeps the Job name")
+    # The tag wordpress.version builds for the default image is the default tag itself.
+    if job_name(merged(base, {"wordpress": {"version": "7.1.0"}})) != first:
+        problems.append("wordpress.version naming the default image's tag renames the Job")
 
     # The setup scripts are files of the chart, not values: change one in a copy.
     copy = workdir / "chart-copy"
@@ -529,6 +732,9 @@ def check_setup_job_hash(base: dict[str, Any], workdir: Path) -> str:
         "the plan's quota": {"plans": {base["plan"]: {"quota": {"pods": 9}}}},
         "the plan's Apache workers": {"plans": {base["plan"]: {"wordpress": {"maxRequestWorkers": 4}}}},
         "images.mysql.tag": {"images": {"mysql": {"tag": "8.4.12"}}},
+        "extraDomains": {"extraDomains": ["www.cafe-urumi.shops.example.com"]},
+        "volumeExpansion": {"volumeExpansion": True},
+        "maintenance": {"maintenance": {"retryAfterSeconds": 60}},
     }
     for what, change in unchanged.items():
         if job_name(merged(base, change)) != first:
@@ -536,6 +742,84 @@ def check_setup_job_hash(base: dict[str, Any], workdir: Path) -> str:
                             "(the setup would rerun for nothing)")
     require(not problems, "\n".join(problems))
     return f"{first}; {len(changed) + 1} changes rename it, {len(unchanged)} leave it"
+
+
+# What an update may change (the API rejects the rest): a StatefulSet's spec only in these
+# fields; a claim's spec only in its storage request, and only upward.
+STATEFULSET_MUTABLE = {"replicas", "template", "updateStrategy", "minReadySeconds",
+                       "persistentVolumeClaimRetentionPolicy", "ordinals"}
+
+
+def check_upgrade_safety(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """Renders two values sets of the same release (e.g. plan small, then large) and checks
+    that every object in both differs only where Kubernetes allows an update to change it."""
+    old = {(d["kind"], d["metadata"]["name"]): d for d in documents(render(before))}
+    new = {(d["kind"], d["metadata"]["name"]): d for d in documents(render(after, upgrade=True))}
+    problems, compared = [], 0
+    for key in sorted(old.keys() & new.keys()):
+        a, b = old[key]["spec"] if "spec" in old[key] else {}, new[key].get("spec", {})
+        kind, where = key[0], f"{key[0]}/{key[1]}"
+        compared += 1
+        if kind == "StatefulSet":
+            for field in sorted((set(a) | set(b)) - STATEFULSET_MUTABLE):
+                if a.get(field) != b.get(field):
+                    problems.append(f"{where}: spec.{field} changes (immutable): "
+                                    f"{json.dumps(a.get(field))[:200]} -> {json.dumps(b.get(field))[:200]}")
+        elif kind == "PersistentVolumeClaim":
+            a, b = json.loads(json.dumps(a)), json.loads(json.dumps(b))
+            size_a = a["resources"]["requests"].pop("storage")
+            size_b = b["resources"]["requests"].pop("storage")
+            if a != b:
+                problems.append(f"{where}: spec changes beyond the storage request: {a} -> {b}")
+            if quantity(size_b) < quantity(size_a):
+                problems.append(f"{where}: storage shrinks {size_a} -> {size_b} (rejected)")
+        elif kind == "Deployment":
+            if a.get("selector") != b.get("selector"):
+                problems.append(f"{where}: spec.selector changes (immutable)")
+        elif kind == "Job":
+            if a != b:
+                problems.append(f"{where}: the same Job name with another spec (immutable template)")
+        elif kind == "Service":
+            for field in ("type", "clusterIP"):
+                if a.get(field) != b.get(field):
+                    problems.append(f"{where}: spec.{field} changes")
+    require(not problems, "\n".join(problems))
+    return f"{compared} objects compared"
+
+
+def check_claim_size(workdir: Path) -> str:
+    """store.claimSize with live claims (lookup is empty without a cluster, so the helper is
+    called from a test template in a copy of the chart): new claims get the plan's size, an
+    existing one grows only with volumeExpansion and never shrinks."""
+    copy = workdir / "claim-size-chart"
+    shutil.copytree(CHART, copy)
+    cases = [  # (live size or None, plan size, expected without expansion, with expansion)
+        (None, "5Gi", "5Gi", "5Gi"),
+        ("5Gi", "20Gi", "5Gi", "20Gi"),
+        ("20Gi", "5Gi", "20Gi", "20Gi"),
+        ("10737418240", "10Gi", "10737418240", "10737418240"),
+        ("5Gi", "6000M", "5Gi", "6000M"),
+        ("1Ti", "500Gi", "1Ti", "1Ti"),
+    ]
+    lines = ["apiVersion: v1", "kind: ConfigMap", "metadata:", "  name: claim-size-test", "data:"]
+    for i, (live, plan, _, _) in enumerate(cases):
+        claim = ('(dict "spec" (dict "resources" (dict "requests" (dict "storage" "%s"))))' % live
+                 if live else "dict")
+        lines.append(f'  c{i}: {{{{ include "store.claimSize" (dict "ctx" $ "live" {claim} '
+                     f'"plan" "{plan}") | quote }}}}')
+    (copy / "templates" / "zz-claim-size-test.yaml").write_text("\n".join(lines) + "\n")
+    problems = []
+    for expand in (False, True):
+        values = merged(BASE_VALUES, {"plan": "small", "volumeExpansion": expand})
+        docs = documents(render(values, chart_dir=copy))
+        data = next(d for d in docs if d["metadata"]["name"] == "claim-size-test")["data"]
+        for i, (live, plan, keep, grow) in enumerate(cases):
+            want = grow if expand else keep
+            if data[f"c{i}"] != want:
+                problems.append(f"volumeExpansion={expand}, live {live}, plan {plan}: "
+                                f"{data[f'c{i}']}, want {want}")
+    require(not problems, "\n".join(problems))
+    return f"{len(cases)} cases x 2"
 
 
 def render_fails(values: dict[str, Any], mentions: str) -> None:
@@ -594,14 +878,26 @@ echo "wp $*" >>"$state/calls"
 case " $* " in *" --path=$WP_PATH "*) ;; *) echo "fake wp: no --path" >&2; exit 2 ;; esac
 case " $* " in *" --url=$SITE_URL "*) ;; *) echo "fake wp: no --url" >&2; exit 2 ;; esac
 case " $* " in *" wc update "*) ;; *" wc "*) case " $* " in *" --user="*) ;; *) echo "no --user" >&2; exit 2 ;; esac ;; esac
+# Plugins: one file per installed plugin holding its version, one per active plugin.
+args=() version=""
+for arg in "$@"; do
+  case $arg in --version=*) version=${arg#--version=} ;; --*) ;; *) args+=("$arg") ;; esac
+done
+mkdir -p "$state/plugins" "$state/active"
+case "${args[0]} ${args[1]}" in
+  "plugin is-installed") [ -e "$state/plugins/${args[2]}" ]; exit ;;
+  "plugin install") echo "${version:-9.9.9}" >"$state/plugins/${args[2]}"; exit ;;
+  "plugin get") cat "$state/plugins/${args[2]}"; exit ;;
+  "plugin is-active") [ -e "$state/active/${args[2]}" ]; exit ;;
+  "plugin activate") [ -e "$state/plugins/${args[2]}" ] && touch "$state/active/${args[2]}"; exit ;;
+  "plugin deactivate") rm "$state/active/${args[2]}"; exit ;;
+  "plugin delete") rm "$state/plugins/${args[2]}"; rm -f "$state/active/${args[2]}"; exit ;;
+  "option get") [ "${args[2]}" = urumi_managed_plugins ] && cat "$state/managed"; exit ;;
+  "option update") [ "${args[2]}" != urumi_managed_plugins ] || printf '%s' "${args[3]}" >"$state/managed"; exit ;;
+esac
 case " $* " in
   *" core is-installed "*) [ -e "$state/installed" ]; exit ;;
   *" core install "*) cat >"$state/admin-password"; touch "$state/installed" ;;
-  *" plugin is-installed woocommerce "*) [ -e "$state/woo" ]; exit ;;
-  *" plugin install woocommerce "*) echo "$WOO_VERSION" >"$state/woo" ;;
-  *" plugin get woocommerce "*) cat "$state/woo" ;;
-  *" plugin is-active woocommerce "*) [ -e "$state/active" ]; exit ;;
-  *" plugin activate woocommerce "*) touch "$state/active" ;;
   *" wc shipping_zone_method list "*) cat "$state/shipping" 2>/dev/null ;;
   *" wc shipping_zone_method create "*) echo free_shipping >"$state/shipping" ;;
   *" wc product list "*) cat "$state/product" 2>/dev/null ;;
@@ -619,14 +915,15 @@ exit 0
 """
 
 
-def check_setup_script_flow(docs: list[dict[str, Any]], workdir: Path) -> str:
-    """Runs setup.sh with the Job's own environment against fake `wp` and `php`: the first
-    run installs and creates everything, a second run changes nothing it should not, and an
-    older WooCommerce is upgraded. Catches a variable the template does not set (set -u)."""
+def setup_script_runner(docs: list[dict[str, Any]], base: Path) -> tuple[
+        Callable[[str], list[str]], Callable[[list[str], str], bool], Path, dict[str, str]]:
+    """setup.sh with the Job's own environment, fake `wp` and `php`, in BASE: returns
+    run(plugins) -> the wp/php calls of one run, called(calls, fragment), the state dir and
+    the environment."""
     job = next(d for d in docs if d["kind"] == "Job")
     container = job["spec"]["template"]["spec"]["containers"][0]
     config = next(d for d in docs if d["kind"] == "ConfigMap" and "setup.sh" in d.get("data", {}))
-    base = workdir / "flow"
+    workdir = base
     bin_dir, scripts, docroot, state = (base / n for n in ("bin", "scripts", "html", "state"))
     for directory in (bin_dir, scripts, docroot / "wp-includes", docroot / "wp-content/themes/t", state):
         directory.mkdir(parents=True, exist_ok=True)
@@ -647,16 +944,29 @@ def check_setup_script_flow(docs: list[dict[str, Any]], workdir: Path) -> str:
                SCRIPTS_DIR=str(scripts), ADMIN_PASSWORD_FILE=str(password),
                ADMIN_USER_FILE=str(admin_user))
 
-    def run() -> list[str]:
+    def run(plugins: str) -> list[str]:
         (state / "calls").write_text("")
-        result = subprocess.run(["sh", str(scripts / "setup.sh")], env=env, capture_output=True,
-                                text=True, timeout=60)
+        result = subprocess.run(["sh", str(scripts / "setup.sh")], env=dict(env, PLUGINS=plugins),
+                                capture_output=True, text=True, timeout=60)
         require(result.returncode == 0,
                 f"setup.sh exited {result.returncode}:\n{result.stdout[-1500:]}{result.stderr[-1500:]}")
         return (state / "calls").read_text().splitlines()
 
     def called(calls: list[str], fragment: str) -> bool:
         return any(fragment in call for call in calls)
+
+    return run, called, state, env
+
+
+def check_setup_script_flow(docs: list[dict[str, Any]], workdir: Path) -> str:
+    """Runs setup.sh with the Job's own environment against fake `wp` and `php`: the first
+    run installs and creates everything, a second run changes nothing it should not, and an
+    older WooCommerce is upgraded. Catches a variable the template does not set (set -u)."""
+    run_plugins, called, state, env = setup_script_runner(docs, workdir / "flow")
+    password = Path(env["ADMIN_PASSWORD_FILE"])
+
+    def run() -> list[str]:
+        return run_plugins(env["PLUGINS"])
 
     first = run()
     for fragment in ("core install", f"plugin install woocommerce --version={env['WOO_VERSION']}",
@@ -682,13 +992,62 @@ def check_setup_script_flow(docs: list[dict[str, Any]], workdir: Path) -> str:
                      "shipping_zone_method create"):
         require(not called(second, fragment), f"second run ran `{fragment}` again")
 
-    (state / "woo").write_text("1.0.0\n")
+    woo = state / "plugins" / "woocommerce"
+    woo.write_text("1.0.0\n")
     third = run()
     require(called(third, "plugin install woocommerce") and called(third, "--force"),
             "an older WooCommerce was not upgraded")
-    (state / "woo").write_text("999.0.0\n")
+    migrated = [i for i, c in enumerate(third) if c.endswith(" wc update")]
+    upgraded = [i for i, c in enumerate(third) if "plugin install woocommerce" in c]
+    require(migrated and upgraded and migrated[0] > upgraded[0] and called(third, "core update-db"),
+            "`wp core update-db` and, after the WooCommerce upgrade, `wp wc update` did not run")
+    woo.write_text("999.0.0\n")
     require(not called(run(), "plugin install"), "a newer WooCommerce was downgraded")
     return f"4 runs, {len(first)} calls on the first"
+
+
+def check_setup_script_plugins(docs: list[dict[str, Any]], workdir: Path) -> str:
+    """The plugin step against the fake `wp`: listed plugins installed at their version and
+    activated, nothing done twice, a version change forced, an unlisted plugin that Urumi
+    installed deactivated and deleted, plugins installed by hand and WooCommerce kept."""
+    run, called, state, _ = setup_script_runner(docs, workdir / "plugins")
+    plugins, active = state / "plugins", state / "active"
+    plugins.mkdir(parents=True)
+    active.mkdir()
+    for slug in ("owner-seo", "classic-editor"):  # installed by the shop owner
+        (plugins / slug).write_text("1.0\n")
+        (active / slug).touch()
+
+    first = run("akismet@5.3.3 hello-dolly classic-editor")
+    require(called(first, "plugin install akismet --version=5.3.3"), "akismet 5.3.3 not installed")
+    require(any(c.endswith("plugin install hello-dolly") for c in first),
+            "hello-dolly (no version) not installed at the latest version")
+    require(not called(first, "plugin install classic-editor"), "an installed plugin was reinstalled")
+    for slug in ("akismet", "hello-dolly", "classic-editor"):
+        require((active / slug).exists(), f"{slug} was not activated")
+    require((state / "managed").read_text() == "akismet hello-dolly",
+            f"urumi_managed_plugins is {(state / 'managed').read_text()!r}, want "
+            "'akismet hello-dolly' (classic-editor was the owner's)")
+
+    second = run("akismet@5.3.3 hello-dolly classic-editor")
+    for fragment in ("plugin install", "plugin activate", "plugin deactivate", "plugin delete"):
+        require(not called(second, fragment), f"an unchanged list ran `{fragment}` again")
+
+    third = run("akismet@5.3.2")
+    require(called(third, "plugin install akismet --version=5.3.2 --force"),
+            "a changed plugin version was not installed with --force")
+    require(called(third, "plugin deactivate hello-dolly") and called(third, "plugin delete hello-dolly"),
+            "hello-dolly, installed by Urumi and no longer listed, was not deactivated and deleted")
+    for slug in ("classic-editor", "owner-seo", "woocommerce"):
+        require((plugins / slug).exists() and not called(third, f"plugin delete {slug}"),
+                f"{slug} was removed")
+    require((state / "managed").read_text() == "akismet", "akismet is no longer managed")
+
+    (state / "managed").write_text("akismet woocommerce")
+    fourth = run("")
+    require(called(fourth, "plugin delete akismet") and (plugins / "woocommerce").exists(),
+            "an empty list did not remove akismet, or removed WooCommerce")
+    return "4 runs"
 
 
 def rejected(values: dict[str, Any], mentions: str) -> None:
@@ -833,6 +1192,30 @@ def bad_values_cases(good: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]
     yield "image tag 'latest'", merged(good, {"images": {"wordpress": {"tag": "latest"}}}), "tag"
     yield "woocommerce version 'latest'", merged(good, {"woocommerce": {"version": "latest"}}), "version"
     yield "string stock quantity", merged(good, {"sampleProduct": {"stockQuantity": "100"}}), "stockQuantity"
+    yield "suspended as a string", merged(good, {"suspended": "yes"}), "suspended"
+    yield "unknown key next to suspended", merged(good, {"suspend": True}), "suspend"
+    yield "plugin slug with upper case", merged(good, {"plugins": [{"slug": "Akismet"}]}), "slug"
+    yield "plugin slug with a slash", merged(good, {"plugins": [{"slug": "../akismet"}]}), "slug"
+    yield "plugin slug woocommerce", merged(good, {"plugins": [{"slug": "woocommerce"}]}), "slug"
+    yield "plugin without slug", merged(good, {"plugins": [{"version": "1.0.0"}]}), "slug"
+    yield "plugin version 'latest'", merged(
+        good, {"plugins": [{"slug": "akismet", "version": "latest"}]}), "version"
+    yield "plugin version with a shell word", merged(
+        good, {"plugins": [{"slug": "akismet", "version": "5.3.3 --force"}]}), "version"
+    yield "unknown plugin key", merged(
+        good, {"plugins": [{"slug": "akismet", "activate": False}]}), "activate"
+    yield "wordpress.version 'latest'", merged(good, {"wordpress": {"version": "latest"}}), "version"
+    yield "wordpress.version '7'", merged(good, {"wordpress": {"version": "7"}}), "version"
+    yield "phpVersion '8'", merged(good, {"images": {"wordpress": {"phpVersion": "8"}}}), "phpVersion"
+    yield "extra domain with upper case", merged(
+        good, {"extraDomains": ["Shop.Example.org"]}), "extraDomains"
+    yield "extra domain with a wildcard", merged(
+        good, {"extraDomains": ["*.example.org"]}), "extraDomains"
+    yield "extra domain with a single label", merged(good, {"extraDomains": ["shop"]}), "extraDomains"
+    yield "21 extra domains", merged(
+        good, {"extraDomains": [f"a{i}.example.org" for i in range(21)]}), "extraDomains"
+    yield "extra domains twice", merged(
+        good, {"extraDomains": ["a.example.org", "a.example.org"]}), "extraDomains"
     yield "setup Job TTL under 7 days", merged(
         good, {"setupJob": {"ttlSecondsAfterFinished": 3600}}), "ttlSecondsAfterFinished"
 
@@ -874,13 +1257,28 @@ def main() -> int:
         })
         cases["small-without-networkpolicy"] = merged(BASE_VALUES, {
             "plan": "small", "networkPolicy": {"enabled": False}})
+        # Day two: what Urumi changes with `helm upgrade`.
+        tls = {"enabled": True, "tls": {"enabled": True, "clusterIssuer": "letsencrypt-prod"}}
+        extra = ["www.cafe-urumi.shops.example.com", "cafe-urumi.example.org"]
+        cases["small+suspended+ingress+tls"] = merged(BASE_VALUES, {
+            "plan": "small", "suspended": True, "ingress": tls, "extraDomains": extra})
+        cases["large+suspended-without-ingress-and-networkpolicy"] = merged(BASE_VALUES, {
+            "plan": "large", "suspended": True, "networkPolicy": {"enabled": False}})
+        cases["medium+wordpress.version"] = merged(BASE_VALUES, {
+            "plan": "medium", "wordpress": {"version": "7.2.1"},
+            "images": {"wordpress": {"phpVersion": "8.4"}}})
+        cases["small+plugins"] = merged(BASE_VALUES, {"plan": "small", "plugins": [
+            {"slug": "akismet", "version": "5.3.3"}, {"slug": "contact-form-7"},
+            {"slug": "wordpress-seo", "version": "25.3"}]})
+        cases["large+extraDomains+tls"] = merged(BASE_VALUES, {
+            "plan": "large", "ingress": tls, "extraDomains": extra + [BASE_VALUES["domain"]]})
         # The platform values k8s/ deploys Urumi with (--chart-values), under a store's own.
         platform = k8s_store_values()
         if platform is not None:
             cases["small+k8s/store-values.yaml"] = merged(platform, BASE_VALUES, {"plan": "small"})
 
         for kube in KUBE_VERSIONS:
-            for name in ("small", "large+ingress+tls"):
+            for name in ("small", "large+ingress+tls", "small+suspended+ingress+tls"):
                 report.check(f"helm lint --strict [{name}, Kubernetes {kube}]",
                              lambda v=cases[name], k=kube: lint(v, k))
 
@@ -904,6 +1302,40 @@ def main() -> int:
             if name in PLANS:
                 report.check(f"plan fits its quota and limit range [{name}]",
                              lambda d=docs, p=name: check_plan_fits(d, p))
+        # Suspending or resuming: the maintenance pod may still run beside every store pod.
+        if "small+suspended+ingress+tls" in renders:
+            maintenance = [d for d in documents(renders["small+suspended+ingress+tls"][1])
+                           if d["kind"] == "Deployment" and d["metadata"]["name"].endswith("-maintenance")]
+            report.check("maintenance nginx: every path 503 with the page and Retry-After",
+                         lambda: check_maintenance_nginx(
+                             documents(renders["small+suspended+ingress+tls"][1]), workdir))
+            for plan in PLANS:
+                if plan in renders:
+                    report.check(f"plan fits its quota while suspending or resuming [{plan}]",
+                                 lambda p=plan: check_plan_fits(
+                                     documents(renders[p][1]) + maintenance, p))
+
+        # Day two: an upgrade from one set of values to the next must be accepted by the API.
+        # (Downgrades: without a cluster `lookup` finds no live claim, so the render shows the
+        # smaller plan's size; check_claim_size shows that a live claim never shrinks.)
+        upgrades = {
+            "small -> medium": ("small", "medium", {}),
+            "medium -> large": ("medium", "large", {}),
+            "small -> large, volumeExpansion": ("small", "large", {"volumeExpansion": True}),
+            "small -> small suspended": ("small", "small", {"after": {"suspended": True}}),
+            "medium suspended -> large": ("medium", "large", {"before": {"suspended": True}}),
+            "small -> small, wordpress.version + plugins + extraDomains": ("small", "small", {"after": {
+                "wordpress": {"version": "7.2.1"}, "plugins": [{"slug": "akismet"}],
+                "extraDomains": ["www.cafe-urumi.shops.example.com"]}}),
+        }
+        for what, (a, b, extra_values) in upgrades.items():
+            common = {k: v for k, v in extra_values.items() if k not in ("before", "after")}
+            before = merged(BASE_VALUES, {"plan": a}, common, extra_values.get("before", {}))
+            after = merged(BASE_VALUES, {"plan": b}, common, extra_values.get("after", {}))
+            report.check(f"upgrade changes only what the API lets change [{what}]",
+                         lambda x=before, y=after: check_upgrade_safety(x, y))
+        report.check("volume sizes: plan size for a new claim, grow only with volumeExpansion, "
+                     "never shrink", lambda: check_claim_size(workdir))
         if "large+ingress+tls" in renders:
             report.check("NOTES.txt (shop URL, admin URL, credentials)",
                          lambda: check_notes(renders["large+ingress+tls"][1], cases["large+ingress+tls"]))
@@ -914,6 +1346,8 @@ def main() -> int:
                 documents(renders["small"][1]), workdir))
             report.check("setup Job script flow (fake wp: install, re-run, upgrade)",
                          lambda: check_setup_script_flow(documents(renders["small"][1]), workdir))
+            report.check("setup Job script plugins (fake wp: install, pin, re-run, remove)",
+                         lambda: check_setup_script_plugins(documents(renders["small"][1]), workdir))
 
         for description, values, mentions in bad_values_cases(cases["small"]):
             report.check(f"schema rejects {description}",

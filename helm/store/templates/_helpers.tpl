@@ -133,3 +133,102 @@ so no secret is ever put in an environment variable.
       protocol: TCP
     {{- end }}
 {{- end -}}
+
+{{/*
+The WordPress image: with wordpress.version set, the tag is <version>-php<phpVersion>-apache
+(the official image's naming); otherwise images.wordpress.tag. Returns "repository:tag[@digest]".
+*/}}
+{{- define "store.wordpressImage" -}}
+{{- $image := deepCopy .Values.images.wordpress -}}
+{{- with .Values.wordpress.version -}}
+{{- $_ := set $image "tag" (printf "%s-php%s-apache" . $.Values.images.wordpress.phpVersion) -}}
+{{- end -}}
+{{- include "store.image" $image -}}
+{{- end -}}
+
+{{/* PHP minor version of the WordPress image ("8.3"), or "" when its tag does not say. */}}
+{{- define "store.wordpressPhp" -}}
+{{- if .Values.wordpress.version -}}
+{{- .Values.images.wordpress.phpVersion -}}
+{{- else -}}
+{{- regexFind "[0-9]+\\.[0-9]+" (regexFind "-php[0-9]+\\.[0-9]+" .Values.images.wordpress.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The WP-CLI image of the setup Job, on the same PHP minor version as WordPress: a
+"-php<x.y>" suffix of images.wpCli.tag is replaced by the WordPress image's PHP version.
+*/}}
+{{- define "store.wpCliImage" -}}
+{{- $image := deepCopy .Values.images.wpCli -}}
+{{- $php := include "store.wordpressPhp" . -}}
+{{- if and $php (regexMatch "-php[0-9]+\\.[0-9]+$" $image.tag) -}}
+{{- $_ := set $image "tag" (regexReplaceAll "-php[0-9]+\\.[0-9]+$" $image.tag (printf "-php%s" $php)) -}}
+{{- end -}}
+{{- include "store.image" $image -}}
+{{- end -}}
+
+{{/* Host names of the store: domain first, then extraDomains (duplicates dropped), one per line. */}}
+{{- define "store.hosts" -}}
+{{- prepend (.Values.extraDomains | default list) .Values.domain | uniq | join "\n" -}}
+{{- end -}}
+
+{{/* The Service the Ingress sends the store's hosts to: the maintenance page while suspended. */}}
+{{- define "store.frontService" -}}
+{{- if .Values.suspended -}}
+{{- printf "%s-maintenance" (include "store.fullname" .) -}}
+{{- else -}}
+{{- printf "%s-wordpress" (include "store.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The plugin list for the setup script: "slug" or "slug@version", separated by spaces
+(slugs and versions are restricted by the schema to [a-z0-9.-]). Duplicate slugs fail.
+*/}}
+{{- define "store.pluginList" -}}
+{{- $seen := dict -}}
+{{- $out := list -}}
+{{- range .Values.plugins -}}
+{{- if hasKey $seen .slug -}}
+{{- fail (printf "plugins: %q is listed twice" .slug) -}}
+{{- end -}}
+{{- $_ := set $seen .slug true -}}
+{{- $out = append $out (ternary (printf "%s@%s" .slug (.version | default "")) .slug (not (empty .version))) -}}
+{{- end -}}
+{{- join " " $out -}}
+{{- end -}}
+
+{{/* A storage quantity ("5Gi", "500M", "1073741824") in bytes, as a float. */}}
+{{- define "store.bytes" -}}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" (toString .) -}}
+{{- $unit := trimPrefix $number (toString .) -}}
+{{- $units := dict "" 1 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 -}}
+{{- if not (hasKey $units $unit) -}}
+{{- fail (printf "cannot read the storage quantity %q" (toString .)) -}}
+{{- end -}}
+{{- mulf (float64 $number) (get $units $unit) -}}
+{{- end -}}
+
+{{/*
+Size of a claim of the release; call with (dict "ctx" $ "live" <claim or empty> "plan" "5Gi").
+A new claim gets the plan's size. An existing one keeps its size, or, with volumeExpansion,
+grows to a larger plan's size; it never shrinks (Kubernetes rejects that).
+*/}}
+{{- define "store.claimSize" -}}
+{{- if not .live -}}
+{{- .plan -}}
+{{- else -}}
+{{- $current := .live.spec.resources.requests.storage -}}
+{{- if and .ctx.Values.volumeExpansion (gt (float64 (include "store.bytes" .plan)) (float64 (include "store.bytes" $current))) -}}
+{{- .plan -}}
+{{- else -}}
+{{- $current -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The MySQL data claim: the name the StatefulSet's "data" template gives pod 0. */}}
+{{- define "store.mysqlClaimName" -}}
+{{- printf "data-%s-mysql-0" (include "store.fullname" .) -}}
+{{- end -}}

@@ -5,7 +5,8 @@ watches it (README "How Urumi waits").
 
 A Job's pod template is immutable, so the name carries a hash of everything the Job is made
 of: this rendered spec (pod template with images, environment built from storeName,
-adminEmail, domain, store.*, sampleProduct.*, woocommerce.version, setupJob.*, plan
+adminEmail, domain, store.*, sampleProduct.*, woocommerce.version, plugins, images
+(wordpress.version), setupJob.*, plan
 resources and labels, chart version) and the rendered setup ConfigMap (the scripts). Inputs
 changed: a new name, so Helm creates the new Job and deletes the old one, which left the
 manifest. Inputs unchanged: the same name and the same spec, so Helm leaves the finished Job
@@ -62,7 +63,7 @@ template:
       # (without wp-content, which the WordPress pod owns) and use the image's
       # environment-driven wp-config.php.
       - name: wordpress-core
-        image: {{ include "store.image" .Values.images.wordpress | quote }}
+        image: {{ include "store.wordpressImage" . | quote }}
         imagePullPolicy: {{ .Values.images.wordpress.pullPolicy }}
         terminationMessagePolicy: FallbackToLogsOnError
         command:
@@ -82,7 +83,7 @@ template:
             mountPath: /var/www/html
     containers:
       - name: setup
-        image: {{ include "store.image" .Values.images.wpCli | quote }}
+        image: {{ include "store.wpCliImage" . | quote }}
         imagePullPolicy: {{ .Values.images.wpCli.pullPolicy }}
         # A failed attempt's last log lines (the script's "ERROR: ..." line) become the
         # container's termination message, which Urumi shows as the reason.
@@ -112,6 +113,9 @@ template:
             value: /etc/urumi/secrets/wordpress-admin-password
           - name: WOO_VERSION
             value: {{ .Values.woocommerce.version | quote }}
+          # "slug" or "slug@version", space-separated (see store.pluginList).
+          - name: PLUGINS
+            value: {{ include "store.pluginList" . | quote }}
           - name: STORE_COUNTRY
             value: {{ .Values.store.country | quote }}
           - name: STORE_CURRENCY

@@ -44,7 +44,7 @@ wait_for() {
 # shellcheck disable=SC2016 # the $argv are PHP's, not the shell's
 version_lt() { php -r 'exit(version_compare($argv[1], $argv[2], "<") ? 0 : 1);' "$1" "$2"; }
 
-log "setting up $SITE_URL (WooCommerce $WOO_VERSION)"
+log "setting up $SITE_URL (WooCommerce $WOO_VERSION, plugins: ${PLUGINS:-none})"
 
 # 1. Dependencies: the database, and WordPress serving (its first start also copies the
 #    default themes into wp-content, which the core install below needs).
@@ -81,8 +81,62 @@ else
   fi
 fi
 wpc plugin is-active woocommerce || wpc plugin activate woocommerce
+# Database migrations of the WooCommerce now installed (after an upgrade, or a new WordPress
+# image); a no-op when the database is current.
 wpc wc update
 woo tool run install_pages
+
+# 3b. The plugins the values list ($PLUGINS: "slug" or "slug@version", space-separated).
+#     Option urumi_managed_plugins holds the slugs this script installed, so that a plugin
+#     dropped from the list is removed only if Urumi put it there: a plugin the shop owner
+#     installed by hand, and WooCommerce, are never removed. A slug is recorded before its
+#     install, so a retry after a failed attempt still knows it.
+# listed SLUG LIST: SLUG is a word of LIST. drop SLUG LIST: LIST without SLUG, single-spaced.
+listed() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; }
+drop() {
+  kept=""
+  for item in $2; do
+    [ "$item" = "$1" ] || kept="${kept:+$kept }$item"
+  done
+  printf '%s' "$kept"
+}
+save_managed() { wpc option update urumi_managed_plugins "$managed" --autoload=no >/dev/null; }
+managed=$(drop "" "$(wpc option get urumi_managed_plugins 2>/dev/null || true)")
+wanted=""
+for entry in $PLUGINS; do
+  slug=${entry%%@*}
+  version=""
+  case $entry in *@*) version=${entry#*@} ;; esac
+  wanted="$wanted $slug"
+  if ! wpc plugin is-installed "$slug"; then
+    if ! listed "$slug" "$managed"; then
+      managed="${managed:+$managed }$slug"
+      save_managed
+    fi
+    log "installing plugin $slug ${version:-(latest)}"
+    wpc plugin install "$slug" ${version:+"--version=$version"}
+  elif [ -n "$version" ] && [ "$(wpc plugin get "$slug" --field=version)" != "$version" ]; then
+    log "changing plugin $slug to $version"
+    wpc plugin install "$slug" --version="$version" --force
+  else
+    log "plugin $slug ${version:-(any version)} is installed"
+  fi
+  wpc plugin is-active "$slug" || wpc plugin activate "$slug"
+done
+for slug in $managed; do
+  if listed "$slug" "$wanted" || [ "$slug" = woocommerce ]; then
+    continue
+  fi
+  if wpc plugin is-installed "$slug"; then
+    log "removing plugin $slug (no longer listed)"
+    if wpc plugin is-active "$slug"; then
+      wpc plugin deactivate "$slug"
+    fi
+    wpc plugin delete "$slug"
+  fi
+  managed=$(drop "$slug" "$managed")
+  save_managed
+done
 
 # 4. Store basics, onboarding finished, store open to visitors.
 wpc option update woocommerce_default_country "$STORE_COUNTRY"
