@@ -19,16 +19,17 @@ import Testing
         let helm = try HelmStandIn()
         let target = testTarget(plan: .medium)
         let details = try await Self.cli(helm).install(target)
-        #expect(details == ["release": target.release, "chart": "/opt/urumi/helm/store", "plan": "medium"])
+        // The revision the upgrade made, from `helm history` right after it.
+        #expect(details == ["release": target.release, "chart": "/opt/urumi/helm/store", "plan": "medium", "revision": "1"])
         let calls = helm.calls()
-        #expect(calls.count == 1)
+        #expect(calls.map(\.first) == ["upgrade", "history"])
         let call = calls[0]
         let valuesPath = call[call.lastIndex(of: "--values")! + 1]
         // The platform's values files come first, so the store's own values win.
         #expect(
             call == [
                 "upgrade", "--install", target.release, "/opt/urumi/helm/store", "--namespace", target.namespace,
-                "--values", "/etc/urumi/ingress.yaml", "--values", "/etc/urumi/images.yaml", "--values", valuesPath, "--reset-values", "--history-max", "5", "--timeout", "20s",
+                "--values", "/etc/urumi/ingress.yaml", "--values", "/etc/urumi/images.yaml", "--values", valuesPath, "--reset-values", "--history-max", "10", "--timeout", "20s",
                 "--kubeconfig", "/etc/urumi/kubeconfig", "--kube-context", "prod",
             ])
         #expect(!call.contains("--wait"))
@@ -36,9 +37,43 @@ import Testing
         #expect(mode == "600")
         #expect(!FileManager.default.fileExists(atPath: valuesPath))
         #expect(!FileManager.default.fileExists(atPath: (valuesPath as NSString).deletingLastPathComponent))
-        for line in ["storeName: Test Shop", "domain: shop.example.com", "adminEmail: owner@example.com", "plan: medium", "storeId: \(target.id)"] {
+        for line in [
+            "storeName: Test Shop", "domain: shop.example.com", "adminEmail: owner@example.com", "plan: medium",
+            "storeId: \(target.id)", "suspended: false", "extraDomains: []", "plugins: []",
+        ] {
             #expect(text.contains(line), "\(line) in \(text)")
         }
+        #expect(!text.contains("wordpress:") && !text.contains("woocommerce:"), "unpinned versions keep the chart's defaults")
+    }
+
+    /// What a day-two operation changes reaches the chart as its values (names as in
+    /// helm/store/values.yaml), and a rollback names the revision to return to.
+    @Test func aChangedConfigBecomesTheChartsValuesAndARollbackNamesItsRevision() async throws {
+        let helm = try HelmStandIn()
+        let base = testTarget(plan: .medium)
+        let config = StoreConfig(
+            name: "Renamed", plan: .large, wordpressVersion: "7.1.0", woocommerceVersion: "11.2.0",
+            plugins: [PluginSpec(slug: "akismet", version: "5.3.3"), PluginSpec(slug: "jetpack")],
+            extraDomains: ["www.example.com"], suspended: true)
+        let target = StoreTarget(id: base.id, spec: base.spec, config: config, rollbackRevision: 2)
+        _ = try await Self.cli(helm).install(base)
+        _ = try await Self.cli(helm).install(base)
+        #expect(try await Self.cli(helm).install(target)["revision"] == "3")
+        let text = try #require(helm.lastValues()?.text)
+        for line in [
+            "storeName: Renamed", "plan: large", "suspended: true", "- www.example.com", "- slug: akismet",
+            "version: 5.3.3", "- slug: jetpack", "wordpress:\n  version: 7.1.0", "woocommerce:\n  version: 11.2.0",
+        ] {
+            #expect(text.contains(line), "\(line) in \(text)")
+        }
+        let details = try await Self.cli(helm).rollback(target)
+        #expect(details["rolledBackTo"] == "2")
+        #expect(details["revision"] == "4", "a rollback is a revision of its own")
+        let rollback = try #require(helm.calls().last { $0.first == "rollback" })
+        #expect(Array(rollback.prefix(5)) == ["rollback", target.release, "2", "--namespace", target.namespace])
+        let missing = StoreTarget(id: base.id, spec: base.spec, config: config, rollbackRevision: 9)
+        let error = await clusterError { _ = try await Self.cli(helm).rollback(missing) }
+        #expect(error?.message.contains("has no 9 version") == true, "\(String(describing: error))")
     }
 
     @Test func uninstallTreatsAMissingReleaseAsDone() async throws {
@@ -84,7 +119,11 @@ import Testing
             let target = testTarget()
             _ = try await Self.cli(helm).install(target)
             let commands = helm.calls().map { Array($0.prefix(2)) }
-            #expect(commands == [["upgrade", "--install"], ["history", target.release], [ending, target.release], ["upgrade", "--install"]], "\(status)")
+            #expect(
+                commands == [
+                    ["upgrade", "--install"], ["history", target.release], [ending, target.release], ["upgrade", "--install"],
+                    ["history", target.release],
+                ], "\(status)")
         }
         let helm = try HelmStandIn()
         try helm.failOnce("install", stderr: stuck)

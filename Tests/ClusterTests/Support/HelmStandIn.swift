@@ -122,24 +122,80 @@ struct HelmStandIn: Sendable {
         # The value after the last occurrence of a flag (helm: later --values files win).
         value_after() { local want=$1 found=""; shift; while [ $# -gt 0 ]; do [ "$1" = "$want" ] && found=$2; shift; done; echo "$found"; }
         ns=$(value_after --namespace "$@")
-        api() {
+        api() { # method path [body]: prints the HTTP status (also logged)
           [ -f "$dir/api.env" ] || return 0
           . "$dir/api.env"
-          curl -s -o /dev/null -w '%{http_code}\n' --cacert "$CA" --cert "$CERT" --key "$KEY" \
-            -H 'Content-Type: application/json' -X "$1" ${3:+--data "$3"} "$SERVER$2" >> "$dir/api.log"
+          local code
+          code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" --cert "$CERT" --key "$KEY" \
+            -H 'Content-Type: application/json' -X "$1" ${3:+--data "$3"} "$SERVER$2")
+          echo "$code" >> "$dir/api.log"
+          echo "$code"
         }
-        workload() { # kind path-prefix resource name component
-          printf '{"apiVersion":"%s","kind":"%s","metadata":{"name":"%s","labels":{"app.kubernetes.io/instance":"%s","app.kubernetes.io/component":"%s"}},"spec":{"replicas":1,"template":{"metadata":{"labels":{"app.kubernetes.io/instance":"%s","app.kubernetes.io/component":"%s"}},"spec":{"containers":[{"name":"main","image":"docker.io/library/%s:test"}]}}}}' \
-            "$2" "$1" "$4" "$release" "$5" "$release" "$5" "$5"
+        workload() { # kind apiVersion resource name component [replicas]
+          printf '{"apiVersion":"%s","kind":"%s","metadata":{"name":"%s","labels":{"app.kubernetes.io/instance":"%s","app.kubernetes.io/component":"%s"}},"spec":{"replicas":%s,"template":{"metadata":{"labels":{"app.kubernetes.io/instance":"%s","app.kubernetes.io/component":"%s"}},"spec":{"containers":[{"name":"main","image":"docker.io/library/%s:test"}]}}}}' \
+            "$2" "$1" "$4" "$release" "$5" "${6:-1}" "$release" "$5" "$5"
+        }
+        put() { # collection name body: create, or replace what exists (as helm applies a release)
+          [ "$(api POST "$1" "$3")" = 409 ] && api PUT "$1/$2" "$3" >/dev/null
+          return 0
+        }
+        # Applies the objects of one revision's values, like the chart: suspended scales MySQL
+        # and WordPress to zero, shows the maintenance Deployment and runs no setup Job.
+        apply_values() {
+          local values=$1 replicas=1 suspended=false
+          grep -q '^suspended: true' "$values" && { suspended=true; replicas=0; }
+          put "/apis/apps/v1/namespaces/$ns/statefulsets" "$release-mysql" "$(workload StatefulSet apps/v1 statefulsets "$release-mysql" mysql $replicas)"
+          put "/apis/apps/v1/namespaces/$ns/deployments" "$release-wordpress" "$(workload Deployment apps/v1 deployments "$release-wordpress" wordpress $replicas)"
+          local old_job=""
+          [ -f "$dir/job-$release" ] && old_job=$(cat "$dir/job-$release")
+          if $suspended; then
+            put "/apis/apps/v1/namespaces/$ns/deployments" "$release-maintenance" "$(workload Deployment apps/v1 deployments "$release-maintenance" maintenance 1)"
+            [ -n "$old_job" ] && api DELETE "/apis/batch/v1/namespaces/$ns/jobs/$old_job" >/dev/null
+            rm -f "$dir/job-$release"
+          else
+            api DELETE "/apis/apps/v1/namespaces/$ns/deployments/$release-maintenance" >/dev/null
+            # Like the chart: the setup Job's name ends in a hash of its inputs (here: the values).
+            local job="$release-setup-$(sha256sum "$values" | cut -c1-8)"
+            if [ "$job" != "$old_job" ]; then
+              [ -n "$old_job" ] && api DELETE "/apis/batch/v1/namespaces/$ns/jobs/$old_job" >/dev/null
+              api POST "/apis/batch/v1/namespaces/$ns/jobs" "$(workload Job batch/v1 jobs "$job" setup)" >/dev/null
+              echo "$job" > "$dir/job-$release"
+            fi
+          fi
+        }
+        # Each upgrade or rollback is a revision: its values are kept in rev-RELEASE/N.yaml.
+        record_revision() {
+          mkdir -p "$dir/rev-$release"
+          local n=$(( $(ls "$dir/rev-$release" | wc -l) + 1 ))
+          cp "$1" "$dir/rev-$release/$n.yaml"
+          echo "$n"
         }
         case "$1" in
           version)
             echo "v3.16.4+gstandin"
             ;;
           history)
-            cat "$dir/history.json" 2>/dev/null || echo '[]'
+            release=$2
+            if [ -f "$dir/history.json" ]; then
+              cat "$dir/history.json"
+            elif [ -d "$dir/rev-$release" ]; then
+              n=$(ls "$dir/rev-$release" | wc -l)
+              printf '[{"revision":%s,"status":"deployed","updated":"%s"}]\n' "$n" "$(date -u +%Y-%m-%dT%H:%M:%S.000000000Z)"
+            else
+              echo '[]'
+            fi
             ;;
           rollback)
+            release=$2
+            # A release this stand-in did not install (a test set its history): nothing to apply.
+            [ -d "$dir/rev-$release" ] || { echo "Rollback was a success! Happy Helming!"; exit 0; }
+            n=$(ls "$dir/rev-$release" 2>/dev/null | wc -l)
+            to=$3
+            case "$to" in ''|-*) to=$((n - 1)) ;; esac
+            [ -f "$dir/rev-$release/$to.yaml" ] || { echo "Error: release has no $to version" >&2; exit 1; }
+            cp "$dir/rev-$release/$to.yaml" "$dir/rollback-values.yaml"
+            apply_values "$dir/rollback-values.yaml"
+            record_revision "$dir/rollback-values.yaml" >/dev/null
             echo "Rollback was a success! Happy Helming!"
             ;;
           upgrade)
@@ -148,23 +204,23 @@ struct HelmStandIn: Sendable {
             cp "$values" "$dir/last-values.yaml"
             stat -c %a "$values" > "$dir/last-values.mode"
             # Like the chart's Secret: generated once (a second install gets 409 and keeps it).
-            password=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
-            printf '%s' "$password" > "$dir/password-$release"
-            api POST "/api/v1/namespaces/$ns/secrets" "$(printf '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"%s-credentials","labels":{"app.kubernetes.io/instance":"%s","app.kubernetes.io/component":"credentials"}},"type":"Opaque","data":{"wordpress-admin-user":"%s","wordpress-admin-password":"%s"}}' \
-              "$release" "$release" "$(printf admin | base64)" "$(printf '%s' "$password" | base64)")"
-            api POST "/apis/apps/v1/namespaces/$ns/statefulsets" "$(workload StatefulSet apps/v1 statefulsets "$release-mysql" mysql)"
-            api POST "/apis/apps/v1/namespaces/$ns/deployments" "$(workload Deployment apps/v1 deployments "$release-wordpress" wordpress)"
-            # Like the chart: the setup Job's name ends in a hash of its inputs (here: the values).
-            job="$release-setup-$(sha256sum "$values" | cut -c1-8)"
-            echo "$job" > "$dir/job-$release"
-            api POST "/apis/batch/v1/namespaces/$ns/jobs" "$(workload Job batch/v1 jobs "$job" setup)"
+            if [ ! -f "$dir/password-$release" ]; then
+              password=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+              printf '%s' "$password" > "$dir/password-$release"
+              api POST "/api/v1/namespaces/$ns/secrets" "$(printf '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"%s-credentials","labels":{"app.kubernetes.io/instance":"%s","app.kubernetes.io/component":"credentials"}},"type":"Opaque","data":{"wordpress-admin-user":"%s","wordpress-admin-password":"%s"}}' \
+                "$release" "$release" "$(printf admin | base64)" "$(printf '%s' "$password" | base64)")" >/dev/null
+            fi
+            apply_values "$values"
+            record_revision "$values" >/dev/null
             echo "Release \"$release\" has been upgraded. Happy Helming!"
             ;;
           uninstall)
             release=$2
-            api DELETE "/apis/apps/v1/namespaces/$ns/statefulsets/$release-mysql"
-            api DELETE "/apis/apps/v1/namespaces/$ns/deployments/$release-wordpress"
-            [ -f "$dir/job-$release" ] && api DELETE "/apis/batch/v1/namespaces/$ns/jobs/$(cat "$dir/job-$release")"
+            api DELETE "/apis/apps/v1/namespaces/$ns/statefulsets/$release-mysql" >/dev/null
+            api DELETE "/apis/apps/v1/namespaces/$ns/deployments/$release-wordpress" >/dev/null
+            api DELETE "/apis/apps/v1/namespaces/$ns/deployments/$release-maintenance" >/dev/null
+            [ -f "$dir/job-$release" ] && api DELETE "/apis/batch/v1/namespaces/$ns/jobs/$(cat "$dir/job-$release")" >/dev/null
+            rm -rf "$dir/rev-$release" "$dir/job-$release" "$dir/password-$release"
             echo "release \"$release\" uninstalled"
             ;;
         esac

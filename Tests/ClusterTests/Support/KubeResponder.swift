@@ -110,6 +110,7 @@ struct KubeResponder: HTTPResponder {
                 guard let object = await state.get(resource, namespace, name) else { return Self.notFound(resource, name) }
                 return Self.json(200, object)
             case ("POST", nil): return await createWorkload(resource, namespace, body)
+            case ("PUT", let name?): return await replaceWorkload(resource, namespace, name, body)
             case ("DELETE", let name?):
                 guard await state.get(resource, namespace, name) != nil else { return Self.notFound(resource, name) }
                 await state.remove(resource, namespace, name)
@@ -171,6 +172,17 @@ struct KubeResponder: HTTPResponder {
         let created = await state.create(resource, namespace, object)
         if !["pods", "secrets", "rolebindings"].contains(resource) { await state.workloadCreated(resource, namespace, created) }
         return Self.json(201, created)
+    }
+
+    /// A replace (as `helm upgrade` does for a changed object): a new spec is a new generation,
+    /// which the controllers settle again.
+    private func replaceWorkload(_ resource: String, _ namespace: String, _ name: String, _ body: String) async -> Response {
+        guard let object = try? JSONValue.parse(Data(body.utf8)) else { return Self.status(400, "BadRequest", "body is not JSON") }
+        guard object.name == name else { return Self.status(400, "BadRequest", "the name in the body does not match the path") }
+        guard let replaced = await state.replaceSpec(resource, namespace, name, with: object) else {
+            return Self.notFound(resource, name)
+        }
+        return Self.json(200, replaced)
     }
 
     // MARK: List and watch

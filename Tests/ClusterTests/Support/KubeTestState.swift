@@ -173,6 +173,26 @@ actor KubeTestState {
         return store(key, object, type: "MODIFIED")
     }
 
+    /// Replaces an object's spec and labels: a changed spec bumps `metadata.generation` and the
+    /// controllers settle the object again after their delay.
+    func replaceSpec(_ resource: String, _ namespace: String, _ name: String, with new: JSONValue) -> JSONValue? {
+        guard let current = objects[Key(resource: resource, namespace: namespace, name: name)] else { return nil }
+        let changed = current["spec"] != new["spec"]
+        let result = update(resource, namespace, name) { object in
+            if let spec = new["spec"] { object.set("spec", to: spec) }
+            if let labels = new[path: "metadata", "labels"] { object.set("metadata", "labels", to: labels) }
+            if changed { object.set("metadata", "generation", to: .number(Double((object[path: "metadata", "generation"]?.int ?? 1) + 1))) }
+        }
+        if changed, let delay = controllers.readyAfter {
+            let jobFailure = controllers.jobFailure
+            Task {
+                try? await Task.sleep(for: delay)
+                self.settle(resource, namespace, name, jobFailure: jobFailure)
+            }
+        }
+        return result
+    }
+
     func remove(_ resource: String, _ namespace: String?, _ name: String) {
         let key = Key(resource: resource, namespace: namespace, name: name)
         guard var object = objects.removeValue(forKey: key) else { return }
@@ -311,10 +331,12 @@ actor KubeTestState {
                 object.set("status", "currentRevision", to: .string("\(name)-rev\(generation)"))
                 object.set("status", "updateRevision", to: .string("\(name)-rev\(generation)"))
             case "deployments":
+                let replicas = object[path: "spec", "replicas"] ?? 1
                 object.set("status", "observedGeneration", to: generation)
-                object.set("status", "readyReplicas", to: 1)
-                object.set("status", "availableReplicas", to: 1)
-                object.set("status", "updatedReplicas", to: 1)
+                object.set("status", "readyReplicas", to: replicas)
+                object.set("status", "availableReplicas", to: replicas)
+                object.set("status", "updatedReplicas", to: replicas)
+                object.set("status", "replicas", to: replicas)
                 object.set("status", "conditions", to: [["type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"]])
             case "jobs":
                 if let jobFailure {
