@@ -43,10 +43,10 @@ export function elapsed(ms) {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
-/** How old something is, coarsely: "under 1 min", "12 min", "5 h", "3 d". */
+/** How old something is, coarsely: "<1 min", "12 min", "5 h", "3 d". */
 export function age(ms) {
   const minutes = Math.floor(Math.max(0, ms) / 60_000);
-  if (minutes < 1) return 'under 1 min';
+  if (minutes < 1) return '<1 min';
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);
   if (hours < 48) return `${hours} h`;
