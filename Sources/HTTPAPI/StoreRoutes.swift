@@ -122,10 +122,24 @@ struct StoreRoutes {
             guard let parsed = Int(text), (1...500).contains(parsed) else { throw badParameter("limit", "must be 1-500") }
             limit = parsed
         }
-        let page = try await environment.readModel.page(statuses: statuses, after: query["after"].map(String.init), limit: limit)
+        let search = try searchParameter(query["q"].map(String.init))
+        let page = try await environment.readModel.page(
+            statuses: statuses, search: search, after: query["after"].map(String.init), limit: limit)
         return try listResponse(
             items: page.items,
             envelope: ListEnvelope(next: page.next, position: page.position.description, cluster: environment.cluster))
+    }
+
+    /// `q`: a case-insensitive substring of the name or domain, at most 100 characters, no
+    /// control characters; spaces around it are ignored, and an empty one searches nothing.
+    private func searchParameter(_ text: String?) throws -> String? {
+        guard let text else { return nil }
+        guard text.count <= 100 else { throw badParameter("q", "must be at most 100 characters") }
+        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw badParameter("q", "must not contain control characters")
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty ? nil : trimmed
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {

@@ -55,7 +55,7 @@ struct StoreListPagingTests {
                 var after: String?
                 var pages = 0
                 repeat {
-                    let page = try await readModel.page(statuses: statuses, after: after, limit: limit)
+                    let page = try await readModel.page(statuses: statuses, search: nil, after: after, limit: limit)
                     #expect(page.items.count <= limit)
                     #expect(page.next == nil || page.items.count == limit, "only the last page is short")
                     for item in page.items {

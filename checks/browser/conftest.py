@@ -82,15 +82,15 @@ class Server:
             _wait(lambda: not _alive(pid), timeout, f"server {pid} survived SIGKILL")
             warnings.warn(f"urumi serve (pid {pid}) stopped answering on SIGTERM but did not exit within {grace}s; killed it")
 
-    def start(self, timeout=30):
-        """Starts `urumi serve` again on the same port and database."""
+    def start(self, timeout=30, extra=()):
+        """Starts `urumi serve` again on the same port and database (`extra`: more flags, e.g. faults)."""
         self.starts += 1
         log_path = self.work / f"server-restart-{self.starts}.log"
         log = open(log_path, "wb")
         process = subprocess.Popen(
             [
                 os.environ["URUMI_BIN"], "serve", "--database-url", os.environ["DATABASE_URL"],
-                "--port", str(self.port), "--sim-latency", os.environ.get("URUMI_SIM_LATENCY", "400ms"),
+                "--port", str(self.port), "--sim-latency", os.environ.get("URUMI_SIM_LATENCY", "400ms"), *extra,
             ],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )

@@ -176,14 +176,14 @@ def test_delete_asks_in_a_dialog_then_the_store_goes_away(page, server, shot):
     card.get_by_role("button", name=f"Delete {NAME}").click()
     confirm.get_by_role("button", name="Delete store").click()
     expect(confirm).to_be_hidden()
-    expect(card).to_be_hidden(timeout=20_000)  # deleted stores are hidden unless asked for
+    expect(card).to_be_hidden(timeout=20_000)  # deleted stores leave the list unless asked for
     server.wait_for_store(store_id, lambda s: s["status"] == "deleted", timeout=10)
-    page.get_by_label("Show deleted").check()
+    page.get_by_label("Status", exact=True).select_option("all")
     expect(card).to_be_visible()
     expect(card.locator(".badge")).to_contain_text("Deleted")
     expect(card.get_by_role("button", name=f"Delete {NAME}")).to_have_count(0)
     shot(page, "08-deleted")
-    page.get_by_label("Show deleted").uncheck()
+    page.get_by_label("Status", exact=True).select_option("active")
 
 
 def test_page_survives_a_server_restart_and_shows_new_stores(page, server, shot):
@@ -228,7 +228,7 @@ def assert_no_horizontal_scroll(page):
 
 def test_narrow_screen_has_no_horizontal_scroll(phone, shot):
     expect_live(phone)
-    phone.get_by_label("Show deleted").check()
+    phone.get_by_label("Status", exact=True).select_option("all")
     cards = phone.locator("#store-list .store:not([hidden])")
     expect(cards.first).to_be_visible()
     phone.get_by_role("button", name="Create store").click()  # empty form: messages must wrap too

@@ -4,11 +4,13 @@ import EventStore
 public protocol StoreReadModel: Sendable {
     func store(_ id: StoreID) async throws -> StoreView?
 
-    /// A page of stores, oldest first, of any of `statuses` (all when empty), each as the JSON
-    /// the API shows (`StoreView` in the domain's JSON form, kept ready by the projector), with
-    /// the log position the page reflects at least. `after` is the `next` of the previous page;
-    /// an unknown cursor is an error, not an empty page.
-    func page(statuses: [StoreStatus], after: String?, limit: Int) async throws -> StorePage
+    /// A page of stores, oldest first, of any of `statuses` (all when empty) whose name or
+    /// domain contains `search` ignoring case (all when nil or empty), each as the JSON the API
+    /// shows (`StoreView` in the domain's JSON form, kept ready by the projector), with the log
+    /// position the page reflects at least. `after` is the `next` of the previous page (of the
+    /// same filter); an unknown cursor is an error, not an empty page. `search` is taken
+    /// literally (no wildcards); callers check its length and characters.
+    func page(statuses: [StoreStatus], search: String?, after: String?, limit: Int) async throws -> StorePage
 
     /// The log cursor of the last event the store list reflects.
     func checkpoint() async throws -> LogCursor

@@ -42,9 +42,14 @@ public final class InMemoryStoreProjection: StoreReadModel, SagaQueue, LogConsum
         state.withLock { $0.stores[id].map(StoreView.init) }
     }
 
-    public func page(statuses: [StoreStatus], after: String?, limit: Int) async throws -> StorePage {
+    public func page(statuses: [StoreStatus], search: String?, after: String?, limit: Int) async throws -> StorePage {
+        let needle = search?.lowercased() ?? ""
         let (selected, position) = state.withLock { state in
-            (state.stores.values.filter { statuses.isEmpty || statuses.contains($0.status) }, state.checkpoint)
+            let stores = state.stores.values.filter { store in
+                (statuses.isEmpty || statuses.contains(store.status))
+                    && (needle.isEmpty || Self.contains(store.spec.name, needle) || Self.contains(store.spec.domain, needle))
+            }
+            return (stores, state.checkpoint)
         }
         let all = selected.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
         var start = 0
@@ -56,6 +61,12 @@ public final class InMemoryStoreProjection: StoreReadModel, SagaQueue, LogConsum
         let next = start + limit < all.count ? page.last.map(Self.cursor) : nil
         return StorePage(
             items: try page.map { try StoreProjection.encode(StoreView($0)) }, next: next, position: position)
+    }
+
+    /// Whether `text` holds `needle` (already lower-cased) ignoring case, as PostgreSQL's
+    /// `ilike` compares: both sides lower-cased, then a plain substring match.
+    static func contains(_ text: String, _ needle: String) -> Bool {
+        text.lowercased().contains(needle)
     }
 
     static func cursor(_ state: StoreState) -> String {

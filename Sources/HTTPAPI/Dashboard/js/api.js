@@ -31,8 +31,8 @@ export function whenUnauthorized(handler) {
   onUnauthorized = handler;
 }
 
-async function request(method, path, { body, headers = {} } = {}) {
-  const init = { method, headers: { accept: 'application/json', ...headers }, cache: 'no-store', credentials: 'same-origin' };
+async function request(method, path, { body, headers = {}, signal } = {}) {
+  const init = { method, headers: { accept: 'application/json', ...headers }, cache: 'no-store', credentials: 'same-origin', signal };
   // A session cookie rides along with every request: state changes prove they come from
   // this page with the CSRF token.
   const csrf = method === 'GET' ? null : csrfToken();
@@ -44,7 +44,8 @@ async function request(method, path, { body, headers = {} } = {}) {
   let response;
   try {
     response = await fetch(path, init);
-  } catch {
+  } catch (error) {
+    if (error?.name === 'AbortError') throw error;
     throw new ApiError(0, { title: 'Network error', detail: 'The server cannot be reached.' });
   }
   const text = await response.text();
@@ -73,21 +74,9 @@ export function signOut() {
   return request('DELETE', 'session');
 }
 
-/** Every store (all pages) and the cluster behind them. */
-export async function listStores() {
-  const items = [];
-  let after = null;
-  let cluster = null;
-  for (let page = 0; page < 40; page += 1) {
-    const query = new URLSearchParams({ limit: '500' });
-    if (after) query.set('after', after);
-    const body = await request('GET', `stores?${query}`);
-    items.push(...body.items);
-    cluster = body.cluster ?? cluster;
-    after = body.next;
-    if (!after) break;
-  }
-  return { items, cluster };
+/** One page of the store list: `{items, next, position, cluster}`; `query` is its query string. */
+export function listStores(query, signal) {
+  return request('GET', `stores?${query}`, { signal });
 }
 
 /** One store; with `minPosition` the server waits (≤ 5 s) until its view includes that event. */
@@ -107,6 +96,11 @@ export function deleteStore(id) {
 
 export function retryStore(id) {
   return request('POST', `stores/${encodeURIComponent(id)}/retry`);
+}
+
+/** The WordPress admin login (admin only; the server records that it was read). */
+export function storeCredentials(id) {
+  return request('GET', `stores/${encodeURIComponent(id)}/credentials`);
 }
 
 /** A store's whole event log, oldest first (follows `next` for at most 20 pages). */

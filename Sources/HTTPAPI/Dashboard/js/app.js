@@ -1,25 +1,19 @@
-// The dashboard: the store list kept live by one EventSource, the create form, the
-// detail and delete dialogs. State is a map of store views; the newest version wins.
+// The dashboard: the store list (a page at a time, kept live by one EventSource), the create
+// form, the detail and delete dialogs. storeList.js owns the list; this wires it up.
 
-import { deleteStore, listStores, retryStore, session, signIn, signOut, whenUnauthorized } from './api.js';
+import { deleteStore, retryStore, session, signIn, signOut, whenUnauthorized } from './api.js';
 import { setupConfirm } from './confirm.js';
 import { setupDetail } from './detail.js';
 import { setupCreateForm } from './form.js';
-import { STORE_STATUS } from './format.js';
-import { createRefresher } from './refresher.js';
+import { setupStoreList } from './storeList.js';
 import { openStream } from './stream.js';
-import { createCard, updateCard } from './storeCard.js';
+import { startTicker } from './ticker.js';
 
 const $ = (selector) => document.querySelector(selector);
-const list = $('#store-list');
-const showDeleted = $('#show-deleted');
-const stores = new Map(); // id -> StoreView
-const cards = new Map(); // id -> <li>
 let cluster = null;
+let role = 'viewer';
 
-const detail = setupDetail($('#detail'));
-const confirmDelete = setupConfirm($('#confirm-delete'));
-const refresh = createRefresher({ onStore: apply, onError: (error) => console.warn('refresh failed', error) });
+const canChange = () => role === 'admin';
 
 function announce(message) {
   const region = $('#announcer');
@@ -40,8 +34,7 @@ function showPageError(message) {
 function setCluster(info) {
   if (!info) return;
   cluster = info;
-  const banner = $('#sim-banner');
-  banner.hidden = !info.simulated;
+  $('#sim-banner').hidden = !info.simulated;
 }
 
 function setConnection(state) {
@@ -50,63 +43,25 @@ function setConnection(state) {
   box.querySelector('.connection-text').textContent = state === 'live' ? 'Live' : 'Reconnecting…';
 }
 
-/** Shows a store view unless we already show a newer version of it. */
-function apply(view) {
-  if (view.cluster) setCluster(view.cluster);
-  const previous = stores.get(view.id);
-  if (previous && previous.version > view.version) return;
-  stores.set(view.id, view);
-  let card = cards.get(view.id);
-  if (card) {
-    updateCard(card, view);
-  } else {
-    card = createCard(view);
-    cards.set(view.id, card);
-    insertInOrder(card, view);
-  }
-  card.hidden = view.status === 'deleted' && !showDeleted.checked;
-  detail.update(view, cluster);
-  if (previous && previous.status !== view.status) announceStatus(view);
-  updateCount();
-}
+const detail = setupDetail($('#detail'), { onAction: runAction, canChange, canReadCredentials: canChange });
+const confirmDelete = setupConfirm($('#confirm-delete'));
+const list = setupStoreList({
+  canChange,
+  onAction: runAction,
+  onCluster: setCluster,
+  onStoreShown: (view) => detail.update(view, cluster),
+  announce,
+  showError: showPageError,
+  detailId: () => detail.id,
+});
 
-/** Newest first. */
-function insertInOrder(card, view) {
-  const next = [...list.children].find((other) => stores.get(other.dataset.storeId)?.createdAt < view.createdAt);
-  list.insertBefore(card, next ?? null);
-}
-
-function announceStatus(view) {
-  const word = STORE_STATUS[view.status]?.label ?? view.status;
-  const extra = view.status === 'failed' && view.lastError ? `: ${view.lastError}` : '';
-  announce(`Store ${view.name} is now ${word.toLowerCase()}${extra}.`);
-}
-
-function updateCount() {
-  const visible = [...cards.values()].filter((card) => !card.hidden).length;
-  const hidden = cards.size - visible;
-  $('#store-count').textContent = `(${visible})`;
-  const empty = $('#empty');
-  empty.hidden = visible > 0;
-  empty.textContent = hidden
-    ? `No stores to show; ${hidden} deleted ${hidden === 1 ? 'store is' : 'stores are'} hidden.`
-    : 'No stores yet. Create one with the form.';
-}
-
-async function loadList() {
-  try {
-    const page = await listStores();
-    setCluster(page.cluster);
-    for (const view of page.items) apply(view);
-    showPageError('');
-  } catch (error) {
-    showPageError(`The store list could not be loaded: ${error.message}`);
-  }
+function openDetail(view, from) {
+  detail.open(list.track(view), cluster, from);
 }
 
 async function runAction(action, view, button) {
   if (action === 'details') {
-    detail.open(stores.get(view.id), cluster, button);
+    openDetail(list.view(view.id) ?? view, button);
     return;
   }
   if (action === 'delete' && !(await confirmDelete(view))) {
@@ -115,25 +70,13 @@ async function runAction(action, view, button) {
   }
   try {
     const answer = action === 'delete' ? await deleteStore(view.id) : await retryStore(view.id);
-    apply(answer.store);
-    refresh(view.id, answer.position);
+    list.show(answer.store);
+    list.refresh(view.id, answer.position);
     announce(action === 'delete' ? `Deleting store ${view.name}.` : `Retrying store ${view.name}.`);
   } catch (error) {
     showPageError(`${action === 'delete' ? 'Delete' : 'Retry'} of ${view.name} failed: ${error.message}`);
   }
 }
-
-list.addEventListener('click', (event) => {
-  const button = event.target.closest('button[data-action]');
-  if (!button) return;
-  const view = stores.get(button.closest('[data-store-id]').dataset.storeId);
-  if (view) runAction(button.dataset.action, view, button);
-});
-
-showDeleted.addEventListener('change', () => {
-  for (const [id, card] of cards) card.hidden = stores.get(id).status === 'deleted' && !showDeleted.checked;
-  updateCount();
-});
 
 let started = false;
 
@@ -144,15 +87,21 @@ function start(who) {
   $('#auth-banner').hidden = who.auth !== 'none';
   $('#who').hidden = who.auth === 'none';
   $('#who-text').textContent = who.name ? `Signed in as ${who.name} (${who.role})` : '';
-  // A viewer reads; only an admin creates, deletes and retries.
-  $('#create-form').closest('section').hidden = who.role === 'viewer';
+  // A viewer reads; only an admin creates, deletes, retries and reads admin logins.
+  role = who.auth === 'none' ? 'admin' : who.role;
+  $('#create-form').closest('section').hidden = role !== 'admin';
+  list.redraw();
   if (started) return;
   started = true;
+  startTicker();
   setupCreateForm($('#create-form'), {
     announce,
     onCreated(answer) {
-      apply({ ...answer.store, cluster: answer.cluster });
-      refresh(answer.id, answer.position);
+      setCluster(answer.cluster);
+      list.created(answer.store);
+    },
+    onShowDetails(answer, button) {
+      openDetail(list.view(answer.id) ?? answer.store, button);
     },
   });
   openStream({
@@ -160,13 +109,12 @@ function start(who) {
     onEvent(event) {
       if (!event.storeId) return;
       detail.event(event);
-      refresh(event.storeId, event.id);
+      list.event(event);
     },
-    // First open and every reconnect (a server restart): reload the list once so nothing is
-    // stale; the stream itself resumes from Last-Event-ID.
-    onOpen: loadList,
+    // First open and every reconnect (a server restart): load the page shown once so nothing
+    // is stale; the stream itself resumes from Last-Event-ID.
+    onOpen: () => list.load(),
   });
-  updateCount();
 }
 
 function showSignIn() {

@@ -1,30 +1,80 @@
-// The store detail dialog: URLs, steps, errors, leftovers and the event timeline
-// (GET /stores/{id}/events, then extended live from the page's stream).
+// The store detail dialog: what the store can do next (retry, delete, its admin login), URLs,
+// steps, errors, leftovers and the event timeline (GET /stores/{id}/events, then extended live
+// from the page's stream).
 
-import { storeEvents } from './api.js';
-import { STEP_NAMES, dateTime, el, eventSummary, eventTitle, time } from './format.js';
-import { statusBadge, stepList } from './storeCard.js';
+import { storeCredentials, storeEvents } from './api.js';
+import { STEP_NAMES, dateTime, duration, el, eventSummary, eventTitle, time } from './format.js';
+import { actionButton, changeButtons, link, statusBadge, stepList } from './storeCard.js';
 
-export function setupDetail(dialog) {
+export function setupDetail(dialog, { onAction, canChange, canReadCredentials }) {
   const title = dialog.querySelector('#detail-title');
   const body = dialog.querySelector('#detail-body');
+  const actions = dialog.querySelector('#detail-actions');
+  const credentials = dialog.querySelector('#detail-credentials');
   const summary = el('div', { class: 'detail-summary' });
   const timeline = el('ol', { class: 'timeline', 'aria-label': 'Event timeline' });
   const timelineState = el('p', { class: 'muted' });
   body.replaceChildren(summary, el('h3', {}, 'Timeline'), timelineState, timeline);
 
-  let current = null; // { id, seen: Set of event ids, events: [] }
+  let current = null; // { id, store, cluster, seen: Set of event ids, events: [] }
   let opener = null;
 
   dialog.querySelector('[data-close]').addEventListener('click', () => dialog.close());
   dialog.addEventListener('close', () => {
     current = null;
+    credentials.replaceChildren(); // the password leaves the page with the dialog
     if (opener?.isConnected) opener.focus();
   });
+
+  actions.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-action]');
+    if (!button || !current) return;
+    if (button.dataset.action === 'credentials') showCredentials(button);
+    else onAction(button.dataset.action, current.store, button);
+  });
+
+  function renderActions(store) {
+    const focused = actions.contains(document.activeElement) ? document.activeElement.dataset.action : null;
+    const buttons = [
+      canReadCredentials() && store.status === 'ready'
+        ? actionButton('credentials', 'Show admin login', `of ${store.name}`)
+        : null,
+      ...changeButtons(store, canChange()),
+    ].filter(Boolean);
+    actions.replaceChildren(...buttons);
+    actions.hidden = buttons.length === 0;
+    if (focused) (actions.querySelector(`[data-action="${focused}"]`) ?? dialog.querySelector('[data-close]')).focus();
+    if (store.status !== 'ready') credentials.replaceChildren();
+  }
+
+  async function showCredentials(button) {
+    const id = current.id;
+    button.disabled = true;
+    credentials.replaceChildren(el('p', { class: 'muted' }, 'Reading the admin login…'));
+    try {
+      const login = await storeCredentials(id);
+      if (current?.id !== id) return;
+      const hide = el('button', { type: 'button', class: 'link-button' }, 'Hide the admin login');
+      hide.addEventListener('click', () => {
+        credentials.replaceChildren();
+        actions.querySelector('[data-action="credentials"]')?.focus();
+      });
+      credentials.replaceChildren(
+        el('h3', {}, 'WordPress admin login'),
+        el('dl', { class: 'facts', 'data-testid': 'credentials' },
+          fact('User', el('code', {}, login.username)), fact('Password', el('code', {}, login.password))),
+        el('p', { class: 'muted' }, 'Reading it was recorded in the store’s timeline. ', hide));
+    } catch (error) {
+      if (current?.id === id) credentials.replaceChildren(el('p', { class: 'store-error', role: 'alert' }, `The admin login could not be read: ${error.message}`));
+    } finally {
+      button.disabled = false;
+    }
+  }
 
   function renderSummary(store, cluster) {
     title.textContent = store.name;
     const failedSteps = store.steps.filter((s) => s.lastError && (s.status === 'failed' || store.status === 'failed'));
+    const total = store.readyAt ? Date.parse(store.readyAt) - Date.parse(store.createdAt) : null;
     const parts = [
       el('p', {}, statusBadge(store.status)),
       cluster?.simulated
@@ -50,17 +100,13 @@ export function setupDetail(dialog) {
       el('dl', { class: 'facts' },
         fact('Domain', store.domain), fact('Plan', store.plan), fact('Admin e-mail', store.adminEmail),
         fact('Created', dateTime(store.createdAt)), store.readyAt ? fact('Ready', dateTime(store.readyAt)) : null,
+        total != null ? fact('Provisioning took', duration(total)) : null,
+        store.failedStep ? fact('Failed at', STEP_NAMES[store.failedStep] ?? store.failedStep) : null,
         fact('Store id', store.id)),
       el('h3', {}, 'Steps'),
-      stepList(store.steps),
+      stepList(store),
     ];
     summary.replaceChildren(...parts.filter(Boolean));
-  }
-
-  /** A link for http(s) URLs only; anything else is shown as text. */
-  function link(url) {
-    if (!/^https?:\/\//i.test(url)) return url;
-    return el('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, url);
   }
 
   function fact(term, value) {
@@ -99,18 +145,29 @@ export function setupDetail(dialog) {
     }
   }
 
+  function render(store, cluster) {
+    current.store = store;
+    renderActions(store);
+    renderSummary(store, cluster);
+  }
+
   return {
     open(store, cluster, from) {
       opener = from ?? document.activeElement;
-      current = { id: store.id, seen: new Set(), events: [] };
+      current = { id: store.id, store, seen: new Set(), events: [] };
       timeline.replaceChildren();
-      renderSummary(store, cluster);
+      credentials.replaceChildren();
+      render(store, cluster);
       if (!dialog.open) dialog.showModal();
       loadTimeline(store.id);
     },
+    /** The id of the store shown, or null. */
+    get id() {
+      return current?.id ?? null;
+    },
     /** A newer view of a store: redraw if it is the one shown. */
     update(store, cluster) {
-      if (current?.id === store.id) renderSummary(store, cluster);
+      if (current?.id === store.id) render(store, cluster);
     },
     /** An event from the stream: add it to the timeline if it belongs to the store shown. */
     event(event) {

@@ -1,15 +1,18 @@
 // The "New store" form: client-side checks, then POST /stores with an Idempotency-Key.
 // Server-side problems (problem+json `errors[].field`, a 409 domain in use) are shown next
-// to their field with aria-invalid; anything else goes to the form's own alert.
+// to their field with aria-invalid; anything else goes to the form's own alert. A success is
+// said right under the button (a status region), where a phone user's eyes are.
 
 import { ApiError, createStore, newIdempotencyKey } from './api.js';
+import { el } from './format.js';
 import { validateStore } from './validate.js';
 
 const LABELS = { name: 'Store name', domain: 'Domain', adminEmail: 'Admin e-mail', plan: 'Plan' };
 
-export function setupCreateForm(form, { onCreated, announce }) {
+export function setupCreateForm(form, { onCreated, onShowDetails, announce }) {
   const submit = form.querySelector('button[type="submit"]');
   const formError = form.querySelector('#form-error');
+  const success = form.querySelector('#form-success');
   // One key per intended store: kept while the values stay the same (a retry after a
   // network error, a double click), renewed when the user edits or after a success.
   let pendingKey = null;
@@ -33,6 +36,18 @@ export function setupCreateForm(form, { onCreated, announce }) {
       errorBox(field).textContent = '';
     }
     formError.textContent = '';
+    success.replaceChildren();
+  }
+
+  function showSuccess(answer) {
+    const details = el('button', { type: 'button', class: 'link-button' }, 'Show its progress',
+      el('span', { class: 'visually-hidden' }, ` (${answer.store.name})`));
+    details.addEventListener('click', () => onShowDetails(answer, details));
+    success.replaceChildren(
+      el('span', { class: 'success-symbol', 'aria-hidden': 'true' }, '✓ '),
+      `Store “${answer.store.name}” requested; provisioning has started. `, details);
+    // On a phone the list is far below: the confirmation must be on screen where the user is.
+    success.scrollIntoView({ block: 'nearest' });
   }
 
   function showErrors(errors) {
@@ -70,7 +85,7 @@ export function setupCreateForm(form, { onCreated, announce }) {
       pendingKey = null;
       form.reset();
       onCreated(answer);
-      announce(`Store ${answer.store.name} requested; provisioning has started.`);
+      showSuccess(answer);
     } catch (error) {
       handleFailure(error);
     } finally {

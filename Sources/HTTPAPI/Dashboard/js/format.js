@@ -34,6 +34,35 @@ export function duration(ms) {
   return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+/** A running time in whole seconds (it ticks, so no tenths): "42 s", "3 min 05 s", "2 h 07 min". */
+export function elapsed(ms) {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${String(seconds % 60).padStart(2, '0')} s`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/** How old something is, coarsely: "<1 min", "12 min", "5 h", "3 d". */
+export function age(ms) {
+  const minutes = Math.floor(Math.max(0, ms) / 60_000);
+  if (minutes < 1) return '<1 min';
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h`;
+  return `${Math.floor(hours / 24)} d`;
+}
+
+/**
+ * A <time> that says how long ago `iso` was ("age") or how long something has run since
+ * ("elapsed"); ticker.js keeps its text current. `title` holds the full date and time.
+ */
+export function since(iso, kind = 'elapsed') {
+  const ms = Date.now() - Date.parse(iso);
+  return el('time', { datetime: iso, class: `since since-${kind}`, 'data-since': iso, 'data-kind': kind, title: dateTime(iso) },
+    kind === 'age' ? age(ms) : elapsed(ms));
+}
+
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
