@@ -55,15 +55,16 @@ struct InMemoryApp {
 
 extension TestClientProtocol {
     /// Sends JSON; returns the status and the body as a JSON object.
-    func json(_ method: HTTPRequest.Method, _ uri: String, _ body: [String: Any]? = nil) async throws
-        -> (status: Int, body: [String: Any], headers: HTTPFields)
-    {
+    func json(
+        _ method: HTTPRequest.Method, _ uri: String, _ body: [String: Any]? = nil, headers extra: HTTPFields = [:]
+    ) async throws -> (status: Int, body: [String: Any], headers: HTTPFields) {
         var headers: HTTPFields = [:]
         var buffer: ByteBuffer?
         if let body {
             headers[.contentType] = "application/json"
             buffer = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body))
         }
+        for field in extra { headers[field.name] = field.value }
         let response = try await executeRequest(uri: uri, method: method, headers: headers, body: buffer)
         let data = Data(response.body.readableBytesView)
         let object = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any]) ?? [:]
