@@ -229,6 +229,7 @@ let package = Package(
             dependencies: [
                 "TestSupport",
                 "Provisioning",
+                "Simulator",
                 "EventStore",
                 "PostgresEvents",
                 "PostgresReadModels",

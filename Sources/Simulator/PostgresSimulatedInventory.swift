@@ -92,8 +92,8 @@ extension PostgresSimulatedInventory: SimulatedReleaseHistory {
             ), latest as (
                 select coalesce(max(revision), 0) as revision from sim_release_revisions where release = \(release)
             ), source as (
-                select values_json from sim_release_revisions, latest
-                where release = \(release) and revision = coalesce(\(revision), latest.revision - 1)
+                select s.values_json from sim_release_revisions s, latest
+                where s.release = \(release) and s.revision = coalesce(\(revision), latest.revision - 1)
             )
             insert into sim_release_revisions (release, revision, values_json)
             select r.name, latest.revision + 1, source.values_json from r, latest, source

@@ -1,3 +1,5 @@
+import Provisioning
+
 /// How the simulated cluster behaves: per-step latency and faults, reproducible by seed.
 public struct SimulationSettings: Sendable, Hashable {
     /// How long each step (and each undo) takes.
@@ -20,6 +22,11 @@ public struct SimulationSettings: Sendable, Hashable {
         self.hangs = hangs
         self.seed = seed
     }
+
+    /// Where faults can be injected: each provisioning step, the undo of a step
+    /// (`undo-helm`), and each step of a day-two operation (`change-apply`, `change-rollback`, ...).
+    public static let faultPoints: [String] =
+        SagaStep.allCases.map(\.rawValue) + ["undo-namespace", "undo-helm"] + OperationStep.allCases.map { "change-\($0.rawValue)" }
 
     /// Parses `STEP=P` (P in [0, 1]); `undo-helm`/`undo-namespace` name the undo of a step.
     public static func parseProbability(_ text: String) -> (String, Double)? {

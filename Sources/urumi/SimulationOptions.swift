@@ -6,7 +6,7 @@ struct SimulationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Time each simulated step takes, e.g. 200ms, 2s, 0.", valueName: "duration"))
     var simLatency: String = "200ms"
 
-    @Option(help: ArgumentHelp("A step fails for good with probability P (repeatable), e.g. mysql=0.3.", valueName: "step=p"))
+    @Option(help: ArgumentHelp("A step fails for good with probability P (repeatable), e.g. mysql=0.3; steps of operations are change-apply, change-setup, change-rollback, ...", valueName: "step=p"))
     var simFail: [String] = []
 
     @Option(help: ArgumentHelp("An attempt of a step fails transiently with probability P; a retry gets past it.", valueName: "step=p"))
@@ -29,7 +29,7 @@ struct SimulationOptions: ParsableArguments {
 
     private func probabilities(_ values: [String], _ flag: String) throws -> [String: Double] {
         var result: [String: Double] = [:]
-        let known = ["namespace", "helm", "mysql", "wordpress", "woocommerce", "undo-namespace", "undo-helm"]
+        let known = SimulationSettings.faultPoints
         for value in values {
             guard let (step, p) = SimulationSettings.parseProbability(value), known.contains(step) else {
                 throw ValidationError("\(flag): expected STEP=P with STEP one of \(known.joined(separator: ", ")) and P in 0...1, got \(value)")
