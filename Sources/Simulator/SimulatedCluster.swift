@@ -94,7 +94,7 @@ public final class SimulatedCluster: ClusterDriver {
             return suspended ? ["wordpress": "0 replicas", "mysql": "0 replicas", "maintenance": "1/1 ready"]
                 : ["wordpress": "1/1 ready", "mysql": "1/1 ready"]
         case .setup:
-            let plugins = target.config.plugins.map { plugin in plugin.version.map { "\(plugin.slug)@\($0)" } ?? plugin.slug }
+            let plugins = target.config.plugins.map(\.description)
             return ["plugins": plugins.isEmpty ? "none" : plugins.joined(separator: ", ")]
         case .certificate:
             return ["hosts": ([target.spec.domain] + target.config.extraDomains).joined(separator: ", ")]

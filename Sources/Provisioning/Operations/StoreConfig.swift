@@ -36,7 +36,7 @@ public struct StoreConfig: Sendable, Hashable, Codable {
 }
 
 /// A wordpress.org plugin: its slug and, optionally, a pinned version (latest otherwise).
-public struct PluginSpec: Sendable, Hashable, Codable {
+public struct PluginSpec: Sendable, Hashable, Codable, CustomStringConvertible {
     public let slug: String
     public let version: String?
 
@@ -44,6 +44,9 @@ public struct PluginSpec: Sendable, Hashable, Codable {
         self.slug = slug
         self.version = version
     }
+
+    /// `slug` or `slug@version`.
+    public var description: String { version.map { "\(slug)@\($0)" } ?? slug }
 }
 
 extension Plan {

@@ -1,0 +1,197 @@
+import ArgumentParser
+import EventStore
+import Foundation
+import Logging
+import PostgresEvents
+import Provisioning
+
+/// `urumi stores`: day-two operations from the command line, appended to the log like the
+/// API's (the running servers' saga coordinators carry them out).
+struct Stores: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a store, and change, suspend, resume or re-domain it (each change is an operation in the log).",
+        subcommands: [Show.self, Update.self, Suspend.self, Resume.self, AddDomain.self, RemoveDomain.self])
+
+    struct Common: ParsableArguments {
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The store's id.")
+        var id: String
+        @Option(help: "Who asks (recorded as the actor of the event).")
+        var by: String = ProcessInfo.processInfo.environment["USER"].map { "cli:\($0)" } ?? "cli"
+        @Option(help: "Repeat-safe: the same key and change answer with the same operation.")
+        var idempotencyKey: String?
+        @Flag(help: "Wait until the operation ends and exit non-zero unless it succeeded.")
+        var wait = false
+        @Flag(help: "Print the store as JSON.")
+        var json = false
+
+        func storeID() throws -> StoreID {
+            guard let id = StoreID(id.lowercased()) else { throw ValidationError("\(id) is not a store id") }
+            return id
+        }
+
+        /// Starts the operation, prints what it did, and (with --wait) follows it to its end.
+        func run(_ kind: OperationKind, _ change: StoreChange) async throws {
+            let id = try storeID()
+            try await withEvents(database) { events in
+                let outcome = try await StoreCommandHandler(events: events).change(
+                    id, kind: kind, change: change, metadata: EventMetadata(actor: by), idempotencyKey: idempotencyKey)
+                guard outcome.cursor != nil, let operationID = outcome.state.operation?.id else {
+                    let what = idempotencyKey == nil ? "nothing to change: the store already runs that" : "already requested with this key"
+                    FileHandle.standardError.write(Data("\(what)\n".utf8))
+                    try print(outcome.state, json: json)
+                    return
+                }
+                FileHandle.standardError.write(Data("operation \(operationID) (\(kind.rawValue)) requested\n".utf8))
+                var state = outcome.state
+                if wait { state = try await follow(id, operation: operationID, events: events) }
+                try print(state, json: json)
+                if wait, state.operations.last(where: { $0.id == operationID })?.outcome != .succeeded {
+                    throw ExitCode.failure
+                }
+            }
+        }
+
+        /// Reads the store's stream until `operation` is in its history (checking twice a second).
+        private func follow(_ id: StoreID, operation: String, events: any EventStore) async throws -> StoreState {
+            var reported: Set<String> = []
+            while true {
+                guard let state = try await StoreProjection.load(id, from: events) else { throw ProvisioningError.storeNotFound(id) }
+                if let running = state.operation, running.id == operation {
+                    for step in running.phaseSteps where running[step].status == .succeeded && !reported.contains(step.rawValue) {
+                        reported.insert(step.rawValue)
+                        FileHandle.standardError.write(Data("  \(step.rawValue) done\n".utf8))
+                    }
+                }
+                if let record = state.operations.last(where: { $0.id == operation }) {
+                    let reason = record.reason.map { ": \($0)" } ?? ""
+                    FileHandle.standardError.write(Data("operation \(operation) \(record.outcome.rawValue)\(reason)\n".utf8))
+                    return state
+                }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a store as its stream tells it (status, config, operations).")
+        @OptionGroup var common: Common
+
+        func run() async throws {
+            let id = try common.storeID()
+            try await withEvents(common.database) { events in
+                guard let state = try await StoreProjection.load(id, from: events) else { throw ProvisioningError.storeNotFound(id) }
+                try print(state, json: common.json)
+            }
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a store's name, plan, WordPress/WooCommerce versions or plugins (the API's PATCH).")
+        @OptionGroup var common: Common
+        @Option(help: "The shop's new title.") var name: String?
+        @Option(help: "small, medium or large (volumes only grow).") var plan: String?
+        @Option(help: "WordPress version, e.g. 7.1.0 (only forward).") var wordpressVersion: String?
+        @Option(help: "WooCommerce version, e.g. 11.2.0 (only forward).") var woocommerceVersion: String?
+        @Option(
+            name: .customLong("plugin"),
+            help: ArgumentHelp("A wordpress.org plugin to keep installed, SLUG or SLUG@VERSION (repeatable; the list replaces the current one).", valueName: "slug[@version]"))
+        var plugins: [String] = []
+        @Flag(help: "Remove every plugin Urumi installed.") var noPlugins = false
+
+        func run() async throws {
+            if noPlugins && !plugins.isEmpty { throw ValidationError("--no-plugins and --plugin exclude each other") }
+            let parsed: [(slug: String?, version: String?)]? =
+                noPlugins ? [] : plugins.isEmpty ? nil : plugins.map { text in
+                    let parts = text.split(separator: "@", maxSplits: 1).map(String.init)
+                    return (parts.first, parts.count > 1 ? parts[1] : nil)
+                }
+            let change: StoreChange
+            do {
+                change = try StoreChange.validate(
+                    StoreChangeInput(
+                        name: name, plan: plan, wordpressVersion: wordpressVersion, woocommerceVersion: woocommerceVersion,
+                        plugins: parsed))
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            try await common.run(.update, change)
+        }
+    }
+
+    struct Suspend: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Scale a store to zero (volumes kept; a maintenance page answers).")
+        @OptionGroup var common: Common
+        func run() async throws { try await common.run(.suspend, StoreChange(suspended: true)) }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Bring a suspended store back.")
+        @OptionGroup var common: Common
+        func run() async throws { try await common.run(.resume, StoreChange(suspended: false)) }
+    }
+
+    struct AddDomain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a host name to a store (claimed in the log; TLS by cert-manager).")
+        @OptionGroup var common: Common
+        @Argument(help: "The host name, e.g. www.example.com.") var domain: String
+        func run() async throws {
+            let valid: String
+            do { valid = try StoreChange.validateDomain(domain) } catch { throw ValidationError("\(error)") }
+            try await common.run(.addDomain, StoreChange(addDomain: valid))
+        }
+    }
+
+    struct RemoveDomain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove one of a store's extra host names (its claim is released).")
+        @OptionGroup var common: Common
+        @Argument(help: "The host name.") var domain: String
+        func run() async throws {
+            let valid: String
+            do { valid = try StoreChange.validateDomain(domain) } catch { throw ValidationError("\(error)") }
+            try await common.run(.removeDomain, StoreChange(removeDomain: valid))
+        }
+    }
+}
+
+/// One store: a few lines, or `StoreView` as JSON (what the API shows).
+private func print(_ state: StoreState, json: Bool) throws {
+    let view = StoreView(state)
+    if json {
+        Swift.print(try StoreProjection.encodeJSON(view))
+        return
+    }
+    let config = view.applied ?? view.desired
+    var lines = [
+        "\(view.id)\t\(view.name)\t\(view.status.rawValue)\(view.needsAttention ? " (needs attention)" : "")",
+        "  domain \(view.domain)\(config.extraDomains.isEmpty ? "" : " + " + config.extraDomains.joined(separator: ", "))",
+        "  plan \(config.plan.rawValue), WordPress \(config.wordpressVersion ?? "chart default"), WooCommerce \(config.woocommerceVersion ?? "chart default"), helm revision \(view.helmRevision.map(String.init) ?? "-")",
+        "  plugins \(config.plugins.isEmpty ? "none" : config.plugins.map(\.description).joined(separator: ", "))",
+    ]
+    if let operation = view.operation {
+        lines.append("  operation \(operation.id) \(operation.kind.rawValue) \(operation.phase), at \(operation.currentStep?.rawValue ?? "-")")
+    }
+    for record in view.operations.suffix(5) {
+        lines.append(
+            "  \(StoreEvent.formatDate(record.finishedAt)) \(record.kind.rawValue) \(record.outcome.rawValue)\(record.reason.map { ": \($0)" } ?? "")")
+    }
+    Swift.print(lines.joined(separator: "\n"))
+}
+
+/// The event log of `database`, migrated, for one command.
+private func withEvents<T>(_ database: DatabaseOptions, _ body: (PostgresEventStore) async throws -> T) async throws -> T {
+    let logger = Logger(label: "urumi.stores")
+    let pool = try database.makePool(logger: logger)
+    return try await failing {
+        do {
+            try await Migrator(directory: try Migrator.locateSchemaDirectory(), logger: logger).migrate(pool: pool)
+            let value = try await body(PostgresEventStore(pool: pool, logger: logger))
+            await pool.close()
+            return value
+        } catch {
+            await pool.close()
+            throw error
+        }
+    }
+}
