@@ -209,7 +209,7 @@ public final class PostgresStoreProjector: LogConsumer, Service {
             let view = StoreView(state)
             viewRows.append(
                 ViewRow(
-                    store_id: id, name: state.spec.name, domain: state.spec.domain, plan: state.spec.plan.rawValue,
+                    store_id: id, name: view.name, domain: view.domain, plan: view.plan.rawValue,
                     status: state.status.rawValue, current_step: view.currentStep?.rawValue,
                     needs_attention: state.needsAttention, created_at: state.createdAt, updated_at: state.updatedAt,
                     version: state.version, view_text: try StoreProjection.encode(view), state: state))

@@ -10,7 +10,9 @@ import Provisioning
 
 /// `urumi-bench saga`: N stores through the real command handler, projector, saga queue and
 /// coordinator on a zero-latency simulated cluster and PostgreSQL: time to all ready, stores/s
-/// and database round trips per store (every statement the run's pool sent).
+/// and database round trips per store (every statement the run's pool sent). With
+/// `--operation update`, the same stores then each get a plan change (a day-two operation
+/// saga), measured the same way, with the create saga as the baseline of the same run.
 struct SagaBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "saga",
@@ -31,6 +33,9 @@ struct SagaBenchmark: AsyncParsableCommand {
     @Option(help: "Pooled database connections.")
     var poolSize: Int = 24
 
+    @Option(help: "create: provision the stores; update: provision them, then measure a plan change on each.")
+    var operation: String = "create"
+
     @Flag(help: "End with one line of JSON holding every figure.")
     var json = false
 
@@ -38,6 +43,7 @@ struct SagaBenchmark: AsyncParsableCommand {
         guard stores > 0, concurrency > 0, creators > 0, poolSize > 1 else {
             throw ValidationError("--stores, --concurrency and --creators must be positive; --pool-size at least 2")
         }
+        guard ["create", "update"].contains(operation) else { throw ValidationError("--operation must be create or update") }
     }
 
     func run() async throws {
@@ -54,12 +60,26 @@ struct SagaBenchmark: AsyncParsableCommand {
         print("round trips: \(figures.roundTrips) in all, \(format(figures.roundTripsPerStore)) per store (target <= 40)")
         print("events: \(figures.events) (\(format(Double(figures.events) / Double(figures.stores))) per store)")
         print("targets: 1,000 stores in under 30 s -> \(figures.seconds < 30 ? "met" : "missed") (for \(figures.stores) stores)")
+        var object: [String: Any] = [
+            "stores": figures.stores, "seconds": figures.seconds, "stores_per_second": figures.storesPerSecond,
+            "round_trips": figures.roundTrips, "round_trips_per_store": figures.roundTripsPerStore,
+            "events": figures.events, "create_seconds": figures.createSeconds, "concurrency": concurrency,
+        ]
+        if let update = figures.update {
+            let perOperation = Double(update.roundTrips) / Double(figures.stores)
+            print(
+                "update: \(figures.stores) plan changes done in \(format(update.seconds)) s (\(format(Double(figures.stores) / update.seconds)) operations/s; request phase \(format(update.requestSeconds)) s)")
+            print(
+                "update round trips: \(update.roundTrips) in all, \(format(perOperation)) per operation = \(format(perOperation / figures.roundTripsPerStore))x the create saga's (target <= 1x)")
+            print("update time per store: \(format(update.seconds / figures.seconds))x the create saga's")
+            print("update events: \(update.events) (\(format(Double(update.events) / Double(figures.stores))) per operation)")
+            object["update_seconds"] = update.seconds
+            object["update_round_trips"] = update.roundTrips
+            object["update_round_trips_per_operation"] = perOperation
+            object["update_vs_create_round_trips"] = perOperation / figures.roundTripsPerStore
+            object["update_events"] = update.events
+        }
         if json {
-            let object: [String: Any] = [
-                "stores": figures.stores, "seconds": figures.seconds, "stores_per_second": figures.storesPerSecond,
-                "round_trips": figures.roundTrips, "round_trips_per_store": figures.roundTripsPerStore,
-                "events": figures.events, "create_seconds": figures.createSeconds, "concurrency": concurrency,
-            ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         }
     }
@@ -70,8 +90,16 @@ struct SagaBenchmark: AsyncParsableCommand {
         var createSeconds: Double
         var roundTrips: Int
         var events: Int
+        var update: Update?
         var storesPerSecond: Double { Double(stores) / seconds }
         var roundTripsPerStore: Double { Double(roundTrips) / Double(stores) }
+    }
+
+    struct Update {
+        var seconds: Double
+        var requestSeconds: Double
+        var roundTrips: Int
+        var events: Int
     }
 
     private func measure(_ database: BenchDatabase, logger: Logger) async throws -> Figures {
@@ -129,10 +157,53 @@ struct SagaBenchmark: AsyncParsableCommand {
             let elapsed = ContinuousClock.now - start
             let roundTrips = pool.roundTrips.count - before
             let count = try await database.pool.query("select count(*) as n from events")
-            return Figures(
-                stores: total, seconds: elapsed.seconds, createSeconds: created.seconds, roundTrips: roundTrips,
-                events: try count.first?.decode(Int.self, "n") ?? 0)
+            let events = try count.first?.decode(Int.self, "n") ?? 0
+            var figures = Figures(
+                stores: total, seconds: elapsed.seconds, createSeconds: created.seconds, roundTrips: roundTrips, events: events)
+            if operation == "update" {
+                figures.update = try await measureUpdates(database, pool: pool, commands: commands, eventsBefore: events)
+            }
+            return figures
         }
+    }
+
+    /// A plan change on every (ready) store, through the same command handler and coordinator.
+    private func measureUpdates(_ database: BenchDatabase, pool: PostgresPool, commands: StoreCommandHandler, eventsBefore: Int)
+        async throws -> Update
+    {
+        let ids = try await database.pool.query("select store_id from store_view order by created_at").map {
+            StoreID(try $0.decode(UUID.self, "store_id"))
+        }
+        let total = ids.count
+        let creatorCount = creators
+        let start = ContinuousClock.now
+        let before = pool.roundTrips.count
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for creator in 0..<creatorCount {
+                group.addTask {
+                    var index = creator
+                    while index < total {
+                        _ = try await commands.change(
+                            ids[index], kind: .update, change: StoreChange(plan: .medium), metadata: EventMetadata(actor: "bench"))
+                        index += creatorCount
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let requested = ContinuousClock.now - start
+        while true {
+            let rows = try await database.pool.query(
+                "select count(*) as n from store_view where status = 'ready' and plan = 'medium'")
+            if try rows.first?.decode(Int.self, "n") == total { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let elapsed = ContinuousClock.now - start
+        let roundTrips = pool.roundTrips.count - before
+        let count = try await database.pool.query("select count(*) as n from events")
+        return Update(
+            seconds: elapsed.seconds, requestSeconds: requested.seconds, roundTrips: roundTrips,
+            events: (try count.first?.decode(Int.self, "n") ?? 0) - eventsBefore)
     }
 
     private func format(_ value: Double) -> String { String(format: "%.2f", value) }

@@ -47,7 +47,7 @@ public final class InMemoryStoreProjection: StoreReadModel, SagaQueue, LogConsum
         let (selected, position) = state.withLock { state in
             let stores = state.stores.values.filter { store in
                 (statuses.isEmpty || statuses.contains(store.status))
-                    && (needle.isEmpty || Self.contains(store.spec.name, needle) || Self.contains(store.spec.domain, needle))
+                    && (needle.isEmpty || Self.contains((store.applied ?? store.desired).name, needle) || Self.contains(store.spec.domain, needle))
             }
             return (stores, state.checkpoint)
         }
