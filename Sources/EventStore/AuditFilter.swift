@@ -28,6 +28,11 @@ public struct AuditFilter: Sendable, Hashable {
     }
 
     /// True when `event` passes every filter except the cursor and the limit.
+    /// True when the filter lets every event through.
+    public var matchesEverything: Bool {
+        stream == nil && types.isEmpty && actor == nil && since == nil && until == nil
+    }
+
     public func matches(_ event: RecordedEvent) -> Bool {
         if let stream, event.streamID != stream { return false }
         if !types.isEmpty, !types.contains(event.type) { return false }

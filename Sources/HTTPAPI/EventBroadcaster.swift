@@ -23,8 +23,10 @@ public final class EventBroadcaster: Service, LogConsumer {
     }
 
     enum Frame: Sendable {
-        /// The event and its SSE frame, rendered once for every client.
-        case event(RecordedEvent, ByteBuffer)
+        /// A batch of the log as the follower delivered it: each event with its SSE frame, and
+        /// all the frames in one buffer; rendered once for every client, so a client wakes
+        /// and writes once per batch, not once per event.
+        case events([(RecordedEvent, ByteBuffer)], all: ByteBuffer)
         case heartbeat
     }
 
@@ -78,32 +80,36 @@ public final class EventBroadcaster: Service, LogConsumer {
     }
 
     public func consume(_ batch: [RecordedEvent]) async {
-        for event in batch where !state.withLock({ $0.closed }) { fanOut(event) }
-    }
-
-    private func fanOut(_ event: RecordedEvent) {
+        guard !batch.isEmpty, !state.withLock({ $0.closed }) else { return }
         // Rendered once here, not once per client: with a thousand clients the JSON is the cost.
-        let frame: ByteBuffer
-        do {
-            frame = try SSEFrame.render(event)
-        } catch {
-            logger.error("could not render an event for SSE", metadata: ["error": "\(error)", "type": "\(event.type)"])
-            return
+        var rendered: [(RecordedEvent, ByteBuffer)] = []
+        rendered.reserveCapacity(batch.count)
+        var all = ByteBuffer()
+        for event in batch {
+            do {
+                let frame = try SSEFrame.render(event)
+                all.writeImmutableBuffer(frame)
+                rendered.append((event, frame))
+            } catch {
+                logger.error("could not render an event for SSE", metadata: ["error": "\(error)", "type": "\(event.type)"])
+            }
         }
-        let overflowed = state.withLock { state -> [Int] in
-            state.position = event.cursor
+        let frame = Frame.events(rendered, all: all)
+        let last = batch[batch.count - 1].cursor
+        let overflowed = state.withLock { state -> Int in
+            state.position = last
             var overflowed: [Int] = []
             for (id, client) in state.clients {
-                if case .dropped = client.yield(.event(event, frame)) { overflowed.append(id) }
+                if case .dropped = client.yield(frame) { overflowed.append(id) }
             }
             for id in overflowed {
                 state.clients.removeValue(forKey: id)?.finish()
                 state.dropped += 1
             }
-            return overflowed
+            return overflowed.count
         }
-        if !overflowed.isEmpty {
-            logger.info("disconnected slow SSE clients", metadata: ["count": "\(overflowed.count)"])
+        if overflowed > 0 {
+            logger.info("disconnected slow SSE clients", metadata: ["count": "\(overflowed)"])
         }
     }
 

@@ -65,10 +65,20 @@ struct StreamRoutes {
                         switch frame {
                         case .heartbeat:
                             try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
-                        case .event(let event, let frame):
-                            guard event.cursor > last else { continue }
-                            last = event.cursor
-                            if filter.matches(event) { try await writer.write(frame) }
+                        case .events(let batch, let all):
+                            guard let newest = batch.last?.0.cursor, newest > last else { continue }
+                            // The common case: every event is new and wanted, one write.
+                            if filter.matchesEverything, let first = batch.first?.0.cursor, first > last {
+                                last = newest
+                                try await writer.write(all)
+                                continue
+                            }
+                            var wanted = ByteBuffer()
+                            for (event, frame) in batch where event.cursor > last {
+                                last = event.cursor
+                                if filter.matches(event) { wanted.writeImmutableBuffer(frame) }
+                            }
+                            if wanted.readableBytes > 0 { try await writer.write(wanted) }
                         }
                     }
                 } onGracefulShutdown: {
