@@ -18,6 +18,8 @@ public struct APIEnvironment: Sendable {
     public let auth: AuthSettings
     /// The Prometheus text for `GET /metrics` (nil: no such route).
     public let metrics: (@Sendable () async -> String)?
+    /// Rendered list pages by request and position (see `ListBodyCache`).
+    let listBodies = ListBodyCache()
 
     public init(
         commands: StoreCommandHandler, credentials: StoreCredentialsService, readModel: any StoreReadModel, events: any EventStore, audit: any EventAudit,

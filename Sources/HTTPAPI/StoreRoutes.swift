@@ -72,6 +72,11 @@ struct StoreRoutes {
     /// `{"items":[...],` + the envelope's members: the rows' JSON goes out as the projector
     /// stored it, so a page costs its rows' bytes, not their decoding and encoding.
     func listResponse(items: [String], envelope: ListEnvelope) throws -> Response {
+        let buffer = try listBody(items: items, envelope: envelope)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+    }
+
+    func listBody(items: [String], envelope: ListEnvelope) throws -> ByteBuffer {
         let members = try APIJSON.encoder.encode(envelope)  // {"cluster":...,"next":...}
         var buffer = ByteBuffer()
         buffer.reserveCapacity(items.reduce(members.count + 16) { $0 + $1.utf8.count + 1 })
@@ -82,7 +87,7 @@ struct StoreRoutes {
         }
         buffer.writeString("],")
         buffer.writeBytes(members.dropFirst())
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+        return buffer
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
@@ -123,11 +128,19 @@ struct StoreRoutes {
             limit = parsed
         }
         let search = try searchParameter(query["q"].map(String.init))
-        let page = try await environment.readModel.page(
-            statuses: statuses, search: search, after: query["after"].map(String.init), limit: limit)
-        return try listResponse(
+        let after = query["after"].map(String.init)
+        let page = try await environment.readModel.page(statuses: statuses, search: search, after: after, limit: limit)
+        let key = ListBodyCache.Key(
+            statuses: statuses.sorted { $0.rawValue < $1.rawValue }, search: search, after: after, limit: limit,
+            position: page.position)
+        if let body = environment.listBodies.body(key) {
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+        }
+        let body = try listBody(
             items: page.items,
             envelope: ListEnvelope(next: page.next, position: page.position.description, cluster: environment.cluster))
+        environment.listBodies.keep(body, for: key)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
     }
 
     /// `q`: a case-insensitive substring of the name or domain, at most 100 characters, no

@@ -21,7 +21,7 @@ public func buildApplication(
         random: dependencies.random)
     let broadcaster = EventBroadcaster(configuration: settings.stream, clock: dependencies.clock, logger: logger)
     let follower = LogFollower(
-        events: dependencies.events, consumers: [dependencies.projection, broadcaster, coordinator],
+        events: dependencies.events, consumers: [dependencies.projection] + dependencies.logConsumers + [broadcaster, coordinator],
         clock: dependencies.clock, logger: logger, start: dependencies.followerStart)
     let driver = dependencies.driver
     let environment = APIEnvironment(

@@ -39,9 +39,11 @@ extension Dependencies {
         case .kubernetes:
             driver = kubernetes!
         }
+        // Pages of the store list served from memory until the log moves (see StorePageCache).
+        let pages = StorePageCache(base: PostgresStoreReadModel(pool: pool, progress: projector.progress, clock: clock))
         return Dependencies(
             events: events, audit: events, projection: projector,
-            readModel: PostgresStoreReadModel(pool: pool, progress: projector.progress, clock: clock),
+            readModel: pages,
             queue: PostgresSagaQueue(pool: pool, changes: projector.progress),
             followerStart: { try await projector.startCursor() },
             driver: driver, sessions: PostgresSessionStore(pool: pool), clock: clock, now: Date.init,
@@ -54,7 +56,8 @@ extension Dependencies {
             close: {
                 await kubernetes?.shutdown()
                 await pool.close()
-            })
+            },
+            logConsumers: [pages])
     }
 
     /// The real cluster driver for `--cluster kubernetes` (nil for the simulated one), after

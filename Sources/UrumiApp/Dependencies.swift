@@ -30,6 +30,8 @@ public struct Dependencies: Sendable {
     public var services: [any Service]
     /// Releases what the dependencies hold (the pool, the Kubernetes client).
     public var close: @Sendable () async -> Void
+    /// More readers of the log, fed by the follower after the projection (the page cache).
+    public var logConsumers: [any LogConsumer] = []
 
     /// A gauge reading: name, labels, value.
     public struct Gauge: Sendable {
