@@ -37,8 +37,14 @@ public final class EventBroadcaster: Service, LogConsumer {
         let frames: AsyncStream<Frame>
     }
 
+    private struct Client {
+        let continuation: AsyncStream<Frame>.Continuation
+        /// Events queued for it and not yet taken by its writer.
+        var pending = 0
+    }
+
     private struct State {
-        var clients: [Int: AsyncStream<Frame>.Continuation] = [:]
+        var clients: [Int: Client] = [:]
         var nextID = 0
         var position: LogCursor?
         var closed = false
@@ -96,14 +102,23 @@ public final class EventBroadcaster: Service, LogConsumer {
         }
         let frame = Frame.events(rendered, all: all)
         let last = batch[batch.count - 1].cursor
+        let limit = configuration.queueLimit
         let overflowed = state.withLock { state -> Int in
             state.position = last
             var overflowed: [Int] = []
-            for (id, client) in state.clients {
-                if case .dropped = client.yield(frame) { overflowed.append(id) }
+            for id in state.clients.keys {
+                let pending = state.clients[id]!.pending + rendered.count
+                // A client with nothing queued takes any batch (one transaction may be larger
+                // than the limit); one that is behind is cut off past the limit.
+                if pending > limit && state.clients[id]!.pending > 0 {
+                    overflowed.append(id)
+                } else {
+                    state.clients[id]!.pending = pending
+                    state.clients[id]!.continuation.yield(frame)
+                }
             }
             for id in overflowed {
-                state.clients.removeValue(forKey: id)?.finish()
+                state.clients.removeValue(forKey: id)?.continuation.finish()
                 state.dropped += 1
             }
             return overflowed.count
@@ -117,7 +132,7 @@ public final class EventBroadcaster: Service, LogConsumer {
         while !Task.isCancelled {
             do { try await clock.sleep(for: configuration.heartbeat) } catch { return }
             state.withLock { state in
-                for client in state.clients.values { client.yield(.heartbeat) }
+                for client in state.clients.values { client.continuation.yield(.heartbeat) }
             }
         }
     }
@@ -135,18 +150,26 @@ public final class EventBroadcaster: Service, LogConsumer {
                 }
             }
         }
-        let (stream, continuation) = AsyncStream.makeStream(
-            of: Frame.self, bufferingPolicy: .bufferingOldest(configuration.queueLimit))
+        // Bounded by the events pending (counted here), not by the stream's buffer: a frame
+        // holds a whole batch of the log.
+        let (stream, continuation) = AsyncStream.makeStream(of: Frame.self, bufferingPolicy: .unbounded)
         return state.withLock { state -> Registration? in
             guard !state.closed, let position = state.position else { return nil }
             state.nextID += 1
-            state.clients[state.nextID] = continuation
+            state.clients[state.nextID] = Client(continuation: continuation)
             return Registration(id: state.nextID, position: position, frames: stream)
         }
     }
 
+    /// The client's writer took `count` events off its queue.
+    func taken(_ count: Int, by id: Int) {
+        state.withLock { state in
+            if let pending = state.clients[id]?.pending { state.clients[id]!.pending = max(0, pending - count) }
+        }
+    }
+
     func unregister(_ id: Int) {
-        state.withLock { $0.clients.removeValue(forKey: id) }?.finish()
+        state.withLock { $0.clients.removeValue(forKey: id) }?.continuation.finish()
     }
 
     /// Ends every client's stream (graceful shutdown).
@@ -154,7 +177,7 @@ public final class EventBroadcaster: Service, LogConsumer {
         let clients = state.withLock { state in
             state.closed = true
             defer { state.clients = [:] }
-            return Array(state.clients.values)
+            return state.clients.values.map(\.continuation)
         }
         for client in clients { client.finish() }
     }

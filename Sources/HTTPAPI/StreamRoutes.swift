@@ -66,6 +66,8 @@ struct StreamRoutes {
                         case .heartbeat:
                             try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
                         case .events(let batch, let all):
+                            // Taken off the queue now: what is being written is the socket's to hold.
+                            broadcaster.taken(batch.count, by: registration.id)
                             guard let newest = batch.last?.0.cursor, newest > last else { continue }
                             // The common case: every event is new and wanted, one write.
                             if filter.matchesEverything, let first = batch.first?.0.cursor, first > last {
