@@ -84,8 +84,15 @@ extension Dependencies {
             throw KubeConfigError("--cluster kubernetes cannot start: --store-cluster-role needs to know who Urumi is: \(error)")
         }
         let deadlines = Dictionary(uniqueKeysWithValues: SagaStep.allCases.map { ($0, settings.saga.policy.deadline($0)) })
+        let tls: ChartTLSSettings
+        do {
+            tls = try ChartTLSSettings.read(kube.chartValues)
+        } catch {
+            throw KubeConfigError("--cluster kubernetes cannot start: a --chart-values file cannot be read as YAML: \(error)")
+        }
         let cluster = KubernetesCluster(
-            client: client, helm: helm, storeAccess: storeAccess, stepDeadlines: deadlines, logger: logger)
+            client: client, helm: helm, storeAccess: storeAccess, stepDeadlines: deadlines,
+            managesCertificates: tls.managesCertificates, logger: logger)
         do {
             var found = try await cluster.checkReachable()
             if let storeAccess { found.append("store namespaces bind ClusterRole \(storeAccess.clusterRole) to \(storeAccess.subject)") }

@@ -52,13 +52,16 @@ extension KubeTestServer {
     /// A Kubernetes driver on this server with a helm stand-in; shut down afterwards.
     func withCluster<T>(
         helm: HelmStandIn, readiness: ReadinessSettings = ReadinessSettings(imagePullGrace: .seconds(1), watchSeconds: 5),
-        _ body: (KubernetesCluster) async throws -> T
+        managesCertificates: Bool = false, _ body: (KubernetesCluster) async throws -> T
     ) async throws -> T {
         try await withClient { client in
             let cli = HelmCLI(
                 settings: HelmSettings(executable: helm.executable, chartDirectory: "/charts/store", installTimeout: .seconds(20)),
                 runner: CommandRunner(killGrace: .milliseconds(500)), logger: testLogger)
-            return try await body(KubernetesCluster(client: client, helm: cli, readiness: readiness, logger: testLogger))
+            return try await body(
+                KubernetesCluster(
+                    client: client, helm: cli, readiness: readiness, managesCertificates: managesCertificates,
+                    logger: testLogger))
         }
     }
 }
