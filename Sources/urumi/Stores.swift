@@ -2,7 +2,9 @@ import ArgumentParser
 import EventStore
 import Foundation
 import Logging
+import Postgres
 import PostgresEvents
+import PostgresReadModels
 import Provisioning
 
 /// `urumi stores`: day-two operations from the command line, appended to the log like the
@@ -10,7 +12,89 @@ import Provisioning
 struct Stores: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a store, and change, suspend, resume or re-domain it (each change is an operation in the log).",
-        subcommands: [Show.self, Update.self, Suspend.self, Resume.self, AddDomain.self, RemoveDomain.self])
+        subcommands: [
+            List.self, Show.self, Create.self, Delete.self, Retry.self, Update.self, Suspend.self, Resume.self, AddDomain.self,
+            RemoveDomain.self,
+        ])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List stores from the store list (oldest first).")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Only stores of these statuses, comma-separated (e.g. ready,suspended).") var status: String?
+        @Option(help: "Only stores whose name or domain contains this.") var search: String?
+        @Option(help: "At most this many (1-500).") var limit: Int = 100
+        @Flag(help: "Print the stores as JSON (as the API lists them).") var json = false
+
+        func run() async throws {
+            guard (1...500).contains(limit) else { throw ValidationError("--limit must be 1-500") }
+            var statuses: [StoreStatus] = []
+            for name in (status ?? "").split(separator: ",") {
+                guard let parsed = StoreStatus(rawValue: String(name)) else {
+                    throw ValidationError(
+                        "--status: \(name) is not one of \(StoreStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                statuses.append(parsed)
+            }
+            try await withEvents(database) { _, pool in
+                let page = try await PostgresStoreReadModel(pool: pool, progress: nil).page(
+                    statuses: statuses, search: search, after: nil, limit: limit)
+                if json {
+                    Swift.print("[" + page.items.joined(separator: ",") + "]")
+                    return
+                }
+                for item in page.items {
+                    let view = try StoreProjection.decodeView(item)
+                    Swift.print("\(view.id)\t\(view.status.rawValue)\t\(view.plan.rawValue)\t\(view.domain)\t\(view.name)")
+                }
+                if page.next != nil { FileHandle.standardError.write(Data("(more: raise --limit or narrow the filter)\n".utf8)) }
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Ask for a new store (the running servers provision it); prints its id.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "The shop's title.") var name: String
+        @Option(help: "Its host name, e.g. shop.example.com.") var domain: String
+        @Option(help: "The WordPress admin's e-mail.") var adminEmail: String
+        @Option(help: "small, medium or large.") var plan: String = "small"
+        @Option(help: "Who asks (recorded as the actor of the event).")
+        var by: String = ProcessInfo.processInfo.environment["USER"].map { "cli:\($0)" } ?? "cli"
+        @Option(help: "Repeat-safe: the same key and request give the same store.") var idempotencyKey: String?
+
+        func run() async throws {
+            try await withEvents(database) { events, _ in
+                let outcome = try await StoreCommandHandler(events: events).create(
+                    name: name, domain: domain, adminEmail: adminEmail, plan: plan, metadata: EventMetadata(actor: by),
+                    idempotencyKey: idempotencyKey)
+                Swift.print(outcome.id)
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a store (cancels what runs, then tears it down).")
+        @OptionGroup var common: Common
+        func run() async throws {
+            let id = try common.storeID()
+            try await withEvents(common.database) { events, _ in
+                let outcome = try await StoreCommandHandler(events: events).delete(id, metadata: EventMetadata(actor: common.by))
+                try print(outcome.state, json: common.json)
+            }
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run a failed store again.")
+        @OptionGroup var common: Common
+        func run() async throws {
+            let id = try common.storeID()
+            try await withEvents(common.database) { events, _ in
+                let outcome = try await StoreCommandHandler(events: events).retry(id, metadata: EventMetadata(actor: common.by))
+                try print(outcome.state, json: common.json)
+            }
+        }
+    }
 
     struct Common: ParsableArguments {
         @OptionGroup var database: DatabaseOptions
@@ -33,7 +117,7 @@ struct Stores: AsyncParsableCommand {
         /// Starts the operation, prints what it did, and (with --wait) follows it to its end.
         func run(_ kind: OperationKind, _ change: StoreChange) async throws {
             let id = try storeID()
-            try await withEvents(database) { events in
+            try await withEvents(database) { events, _ in
                 let outcome = try await StoreCommandHandler(events: events).change(
                     id, kind: kind, change: change, metadata: EventMetadata(actor: by), idempotencyKey: idempotencyKey)
                 guard outcome.cursor != nil, let operationID = outcome.state.operation?.id else {
@@ -79,7 +163,7 @@ struct Stores: AsyncParsableCommand {
 
         func run() async throws {
             let id = try common.storeID()
-            try await withEvents(common.database) { events in
+            try await withEvents(common.database) { events, _ in
                 guard let state = try await StoreProjection.load(id, from: events) else { throw ProvisioningError.storeNotFound(id) }
                 try print(state, json: common.json)
             }
@@ -180,13 +264,15 @@ private func print(_ state: StoreState, json: Bool) throws {
 }
 
 /// The event log of `database`, migrated, for one command.
-private func withEvents<T>(_ database: DatabaseOptions, _ body: (PostgresEventStore) async throws -> T) async throws -> T {
+private func withEvents<T>(_ database: DatabaseOptions, _ body: (PostgresEventStore, PostgresPool) async throws -> T)
+    async throws -> T
+{
     let logger = Logger(label: "urumi.stores")
     let pool = try database.makePool(logger: logger)
     return try await failing {
         do {
             try await Migrator(directory: try Migrator.locateSchemaDirectory(), logger: logger).migrate(pool: pool)
-            let value = try await body(PostgresEventStore(pool: pool, logger: logger))
+            let value = try await body(PostgresEventStore(pool: pool, logger: logger), pool)
             await pool.close()
             return value
         } catch {

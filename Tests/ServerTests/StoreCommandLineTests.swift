@@ -43,6 +43,25 @@ struct StoreCommandLineTests {
                 let show = try await runUrumi(["stores", "show", id] + db)
                 #expect(show.stdout.contains("\tready"), "\(show.stdout)")
                 #expect(show.stdout.contains("resume succeeded"), "\(show.stdout)")
+                // Create, list and delete from the command line too.
+                let created = try await runUrumi(
+                    ["stores", "create", "--name", "From CLI", "--domain", "from-cli.example.com", "--admin-email", "a@example.com"] + db)
+                #expect(created.status == 0, "\(created.stderr)")
+                let newID = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                _ = try await client.waitForStatus(newID, "ready")
+                let listed = try await runUrumi(["stores", "list", "--status", "ready", "--search", "from-cli"] + db)
+                #expect(listed.stdout.hasPrefix("\(newID)\tready\tsmall\tfrom-cli.example.com\tFrom CLI"), "\(listed.stdout)")
+                let taken = try await runUrumi(
+                    ["stores", "create", "--name", "Dup", "--domain", "from-cli.example.com", "--admin-email", "a@example.com"] + db)
+                #expect(taken.status != 0)
+                #expect(taken.stderr.contains("already used by another store"), "\(taken.stderr)")
+                let deleted = try await runUrumi(["stores", "delete", newID] + db)
+                #expect(deleted.status == 0, "\(deleted.stderr)")
+                _ = try await client.waitForStatus(newID, "deleted")
+                let badStatus = try await runUrumi(["stores", "list", "--status", "happy"] + db)
+                #expect(badStatus.status != 0)
+                #expect(badStatus.stderr.contains("happy is not one of"), "\(badStatus.stderr)")
+
                 let missing = try await runUrumi(["stores", "show", "00000000-0000-4000-8000-000000000000"] + db)
                 #expect(missing.status != 0)
                 #expect(missing.stderr.contains("not found"), "\(missing.stderr)")
