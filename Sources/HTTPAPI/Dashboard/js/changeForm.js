@@ -8,7 +8,7 @@
 import { ApiError, newIdempotencyKey, updateStore } from './api.js';
 import { CHANGE_FIELDS, changePatch, fieldTexts, plansFrom } from './changeValues.js';
 import { el } from './format.js';
-import { describeChange, operationRunningMessage } from './operationWords.js';
+import { OUTCOMES, describeChange, operationRunningMessage } from './operationWords.js';
 
 const LABELS = {
   name: 'Name', plan: 'Plan', wordpressVersion: 'WordPress version', woocommerceVersion: 'WooCommerce version',
@@ -52,6 +52,7 @@ export function createChangeForm({ onChanged, announce }) {
   let config = null; // the config the store runs: what "changed" is measured against
   let pendingKey = null; // one key per intended change: kept for a resend of the same values
   let busy = false;
+  let requested = null; // the operation this form started, until its outcome is said
 
   const values = () => Object.fromEntries(CHANGE_FIELDS.map((field) => [field, controls[field].value]));
 
@@ -133,6 +134,7 @@ export function createChangeForm({ onChanged, announce }) {
     try {
       const answer = await updateStore(id, patch, pendingKey);
       pendingKey = null;
+      requested = answer.operation?.id ?? null;
       onChanged(answer);
       success.textContent = answer.operation
         ? `✓ Change requested (operation ${answer.operation.id}): ${describeChange(patch)}. Its steps are shown above.`
@@ -140,6 +142,9 @@ export function createChangeForm({ onChanged, announce }) {
       announce(success.textContent);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
+      // Refused: nothing was done, so a resend is a new request. Kept only when the answer
+      // may have been lost (network, 5xx), where the key makes a resend safe.
+      if (error.status >= 400 && error.status < 500) pendingKey = null;
       if (error.operationRunning) {
         formError.textContent = operationRunningMessage(error);
         return;
@@ -159,6 +164,22 @@ export function createChangeForm({ onChanged, announce }) {
     }
   });
 
+  /** Once the operation this form started has ended, says how, here where the user asked. */
+  function reportOutcome(next) {
+    if (!requested || next.operation?.id === requested) return;
+    const record = (next.operations ?? []).find((r) => r.id === requested);
+    if (!record) return;
+    requested = null;
+    const word = (OUTCOMES[record.outcome]?.label ?? record.outcome).toLowerCase();
+    if (record.outcome === 'succeeded') {
+      success.textContent = `✓ The change is applied (operation ${record.id} ${word}).`;
+    } else {
+      success.textContent = '';
+      formError.textContent = `The change was not applied: operation ${record.id} ${word}`
+        + `${record.reason ? ` (${record.reason})` : ''}. See the operation history.`;
+    }
+  }
+
   return {
     element,
     /** A newer view of the store: untouched fields follow its config; the state note changes. */
@@ -172,6 +193,7 @@ export function createChangeForm({ onChanged, announce }) {
       }
       store = next;
       config = nextConfig;
+      reportOutcome(next);
       const suspended = next.status === 'suspended';
       fieldset.disabled = suspended;
       submit.disabled = suspended || busy;

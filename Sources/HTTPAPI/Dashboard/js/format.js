@@ -27,7 +27,7 @@ export const STORE_STATUS = {
   deleting: { label: 'Deleting', symbol: '⌫' },
   deleted: { label: 'Deleted', symbol: '–' },
   updating: { label: 'Updating', symbol: '⟳' },
-  suspended: { label: 'Suspended', symbol: '⏸' },
+  suspended: { label: 'Suspended', symbol: '‖' },
 };
 
 export function duration(ms) {
