@@ -403,3 +403,35 @@ def test_a_viewer_sees_operations_but_no_operation_controls(browser, server, sto
         assert page.errors == []
     finally:
         context.close()
+
+
+def test_a_phone_shows_an_updating_store_and_its_operation_without_sideways_scroll(browser, server, stores, shot):
+    store_id, _ = stores[OTHER]
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        page.goto(server.url + f"/?q={OTHER.replace(' ', '%20')}", wait_until="domcontentloaded")
+        sign_in(page, os.environ["URUMI_ADMIN_TOKEN"])
+        expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=15_000)
+        card = page.locator(f'#store-list .store[data-store-id="{store_id}"]')
+        expect(card.locator(".badge")).to_contain_text("Ready")
+        status, body = server.request("PATCH", f"/stores/{store_id}", {"plan": "medium", "plugins": ["akismet"]})
+        assert status == 202, body
+        expect(card.locator(".badge")).to_have_attribute("data-status", "updating")
+        expect(card.get_by_test_id("operation")).to_contain_text("Update: plan → medium · plugins → akismet")
+        card.get_by_role("button", name=f"Details of {OTHER}").tap()
+        dialog = page.locator("#detail")
+        expect(dialog.locator(".badge")).to_contain_text("Updating")
+        expect(dialog.get_by_test_id("operation")).to_be_visible()
+        widths = dialog.evaluate("d => [d.scrollWidth, d.clientWidth, d.getBoundingClientRect().right]")
+        assert widths[0] <= widths[1] and widths[2] <= 375, f"dialog overflows: {widths}"
+        shot(page, "38-phone-operation", full_page=False)
+        expect(dialog.locator(".badge")).to_contain_text("Ready", timeout=20_000)
+        expect(dialog.get_by_test_id("fact-plugins")).to_have_text("akismet")
+        expect(card.locator(".store-meta")).to_contain_text("medium plan")
+        expect(card.get_by_test_id("operation")).to_have_count(0)
+        page_widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert page_widths[0] <= page_widths[1] <= 375, f"page scrolls sideways: {page_widths}"
+    finally:
+        context.close()

@@ -12,6 +12,9 @@ import { operationHistory, operationProgress, rollbackAttention } from './operat
 import { operationRunningMessage, pluginText } from './operationWords.js';
 import { actionButton, changeButtons, link, statusBadge, stepList } from './storeCard.js';
 
+/** A store whose release is installed: ready, or changing, or suspended (its data kept). */
+const serving = (store) => ['ready', 'updating', 'suspended'].includes(store.status);
+
 export function setupDetail(dialog, { onAction, onChanged, confirm, announce, canChange, canReadCredentials }) {
   const title = dialog.querySelector('#detail-title');
   const body = dialog.querySelector('#detail-body');
@@ -83,7 +86,7 @@ export function setupDetail(dialog, { onAction, onChanged, confirm, announce, ca
   function renderActions(store) {
     const focused = actions.contains(document.activeElement) ? document.activeElement.dataset.action : null;
     const buttons = [
-      canReadCredentials() && store.status === 'ready'
+      canReadCredentials() && serving(store)
         ? actionButton('credentials', 'Show admin login', `of ${store.name}`)
         : null,
       canChange() && store.status === 'ready' ? actionButton('suspend', 'Suspend', store.name) : null,
@@ -93,7 +96,7 @@ export function setupDetail(dialog, { onAction, onChanged, confirm, announce, ca
     actions.replaceChildren(...buttons);
     actions.hidden = buttons.length === 0;
     if (focused) (actions.querySelector(`[data-action="${focused}"]`) ?? dialog.querySelector('[data-close]')).focus();
-    if (store.status !== 'ready') credentials.replaceChildren();
+    if (!serving(store)) credentials.replaceChildren();
   }
 
   async function showCredentials(button) {
@@ -203,7 +206,7 @@ export function setupDetail(dialog, { onAction, onChanged, confirm, announce, ca
 
   /** The change form and the domains: built once per opened store, then updated in place. */
   function buildManage(store) {
-    const operable = ['ready', 'updating', 'suspended'].includes(store.status) && (store.applied ?? store.desired);
+    const operable = serving(store) && (store.applied ?? store.desired);
     if (!operable) {
       manage.replaceChildren();
       return [];
@@ -225,7 +228,7 @@ export function setupDetail(dialog, { onAction, onChanged, confirm, announce, ca
     renderActions(store);
     renderSummary(store, cluster);
     // A store that became ready (or was deleted) while shown gets (or loses) its forms.
-    const operable = ['ready', 'updating', 'suspended'].includes(store.status);
+    const operable = serving(store);
     if (operable !== current.operable) {
       current.parts = buildManage(store);
       current.operable = operable;
