@@ -24,10 +24,10 @@ ATTENTION = f"Ops {SUFFIX} attention"
 
 # Records, from a MutationObserver, every state the detail view's running operation shows:
 # each step's status (with its phase and the error shown), whether a running step showed its
-# elapsed time, and the store's badge in the table. A state on screen for a few hundred
-# milliseconds is seen even if an assertion polls slower.
+# elapsed time and its attempt, and the store's badge in the table. A state on screen for a
+# few hundred milliseconds is seen even if an assertion polls slower.
 RECORD_OPERATION = """(storeId) => {
-  window.__opLog = []; window.__sawElapsed = false; window.__badges = [];
+  window.__opLog = []; window.__sawElapsed = false; window.__sawAttempt = false; window.__badges = [];
   const last = new Map();
   const scan = () => {
     const op = document.querySelector('#detail-body .operation');
@@ -37,6 +37,7 @@ RECORD_OPERATION = """(storeId) => {
         const key = `${op.dataset.operation}/${step.dataset.step}`;
         const state = `${step.dataset.status}|${op.dataset.phase}|${error}`;
         if (step.dataset.status === 'running' && step.querySelector('time[data-since]')) window.__sawElapsed = true;
+        if (step.dataset.status === 'running' && /attempt 1/.test(step.textContent)) window.__sawAttempt = true;
         if (last.get(key) === state) continue;
         last.set(key, state);
         window.__opLog.push({ operation: op.dataset.operation, step: step.dataset.step, status: step.dataset.status,
@@ -170,6 +171,8 @@ def test_an_admin_changes_the_plan_and_watches_the_steps_live(tab, stores, shot)
 
     log = op_log(tab)
     assert_ran_in_order(log, ["apply", "workloads", "setup"])
+    assert tab.evaluate("window.__sawAttempt"), "a running step never showed its attempt"
+
     assert tab.evaluate("window.__sawElapsed"), "a running step never showed its elapsed time"
     assert "updating" in tab.evaluate("window.__badges"), "the table never showed the store as updating"
     assert [a for a in asked if not a.startswith("PATCH ")] == [], f"the page fetched instead of applying events: {asked}"

@@ -45,7 +45,8 @@ function stepsList(steps, phase, compact, label) {
 function stepItem(step, phase, compact) {
   const info = STEP_STATUS[step.status] ?? { label: step.status, symbol: '?' };
   const meta = [];
-  if (step.attempts > 1 || step.status === 'failed') meta.push(`attempt ${step.attempts}`);
+  // The detail view counts every attempt; a card only a retried or failed one.
+  if (step.attempts > 1 || step.status === 'failed' || (!compact && step.attempts > 0)) meta.push(`attempt ${step.attempts}`);
   if (step.status === 'running' && step.startedAt) meta.push(since(step.startedAt, 'elapsed'));
   if (step.status === 'succeeded' && step.durationMs != null) meta.push(duration(step.durationMs));
   if (step.status === 'failed' && step.nextAttemptAt) meta.push(`retry ${time(step.nextAttemptAt)}`);
