@@ -17,6 +17,11 @@ export class ApiError extends Error {
   get type() {
     return this.problem.type ?? '';
   }
+
+  /** True for the 409 that says another operation runs on the store (`operation` names it). */
+  get operationRunning() {
+    return this.status === 409 && this.type.endsWith('/operation-running');
+  }
 }
 
 /** The CSRF token the server set at sign-in (readable on purpose; the session cookie is not). */
@@ -39,7 +44,7 @@ async function request(method, path, { body, headers = {}, signal } = {}) {
   if (csrf) init.headers['X-CSRF-Token'] = csrf;
   if (body !== undefined) {
     init.body = JSON.stringify(body);
-    init.headers['content-type'] = 'application/json';
+    init.headers['content-type'] ??= 'application/json';
   }
   let response;
   try {
@@ -96,6 +101,37 @@ export function deleteStore(id) {
 
 export function retryStore(id) {
   return request('POST', `stores/${encodeURIComponent(id)}/retry`);
+}
+
+/**
+ * Day-two operations. Each answers `{id, status, operation, position, replayed, store}`: 202 with
+ * the operation it started, 200 when nothing had to change. `key` is the Idempotency-Key.
+ */
+function operation(method, path, body, key) {
+  const headers = { 'Idempotency-Key': key };
+  if (method === 'PATCH') headers['content-type'] = 'application/merge-patch+json';
+  return request(method, path, { body, headers });
+}
+
+/** A merge patch of name, plan, wordpressVersion, woocommerceVersion and plugins. */
+export function updateStore(id, patch, key) {
+  return operation('PATCH', `stores/${encodeURIComponent(id)}`, patch, key);
+}
+
+export function suspendStore(id, key) {
+  return operation('POST', `stores/${encodeURIComponent(id)}/suspend`, undefined, key);
+}
+
+export function resumeStore(id, key) {
+  return operation('POST', `stores/${encodeURIComponent(id)}/resume`, undefined, key);
+}
+
+export function addDomain(id, domain, key) {
+  return operation('POST', `stores/${encodeURIComponent(id)}/domains`, { domain }, key);
+}
+
+export function removeDomain(id, domain, key) {
+  return operation('DELETE', `stores/${encodeURIComponent(id)}/domains/${encodeURIComponent(domain)}`, undefined, key);
 }
 
 /** The WordPress admin login (admin only; the server records that it was read). */

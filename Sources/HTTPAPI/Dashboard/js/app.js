@@ -1,5 +1,6 @@
 // The dashboard: the store list (a page at a time, kept live by one EventSource), the create
-// form, the detail and delete dialogs. storeList.js owns the list; this wires it up.
+// form, the detail view (with its day-two operations) and the confirmation dialog.
+// storeList.js owns the list; this wires it up.
 
 import { deleteStore, retryStore, session, signIn, signOut, whenUnauthorized } from './api.js';
 import { setupConfirm } from './confirm.js';
@@ -43,8 +44,19 @@ function setConnection(state) {
   box.querySelector('.connection-text').textContent = state === 'live' ? 'Live' : 'Reconnecting…';
 }
 
-const detail = setupDetail($('#detail'), { onAction: runAction, canChange, canReadCredentials: canChange });
-const confirmDelete = setupConfirm($('#confirm-delete'));
+const confirm = setupConfirm($('#confirm-delete'));
+const detail = setupDetail($('#detail'), {
+  onAction: runAction,
+  // An operation's answer: its store now (the stream then moves the operation's steps).
+  onChanged(answer) {
+    setCluster(answer.cluster);
+    list.show(answer.store);
+  },
+  confirm,
+  announce,
+  canChange,
+  canReadCredentials: canChange,
+});
 const list = setupStoreList({
   canChange,
   onAction: runAction,
@@ -76,6 +88,14 @@ async function runAction(action, view, button) {
   } catch (error) {
     showPageError(`${action === 'delete' ? 'Delete' : 'Retry'} of ${view.name} failed: ${error.message}`);
   }
+}
+
+function confirmDelete(view) {
+  return confirm({
+    heading: `Delete ${view.name}?`,
+    body: `${view.domain} and everything in its namespace will be removed. This cannot be undone.`,
+    confirmLabel: 'Delete store',
+  });
 }
 
 let started = false;

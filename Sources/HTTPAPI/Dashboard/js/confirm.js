@@ -1,15 +1,18 @@
-// Asks before a delete, in the page's <dialog> (not window.confirm): resolves to true when
-// the user chose "Delete store", false on Cancel or Escape.
+// Asks before a change that is hard to take back (a delete, a suspension), in the page's
+// <dialog> (not window.confirm): resolves to true when the user chose the confirming button,
+// false on Cancel or Escape.
 
 export function setupConfirm(dialog) {
   const text = dialog.querySelector('#confirm-text');
   const title = dialog.querySelector('#confirm-title');
-  return function confirmDelete(store) {
+  const button = dialog.querySelector('button[value="confirm"]');
+  return function confirm({ heading, body, confirmLabel }) {
     return new Promise((resolve) => {
-      title.textContent = `Delete ${store.name}?`;
-      text.textContent = `${store.domain} and everything in its namespace will be removed. This cannot be undone.`;
+      title.textContent = heading;
+      text.textContent = body;
+      button.textContent = confirmLabel;
       dialog.returnValue = '';
-      dialog.addEventListener('close', () => resolve(dialog.returnValue === 'delete'), { once: true });
+      dialog.addEventListener('close', () => resolve(dialog.returnValue === 'confirm'), { once: true });
       dialog.showModal();
     });
   };

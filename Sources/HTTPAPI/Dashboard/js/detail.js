@@ -1,50 +1,102 @@
-// The store detail dialog: what the store can do next (retry, delete, its admin login), URLs,
-// steps, errors, leftovers and the event timeline (GET /stores/{id}/events, then extended live
-// from the page's stream).
+// The store detail dialog: what the store can do next (retry, delete, suspend, resume, its
+// admin login), URLs, the config it runs, the day-two operation under way (live from the
+// stream) and the finished ones, the change form and the domains (admins), provisioning
+// steps, errors, leftovers and the event timeline (GET /stores/{id}/events, then extended
+// live from the page's stream).
 
-import { storeCredentials, storeEvents } from './api.js';
+import { ApiError, newIdempotencyKey, resumeStore, storeCredentials, storeEvents, suspendStore } from './api.js';
+import { createChangeForm } from './changeForm.js';
+import { createDomainList } from './domainList.js';
 import { STEP_NAMES, dateTime, duration, el, eventSummary, eventTitle, time } from './format.js';
+import { operationHistory, operationProgress, rollbackAttention } from './operationPanel.js';
+import { operationRunningMessage, pluginText } from './operationWords.js';
 import { actionButton, changeButtons, link, statusBadge, stepList } from './storeCard.js';
 
-export function setupDetail(dialog, { onAction, canChange, canReadCredentials }) {
+/** A store whose release is installed: ready, or changing, or suspended (its data kept). */
+const serving = (store) => ['ready', 'updating', 'suspended'].includes(store.status);
+
+export function setupDetail(dialog, { onAction, onChanged, confirm, announce, canChange, canReadCredentials }) {
   const title = dialog.querySelector('#detail-title');
   const body = dialog.querySelector('#detail-body');
   const actions = dialog.querySelector('#detail-actions');
+  const alert = dialog.querySelector('#detail-alert');
   const credentials = dialog.querySelector('#detail-credentials');
   const summary = el('div', { class: 'detail-summary' });
+  const progress = el('div', { class: 'detail-progress', 'aria-live': 'off' });
+  const manage = el('div', { class: 'detail-manage' });
+  const history = el('section', { class: 'detail-section', 'aria-labelledby': 'history-heading' });
+  const provisioning = el('section', { class: 'detail-section', 'aria-labelledby': 'provisioning-heading' });
   const timeline = el('ol', { class: 'timeline', 'aria-label': 'Event timeline' });
   const timelineState = el('p', { class: 'muted' });
-  body.replaceChildren(summary, el('h3', {}, 'Timeline'), timelineState, timeline);
+  body.replaceChildren(summary, progress, manage, history, provisioning, el('h3', {}, 'Timeline'), timelineState, timeline);
 
-  let current = null; // { id, store, cluster, seen: Set of event ids, events: [] }
+  let current = null; // { id, store, cluster, seen: Set of event ids, events: [], parts: [change form, domains] }
   let opener = null;
 
   dialog.querySelector('[data-close]').addEventListener('click', () => dialog.close());
   dialog.addEventListener('close', () => {
     current = null;
     credentials.replaceChildren(); // the password leaves the page with the dialog
+    manage.replaceChildren(); // the forms are built for the next store opened
+    alert.textContent = '';
     if (opener?.isConnected) opener.focus();
   });
 
   actions.addEventListener('click', (event) => {
     const button = event.target.closest('button[data-action]');
     if (!button || !current) return;
-    if (button.dataset.action === 'credentials') showCredentials(button);
-    else onAction(button.dataset.action, current.store, button);
+    const action = button.dataset.action;
+    if (action === 'credentials') showCredentials(button);
+    else if (action === 'suspend' || action === 'resume') suspendOrResume(action, button);
+    else onAction(action, current.store, button);
   });
+
+  /** Suspend (after asking: the shop goes offline) or resume; the answer's store is shown. */
+  async function suspendOrResume(action, button) {
+    const store = current.store;
+    alert.textContent = '';
+    if (action === 'suspend') {
+      const sure = await confirm({
+        heading: `Suspend ${store.name}?`,
+        body: `${store.domain} will show a maintenance page until the store is resumed. WordPress and MySQL are scaled `
+          + 'to zero; their data is kept.',
+        confirmLabel: 'Suspend store',
+      });
+      if (!sure || current?.id !== store.id) {
+        if (button.isConnected) button.focus();
+        return;
+      }
+    }
+    button.disabled = true;
+    try {
+      const answer = await (action === 'suspend' ? suspendStore : resumeStore)(store.id, newIdempotencyKey());
+      onChanged(answer);
+      announce(`${action === 'suspend' ? 'Suspending' : 'Resuming'} store ${store.name}.`);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (current?.id !== store.id) return;
+      alert.textContent = error.operationRunning
+        ? operationRunningMessage(error)
+        : `${action === 'suspend' ? 'Suspend' : 'Resume'} refused: ${error.message}`;
+    } finally {
+      button.disabled = false;
+    }
+  }
 
   function renderActions(store) {
     const focused = actions.contains(document.activeElement) ? document.activeElement.dataset.action : null;
     const buttons = [
-      canReadCredentials() && store.status === 'ready'
+      canReadCredentials() && serving(store)
         ? actionButton('credentials', 'Show admin login', `of ${store.name}`)
         : null,
+      canChange() && store.status === 'ready' ? actionButton('suspend', 'Suspend', store.name) : null,
+      canChange() && store.status === 'suspended' ? actionButton('resume', 'Resume', store.name, 'primary') : null,
       ...changeButtons(store, canChange()),
     ].filter(Boolean);
     actions.replaceChildren(...buttons);
     actions.hidden = buttons.length === 0;
     if (focused) (actions.querySelector(`[data-action="${focused}"]`) ?? dialog.querySelector('[data-close]')).focus();
-    if (store.status !== 'ready') credentials.replaceChildren();
+    if (!serving(store)) credentials.replaceChildren();
   }
 
   async function showCredentials(button) {
@@ -73,6 +125,7 @@ export function setupDetail(dialog, { onAction, canChange, canReadCredentials })
 
   function renderSummary(store, cluster) {
     title.textContent = store.name;
+    const config = store.applied ?? store.desired ?? null;
     const failedSteps = store.steps.filter((s) => s.lastError && (s.status === 'failed' || store.status === 'failed'));
     const total = store.readyAt ? Date.parse(store.readyAt) - Date.parse(store.createdAt) : null;
     const parts = [
@@ -94,23 +147,29 @@ export function setupDetail(dialog, { onAction, canChange, canReadCredentials })
           el('li', {}, `${STEP_NAMES[s.name] ?? s.name} (attempt ${s.attempts}): ${s.lastError}`)))
         : null,
       store.needsAttention
-        ? el('p', { class: 'store-attention' },
-          `⚠ Needs attention: clean-up did not finish. Left in the cluster: ${store.leftovers.join(', ') || 'unknown'}.`)
+        ? el('p', { class: 'store-attention', 'data-testid': 'attention' }, rollbackAttention(store)
+          ?? `⚠ Needs attention: clean-up did not finish. Left in the cluster: ${store.leftovers.join(', ') || 'unknown'}.`)
         : null,
       el('dl', { class: 'facts' },
-        fact('Domain', store.domain), fact('Plan', store.plan), fact('Admin e-mail', store.adminEmail),
+        fact('Domain', store.domain), fact('Plan', store.plan, 'fact-plan'),
+        config ? fact('WordPress', config.wordpressVersion ?? 'chart default', 'fact-wordpress') : null,
+        config ? fact('WooCommerce', config.woocommerceVersion ?? 'chart default', 'fact-woocommerce') : null,
+        config ? fact('Plugins', config.plugins?.length ? config.plugins.map(pluginText).join(', ') : 'none', 'fact-plugins') : null,
+        store.helmRevision != null ? fact('Release revision', String(store.helmRevision)) : null,
+        fact('Admin e-mail', store.adminEmail),
         fact('Created', dateTime(store.createdAt)), store.readyAt ? fact('Ready', dateTime(store.readyAt)) : null,
         total != null ? fact('Provisioning took', duration(total)) : null,
         store.failedStep ? fact('Failed at', STEP_NAMES[store.failedStep] ?? store.failedStep) : null,
         fact('Store id', store.id)),
-      el('h3', {}, 'Steps'),
-      stepList(store),
     ];
     summary.replaceChildren(...parts.filter(Boolean));
+    progress.replaceChildren(operationProgress(store) ?? '');
+    history.replaceChildren(el('h3', { id: 'history-heading' }, 'Operation history'), operationHistory(store));
+    provisioning.replaceChildren(el('h3', { id: 'provisioning-heading' }, 'Provisioning steps'), stepList(store));
   }
 
-  function fact(term, value) {
-    return [el('dt', {}, term), el('dd', {}, value)];
+  function fact(term, value, testId) {
+    return [el('dt', {}, term), el('dd', { 'data-testid': testId ?? false }, value)];
   }
 
   function addEvents(events) {
@@ -145,18 +204,45 @@ export function setupDetail(dialog, { onAction, canChange, canReadCredentials })
     }
   }
 
+  /** The change form and the domains: built once per opened store, then updated in place. */
+  function buildManage(store) {
+    const operable = serving(store) && (store.applied ?? store.desired);
+    if (!operable) {
+      manage.replaceChildren();
+      return [];
+    }
+    const changed = (answer) => {
+      alert.textContent = '';
+      onChanged(answer);
+    };
+    const parts = [
+      canChange() ? createChangeForm({ onChanged: changed, announce }) : null,
+      createDomainList({ canChange, onChanged: changed, announce }),
+    ].filter(Boolean);
+    manage.replaceChildren(...parts.map((part) => part.element));
+    return parts;
+  }
+
   function render(store, cluster) {
     current.store = store;
     renderActions(store);
     renderSummary(store, cluster);
+    // A store that became ready (or was deleted) while shown gets (or loses) its forms.
+    const operable = serving(store);
+    if (operable !== current.operable) {
+      current.parts = buildManage(store);
+      current.operable = operable;
+    }
+    for (const part of current.parts) part.update(store);
   }
 
   return {
     open(store, cluster, from) {
       opener = from ?? document.activeElement;
-      current = { id: store.id, store, seen: new Set(), events: [] };
+      current = { id: store.id, store, seen: new Set(), events: [], parts: [], operable: null };
       timeline.replaceChildren();
       credentials.replaceChildren();
+      alert.textContent = '';
       render(store, cluster);
       if (!dialog.open) dialog.showModal();
       loadTimeline(store.id);

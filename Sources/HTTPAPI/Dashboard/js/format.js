@@ -1,6 +1,8 @@
 // Words, symbols and numbers as the dashboard shows them. Every status has a word and a
 // symbol, so it never depends on colour alone.
 
+import { describeChange, kindLabel, operationStepName } from './operationWords.js';
+
 export const STEP_NAMES = {
   namespace: 'Namespace',
   helm: 'Helm release',
@@ -24,6 +26,8 @@ export const STORE_STATUS = {
   failed: { label: 'Failed', symbol: '✗' },
   deleting: { label: 'Deleting', symbol: '⌫' },
   deleted: { label: 'Deleted', symbol: '–' },
+  updating: { label: 'Updating', symbol: '⟳' },
+  suspended: { label: 'Suspended', symbol: '‖' },
 };
 
 export function duration(ms) {
@@ -84,7 +88,9 @@ export function eventTitle(type) {
 export function eventSummary(event) {
   const d = event.data ?? {};
   const parts = [];
-  if (d.step) parts.push(STEP_NAMES[d.step] ?? d.step);
+  const operation = d.operation != null;
+  if (d.kind && d.change) parts.push(`${kindLabel(d.kind)}: ${describeChange(d.change, d.kind)}`);
+  if (d.step) parts.push(operation ? operationStepName(d.step) : STEP_NAMES[d.step] ?? d.step);
   if (d.attempt) parts.push(`attempt ${d.attempt}`);
   if (d.durationMs != null) parts.push(duration(d.durationMs));
   if (d.totalDurationMs != null) parts.push(`total ${duration(d.totalDurationMs)}`);
@@ -94,6 +100,9 @@ export function eventSummary(event) {
   if (d.retryable === true && d.nextAttemptAt) parts.push(`retry at ${time(d.nextAttemptAt)}`);
   if (d.fromStep) parts.push(`from ${STEP_NAMES[d.fromStep] ?? d.fromStep}`);
   if (Array.isArray(d.leftovers) && d.leftovers.length) parts.push(`leftovers: ${d.leftovers.join(', ')}`);
+  if (typeof d.leftovers === 'string' && d.leftovers) parts.push(d.leftovers);
+  if (operation && d.revision != null) parts.push(`revision ${d.revision}`);
+  if (operation && d.toRevision != null) parts.push(`to revision ${d.toRevision}`);
   if (d.domain && event.type.includes('requested')) parts.push(`${d.domain}, ${d.plan} plan`);
   return parts.join(' · ');
 }

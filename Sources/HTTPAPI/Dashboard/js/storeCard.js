@@ -4,6 +4,7 @@
 // detail view too.
 
 import { STEP_NAMES, STEP_STATUS, STORE_STATUS, dateTime, duration, el, since, time } from './format.js';
+import { operationProgress, rollbackAttention } from './operationPanel.js';
 
 /** The status badge: a symbol and a word, coloured by CSS from `data-status`. */
 export function statusBadge(status) {
@@ -59,6 +60,10 @@ export function timing(store) {
     parts.push(el('span', { class: 'total' }, 'provisioning for ', since(store.createdAt, 'elapsed')));
   } else if (store.status === 'failed' && store.updatedAt) {
     parts.push(el('span', {}, 'failed ', el('time', { datetime: store.updatedAt }, dateTime(store.updatedAt))));
+  } else if (store.status === 'updating' && store.operation) {
+    parts.push(el('span', { class: 'total' }, 'updating for ', since(store.operation.requestedAt, 'elapsed')));
+  } else if (store.status === 'suspended' && store.updatedAt) {
+    parts.push(el('span', {}, 'suspended ', el('time', { datetime: store.updatedAt }, dateTime(store.updatedAt))));
   }
   return el('p', { class: 'store-timing' }, interleave(parts, ' · '));
 }
@@ -105,9 +110,11 @@ export function updateCard(card, store, canChange) {
     timing(store),
     store.urls ? el('p', { class: 'store-url' }, 'Shop: ', link(store.urls.shop)) : null,
     stepList(store),
+    operationProgress(store, { compact: true }),
     store.status === 'failed' && store.lastError ? el('p', { class: 'store-error' }, `Error: ${store.lastError}`) : null,
     store.needsAttention
-      ? el('p', { class: 'store-attention' }, `⚠ Needs attention — left in the cluster: ${store.leftovers.join(', ') || 'unknown'}`)
+      ? el('p', { class: 'store-attention' }, rollbackAttention(store)
+        ?? `⚠ Needs attention — left in the cluster: ${store.leftovers.join(', ') || 'unknown'}`)
       : null,
     actions);
   card.dataset.status = store.status;

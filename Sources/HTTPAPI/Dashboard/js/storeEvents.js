@@ -1,8 +1,11 @@
 // Applies a store event from the stream to the store's view in the page, so a row changes
 // without asking the server. This mirrors the server's fold (StoreState.evolve + StoreView) for
-// the events of a plain provisioning run, a failure's end and a deletion's end; for anything
-// else (compensation, a retry, an event type this page does not know, a version gap) it returns
-// null and the caller asks the server for that one store.
+// the events of a plain provisioning run, a failure's end, a deletion's end and a day-two
+// operation (operationEvents.js); for anything else (compensation, a retry, an event type this
+// page does not know, a version gap) it returns null and the caller asks the server for that
+// one store.
+
+import { OPERATION_EVENTS, applyOperationEvent } from './operationEvents.js';
 
 export const STEPS = ['namespace', 'helm', 'mysql', 'wordpress', 'woocommerce'];
 
@@ -27,6 +30,12 @@ export function viewFromRequested(event) {
     createdAt: event.recordedAt,
     updatedAt: event.recordedAt,
     readyAt: null,
+    desired: { name: d.name, plan: d.plan, plugins: [], extraDomains: [], suspended: false },
+    applied: null,
+    extraDomains: [],
+    helmRevision: null,
+    operation: null,
+    operations: [],
     version: event.version,
   };
 }
@@ -39,6 +48,7 @@ export function applyEvent(view, event) {
   const next = { ...view, steps: view.steps.map((step) => ({ ...step })), version: event.version, updatedAt: at };
   const step = d.step ? next.steps.find((s) => s.name === d.step) : null;
   const provisioning = view.status === 'provisioning';
+  if (OPERATION_EVENTS.has(event.type)) return applyOperationEvent(view, next, event);
   switch (event.type) {
     case 'store.credentials-viewed.v1':
       return next;
@@ -51,6 +61,7 @@ export function applyEvent(view, event) {
       Object.assign(step, {
         status: 'succeeded', finishedAt: at, durationMs: d.durationMs, lastError: null, nextAttemptAt: null,
       });
+      if (/^\d+$/.test(d.details?.revision ?? '')) next.helmRevision = Number(d.details.revision);
       return withProvisioningStep(next);
     case 'store.step-failed.v1':
       if (!provisioning || !step) return null;
@@ -58,7 +69,7 @@ export function applyEvent(view, event) {
       return withProvisioningStep(next);
     case 'store.ready.v1':
       if (!provisioning || !d.urls) return null;
-      return { ...next, status: 'ready', urls: d.urls, readyAt: at, currentStep: null };
+      return { ...next, status: 'ready', urls: d.urls, readyAt: at, currentStep: null, applied: view.desired ?? null };
     case 'store.failed.v1':
       return { ...next, status: 'failed', lastError: d.reason, failedStep: d.failedStep ?? null, currentStep: d.failedStep ?? null };
     case 'store.deleted.v1':
@@ -92,6 +103,13 @@ export function statusAfter(event) {
       return 'deleting';
     case 'store.deleted.v1':
       return 'deleted';
+    case 'store.change-requested.v1':
+      return 'updating';
+    case 'store.suspended.v1':
+      return 'suspended';
+    case 'store.changed.v1':
+    case 'store.resumed.v1':
+      return 'ready';
     default:
       return null;
   }

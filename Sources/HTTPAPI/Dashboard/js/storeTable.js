@@ -3,6 +3,7 @@
 // focused because the button itself is kept.
 
 import { STEP_NAMES, STORE_STATUS, duration, el, since } from './format.js';
+import { operationStepLine } from './operationPanel.js';
 import { failedStepOf, statusBadge } from './storeCard.js';
 
 const stepName = (name) => STEP_NAMES[name] ?? name;
@@ -21,6 +22,8 @@ export function currentStep(store) {
     return el('span', { class: 'current-step muted' }, total != null ? `all done in ${duration(total)}` : 'all done');
   }
   if (store.status === 'deleted') return el('span', { class: 'current-step muted' }, '—');
+  if (store.status === 'updating' && store.operation) return operationStepLine(store);
+  if (store.status === 'suspended') return el('span', { class: 'current-step muted' }, 'maintenance page up');
   const step = store.steps.find((s) => s.name === store.currentStep);
   if (!step) return el('span', { class: 'current-step muted' }, STORE_STATUS[store.status]?.label ?? store.status);
   const verb = store.status === 'compensating' || store.status === 'deleting' ? 'undoing ' : '';
@@ -51,7 +54,9 @@ export function updateRow(row, store) {
   const button = nameCell.firstElementChild;
   button.replaceChildren(store.name, el('span', { class: 'visually-hidden' }, ' (details)'));
   domain.textContent = store.domain;
-  status.replaceChildren(statusBadge(store.status));
+  status.replaceChildren(statusBadge(store.status),
+    store.needsAttention ? el('span', { class: 'attention-mark', title: 'Needs attention' }, ' ⚠',
+      el('span', { class: 'visually-hidden' }, ' needs attention')) : '');
   plan.textContent = store.plan;
   step.replaceChildren(currentStep(store));
   ageCell.replaceChildren(since(store.createdAt, 'age'));
