@@ -80,8 +80,9 @@ public struct StoreCommandHandler: Sendable {
         let operation =
             idempotencyKey.map { StoreID.derived(from: "change-store:\(metadata.actor):\(id):\($0)").description }
             ?? UUID().uuidString.lowercased()
+        var repeated = false
         do {
-            return try await run(.change(kind, change, operation: operation, by: metadata.actor), id: id, metadata: metadata) {
+            let outcome = try await run(.change(kind, change, operation: operation, by: metadata.actor), id: id, metadata: metadata) {
                 state in
                 guard idempotencyKey != nil, let state else { return false }
                 let earlier =
@@ -89,8 +90,11 @@ public struct StoreCommandHandler: Sendable {
                     ? state.operation?.change : state.operations.last { $0.id == operation }?.change
                 guard let earlier else { return false }
                 guard earlier == change else { throw ProvisioningError.idempotencyKeyReused }
+                repeated = true
                 return true
             }
+            // Nothing to change is not a repeat of anything.
+            return Outcome(id: outcome.id, cursor: outcome.cursor, replayed: repeated, state: outcome.state)
         } catch EventStoreError.claimTaken {
             throw ProvisioningError.domainInUse(change.addDomain ?? "")
         }

@@ -39,6 +39,10 @@ struct StoreOperationRouteTests {
             #expect((applied["plugins"] as? [[String: Any]])?.compactMap { $0["slug"] as? String } == ["akismet", "jetpack"])
             #expect((shown["operations"] as? [[String: Any]])?.last?["outcome"] as? String == "succeeded")
             #expect(store.status == 200)
+            let nothing = try await client.json(.patch, "/stores/\(id)", ["plan": "medium"])
+            #expect(nothing.status == 200, "a change that changes nothing is no operation")
+            #expect(nothing.body["replayed"] as? Bool == false)
+            #expect(nothing.body["operation"] == nil)
             #expect(try await app.types(of: id).suffix(8) == [
                 "store.change-requested.v1", "store.change-step-started.v1", "store.change-step-succeeded.v1",
                 "store.change-step-started.v1", "store.change-step-succeeded.v1", "store.change-step-started.v1",

@@ -119,13 +119,14 @@ struct SagaOperationTests {
         #expect(
             lines(run).suffix(3) == [
                 "change-step-started rollback #1", "change-step-failed rollback #1, final: forbidden",
-                "change-failed update NOT rolled back at revision 2: setup failed: job failed; then rollback of the rollback failed: forbidden",
+                "change-failed update NOT rolled back at revision 2: setup failed: job failed; then the rollback failed at rollback: forbidden",
             ])
         let state = try #require(saga.state)
         #expect(state.needsAttention)
         #expect(state.status == .ready)
         let record = try #require(state.operations.last)
         #expect(record.outcome == .rollbackFailed)
+        #expect(record.leftovers?.contains("helm history") == true, "the history says what to check")
         guard case .changeFailed(let failed) = run.last?.event else {
             Issue.record("the operation did not end with change-failed")
             return

@@ -35,7 +35,7 @@ public enum OperationPlanner {
                 .changeFailed(
                     StoreEvent.ChangeFailed(
                         operation: operation.id, kind: operation.kind,
-                        reason: "\(rollback.reason); then \(step.rawValue) of the rollback failed: \(error)",
+                        reason: "\(rollback.reason); then the rollback failed at \(step.rawValue): \(error)",
                         failedStep: rollback.failedStep, rolledBack: false, revision: state.helmRevision,
                         leftovers:
                             "the release may still run \(revision) of the failed change instead of \(good); check `helm history` and the workloads, then change the store again",

@@ -148,6 +148,8 @@ public struct OperationRecord: Sendable, Hashable, Codable {
     public let reason: String?
     public let failedStep: OperationStep?
     public let revision: Int?
+    /// After a rollback that failed: what an operator must check.
+    public let leftovers: String?
     public let requestedBy: String
     public let requestedAt: Date
     public let finishedAt: Date

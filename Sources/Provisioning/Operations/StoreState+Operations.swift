@@ -52,7 +52,8 @@ extension StoreState {
             needsAttention = false
             claimedDomains.removeAll { completed.releasedDomains.contains($0) }
             finishOperation(
-                current, outcome: .succeeded, reason: nil, failedStep: nil, revision: completed.revision, at: at)
+                current, outcome: .succeeded, reason: nil, failedStep: nil, revision: completed.revision, leftovers: nil,
+                at: at)
         case .changeFailed(let failed):
             guard let current = operation, failed.operation == current.id else { return }
             desired = current.from
@@ -62,7 +63,7 @@ extension StoreState {
             claimedDomains.removeAll { failed.releasedDomains.contains($0) }
             finishOperation(
                 current, outcome: failed.rolledBack ? .rolledBack : .rollbackFailed, reason: failed.reason,
-                failedStep: failed.failedStep, revision: failed.revision, at: at)
+                failedStep: failed.failedStep, revision: failed.revision, leftovers: failed.leftovers, at: at)
         default:
             break
         }
@@ -70,12 +71,12 @@ extension StoreState {
 
     private mutating func finishOperation(
         _ current: StoreOperation, outcome: OperationRecord.Outcome, reason: String?, failedStep: OperationStep?,
-        revision: Int?, at: Date
+        revision: Int?, leftovers: String? = nil, at: Date
     ) {
         operations.append(
             OperationRecord(
                 id: current.id, kind: current.kind, change: current.change, outcome: outcome, reason: reason,
-                failedStep: failedStep, revision: revision, requestedBy: current.requestedBy,
+                failedStep: failedStep, revision: revision, leftovers: leftovers, requestedBy: current.requestedBy,
                 requestedAt: current.requestedAt, finishedAt: at))
         if operations.count > Self.operationHistoryLimit { operations.removeFirst(operations.count - Self.operationHistoryLimit) }
         operation = nil

@@ -37,6 +37,9 @@ public struct StoreView: Sendable, Hashable, Codable {
     public let applied: StoreConfig?
     /// The store's extra host names (as asked for).
     public let extraDomains: [String]
+    /// Extra host names whose claim the store holds: `extraDomains`, plus one being removed,
+    /// or one whose addition could not be rolled back (no other store may take them).
+    public let claimedDomains: [String]
     /// The helm release revision now in the cluster, as far as the events know.
     public let helmRevision: Int?
     /// The day-two operation under way.
@@ -73,6 +76,7 @@ public struct StoreView: Sendable, Hashable, Codable {
         desired = state.desired
         applied = state.applied
         extraDomains = state.desired.extraDomains
+        claimedDomains = state.claimedDomains
         helmRevision = state.helmRevision
         operation = state.operation.map(OperationView.init)
         operations = state.operations
@@ -96,6 +100,9 @@ public struct OperationView: Sendable, Hashable, Codable {
     public let id: String
     public let kind: OperationKind
     public let change: StoreChange
+    /// The config before the operation, and the one it brings the store to.
+    public let from: StoreConfig
+    public let to: StoreConfig
     /// `applying`, or `rolling-back` after a step failed for good.
     public let phase: String
     public let currentStep: OperationStep?
@@ -110,6 +117,8 @@ public struct OperationView: Sendable, Hashable, Codable {
         id = operation.id
         kind = operation.kind
         change = operation.change
+        from = operation.from
+        to = operation.to
         phase = operation.rollback == nil ? "applying" : "rolling-back"
         currentStep = operation.currentStep
         let names = operation.kind.steps + (operation.rollback == nil ? [] : OperationStep.rollbackSteps)
