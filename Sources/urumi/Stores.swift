@@ -75,25 +75,13 @@ struct Stores: AsyncParsableCommand {
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete a store (cancels what runs, then tears it down).")
         @OptionGroup var common: Common
-        func run() async throws {
-            let id = try common.storeID()
-            try await withEvents(common.database) { events, _ in
-                let outcome = try await StoreCommandHandler(events: events).delete(id, metadata: EventMetadata(actor: common.by))
-                try print(outcome.state, json: common.json)
-            }
-        }
+        func run() async throws { try await common.command { try await $0.delete($1, metadata: $2) } }
     }
 
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run a failed store again.")
         @OptionGroup var common: Common
-        func run() async throws {
-            let id = try common.storeID()
-            try await withEvents(common.database) { events, _ in
-                let outcome = try await StoreCommandHandler(events: events).retry(id, metadata: EventMetadata(actor: common.by))
-                try print(outcome.state, json: common.json)
-            }
-        }
+        func run() async throws { try await common.command { try await $0.retry($1, metadata: $2) } }
     }
 
     struct Common: ParsableArguments {
@@ -112,6 +100,17 @@ struct Stores: AsyncParsableCommand {
         func storeID() throws -> StoreID {
             guard let id = StoreID(id.lowercased()) else { throw ValidationError("\(id) is not a store id") }
             return id
+        }
+
+        /// Runs a store command and prints the store after it.
+        func command(
+            _ body: (StoreCommandHandler, StoreID, EventMetadata) async throws -> StoreCommandHandler.Outcome
+        ) async throws {
+            let id = try storeID()
+            try await withEvents(database) { events, _ in
+                let outcome = try await body(StoreCommandHandler(events: events), id, EventMetadata(actor: by))
+                try print(outcome.state, json: json)
+            }
         }
 
         /// Starts the operation, prints what it did, and (with --wait) follows it to its end.

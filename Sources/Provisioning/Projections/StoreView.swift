@@ -2,16 +2,7 @@ import Foundation
 
 /// A store as the API and the dashboard show it: the row of the store list.
 public struct StoreView: Sendable, Hashable, Codable {
-    public struct Step: Sendable, Hashable, Codable {
-        public let name: SagaStep
-        public let status: StepState.Status
-        public let attempts: Int
-        public let startedAt: Date?
-        public let finishedAt: Date?
-        public let durationMs: Int?
-        public let lastError: String?
-        public let nextAttemptAt: Date?
-    }
+    public typealias Step = StepView<SagaStep>
 
     public let id: StoreID
     public let name: String
@@ -60,9 +51,7 @@ public struct StoreView: Sendable, Hashable, Codable {
         currentStep = state.status == .ready || state.status == .deleted ? nil : state.currentStep
         steps = SagaStep.allCases.map { step in
             let s = state[step]
-            return Step(
-                name: step, status: s.status, attempts: s.attempts, startedAt: s.startedAt, finishedAt: s.finishedAt,
-                durationMs: s.durationMs, lastError: s.lastError, nextAttemptAt: s.nextAttemptAt ?? s.undoNextAttemptAt)
+            return Step(step, s, nextAttemptAt: s.nextAttemptAt ?? s.undoNextAttemptAt)
         }
         urls = state.status == .ready || state.status == .updating || state.status == .suspended ? state.urls : nil
         lastError = state.failureReason ?? SagaStep.allCases.compactMap { state[$0].lastError }.first
@@ -86,16 +75,7 @@ public struct StoreView: Sendable, Hashable, Codable {
 
 /// The operation under way, as the API shows it.
 public struct OperationView: Sendable, Hashable, Codable {
-    public struct Step: Sendable, Hashable, Codable {
-        public let name: OperationStep
-        public let status: StepState.Status
-        public let attempts: Int
-        public let startedAt: Date?
-        public let finishedAt: Date?
-        public let durationMs: Int?
-        public let lastError: String?
-        public let nextAttemptAt: Date?
-    }
+    public typealias Step = StepView<OperationStep>
 
     public let id: String
     public let kind: OperationKind
@@ -122,15 +102,32 @@ public struct OperationView: Sendable, Hashable, Codable {
         phase = operation.rollback == nil ? "applying" : "rolling-back"
         currentStep = operation.currentStep
         let names = operation.kind.steps + (operation.rollback == nil ? [] : OperationStep.rollbackSteps)
-        steps = names.map { name in
-            let step = operation[name]
-            return Step(
-                name: name, status: step.status, attempts: step.attempts, startedAt: step.startedAt,
-                finishedAt: step.finishedAt, durationMs: step.durationMs, lastError: step.lastError,
-                nextAttemptAt: step.nextAttemptAt)
-        }
+        steps = names.map { Step($0, operation[$0], nextAttemptAt: operation[$0].nextAttemptAt) }
         rollbackReason = operation.rollback?.reason
         requestedBy = operation.requestedBy
         requestedAt = operation.requestedAt
+    }
+}
+
+/// One step as the API shows it (a provisioning step, or a step of an operation).
+public struct StepView<Name: Sendable & Hashable & Codable>: Sendable, Hashable, Codable {
+    public let name: Name
+    public let status: StepState.Status
+    public let attempts: Int
+    public let startedAt: Date?
+    public let finishedAt: Date?
+    public let durationMs: Int?
+    public let lastError: String?
+    public let nextAttemptAt: Date?
+
+    init(_ name: Name, _ state: StepState, nextAttemptAt: Date?) {
+        self.name = name
+        status = state.status
+        attempts = state.attempts
+        startedAt = state.startedAt
+        finishedAt = state.finishedAt
+        durationMs = state.durationMs
+        lastError = state.lastError
+        self.nextAttemptAt = nextAttemptAt
     }
 }
