@@ -30,4 +30,33 @@ public struct StepState: Sendable, Hashable, Codable {
     public var undoGaveUp = false
 
     public init() {}
+
+    /// An attempt started at `at`, to end by `deadline`.
+    mutating func start(attempt: Int, at: Date, deadline: Date) {
+        status = .running
+        attempts = attempt
+        startedAt = at
+        finishedAt = nil
+        self.deadline = deadline
+        nextAttemptAt = nil
+    }
+
+    /// The attempt succeeded at `at`.
+    mutating func succeed(at: Date, durationMs: Int, details: [String: String]) {
+        status = .succeeded
+        finishedAt = at
+        self.durationMs = durationMs
+        self.details = details
+        lastError = nil
+        nextAttemptAt = nil
+    }
+
+    /// The attempt failed at `at`; retried at `nextAttemptAt` when `retryable`.
+    mutating func fail(at: Date, error: String, retryable: Bool, nextAttemptAt: Date?) {
+        status = .failed
+        finishedAt = at
+        lastError = error
+        self.retryable = retryable
+        self.nextAttemptAt = nextAttemptAt
+    }
 }

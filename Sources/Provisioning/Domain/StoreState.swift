@@ -114,26 +114,13 @@ public struct StoreState: Sendable, Hashable, Codable {
             .suspended, .resumed, .changeFailed:
             applyOperation(event, at: at)
         case .stepStarted(let started):
-            self[started.step].status = .running
-            self[started.step].attempts = started.attempt
-            self[started.step].startedAt = at
-            self[started.step].finishedAt = nil
-            self[started.step].deadline = started.deadline
-            self[started.step].nextAttemptAt = nil
+            self[started.step].start(attempt: started.attempt, at: at, deadline: started.deadline)
         case .stepSucceeded(let succeeded):
-            self[succeeded.step].status = .succeeded
-            self[succeeded.step].finishedAt = at
-            self[succeeded.step].durationMs = succeeded.durationMs
-            self[succeeded.step].details = succeeded.details
-            self[succeeded.step].lastError = nil
-            self[succeeded.step].nextAttemptAt = nil
+            self[succeeded.step].succeed(at: at, durationMs: succeeded.durationMs, details: succeeded.details)
             if let revision = succeeded.details["revision"].flatMap(Int.init) { helmRevision = revision }
         case .stepFailed(let failed):
-            self[failed.step].status = .failed
-            self[failed.step].finishedAt = at
-            self[failed.step].lastError = failed.error
-            self[failed.step].retryable = failed.retryable
-            self[failed.step].nextAttemptAt = failed.nextAttemptAt
+            self[failed.step].fail(
+                at: at, error: failed.error, retryable: failed.retryable, nextAttemptAt: failed.nextAttemptAt)
         case .ready(let ready):
             status = .ready
             urls = ready.urls

@@ -13,30 +13,18 @@ extension StoreState {
             if let domain = requested.change.addDomain, !claimedDomains.contains(domain) { claimedDomains.append(domain) }
         case .changeStepStarted(let started):
             guard started.operation == operation?.id else { return }
-            operation?[started.step].status = .running
-            operation?[started.step].attempts = started.attempt
-            operation?[started.step].startedAt = at
-            operation?[started.step].finishedAt = nil
-            operation?[started.step].deadline = started.deadline
-            operation?[started.step].nextAttemptAt = nil
+            operation?[started.step].start(attempt: started.attempt, at: at, deadline: started.deadline)
         case .changeStepSucceeded(let succeeded):
             guard succeeded.operation == operation?.id else { return }
-            operation?[succeeded.step].status = .succeeded
-            operation?[succeeded.step].finishedAt = at
-            operation?[succeeded.step].durationMs = succeeded.durationMs
-            operation?[succeeded.step].details = succeeded.details
-            operation?[succeeded.step].lastError = nil
+            operation?[succeeded.step].succeed(at: at, durationMs: succeeded.durationMs, details: succeeded.details)
             if let revision = succeeded.details["revision"].flatMap(Int.init) {
                 helmRevision = revision
                 if succeeded.step == .apply { operation?.revision = revision }
             }
         case .changeStepFailed(let failed):
             guard failed.operation == operation?.id else { return }
-            operation?[failed.step].status = .failed
-            operation?[failed.step].finishedAt = at
-            operation?[failed.step].lastError = failed.error
-            operation?[failed.step].retryable = failed.retryable
-            operation?[failed.step].nextAttemptAt = failed.nextAttemptAt
+            operation?[failed.step].fail(
+                at: at, error: failed.error, retryable: failed.retryable, nextAttemptAt: failed.nextAttemptAt)
         case .rollbackStarted(let started):
             guard started.operation == operation?.id else { return }
             operation?.rollback = StoreOperation.Rollback(
