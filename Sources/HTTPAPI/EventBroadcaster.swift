@@ -16,7 +16,7 @@ public final class EventBroadcaster: Service, LogConsumer {
         public var queueLimit: Int
         public var heartbeat: Duration
 
-        public init(queueLimit: Int = 1_000, heartbeat: Duration = .seconds(15)) {
+        public init(queueLimit: Int = 5_000, heartbeat: Duration = .seconds(15)) {
             self.queueLimit = queueLimit
             self.heartbeat = heartbeat
         }

@@ -27,8 +27,11 @@ struct StoreOperationRoutes {
     struct OperationResponse: Encodable {
         let id: StoreID
         let status: StoreStatus
-        /// The operation this request started or found (nil when nothing had to change).
+        /// The operation this request started, or the running one a repeat found (nil when
+        /// nothing had to change, or when the repeat's operation has finished: see `finished`).
         let operation: OperationView?
+        /// A repeat of an operation that has ended: how it ended.
+        let finished: OperationRecord?
         let position: String?
         let replayed: Bool
         let store: StoreView
@@ -73,8 +76,10 @@ struct StoreOperationRoutes {
         let outcome = try await environment.commands.change(
             id, kind: kind, change: change, metadata: metadata(context), idempotencyKey: try idempotencyKey(request))
         let started = outcome.cursor != nil
+        let running = outcome.state.operation.flatMap { $0.id == outcome.operation ? OperationView($0) : nil }
+        let finished = outcome.operation.flatMap { id in outcome.state.operations.last { $0.id == id } }
         let body = OperationResponse(
-            id: outcome.id, status: outcome.state.status, operation: outcome.state.operation.map(OperationView.init),
+            id: outcome.id, status: outcome.state.status, operation: running, finished: finished,
             position: outcome.cursor?.description, replayed: outcome.replayed, store: StoreView(outcome.state),
             cluster: environment.cluster)
         return try APIJSON.response(body, status: started ? .accepted : .ok, headers: [.location: "/stores/\(outcome.id)"])

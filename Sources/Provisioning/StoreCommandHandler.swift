@@ -12,6 +12,8 @@ public struct StoreCommandHandler: Sendable {
         /// True when an idempotent repeat returned an earlier result.
         public let replayed: Bool
         public let state: StoreState
+        /// For an operation: its id (the one started, or the earlier one a repeat found).
+        public var operation: String? = nil
     }
 
     let events: any EventStore
@@ -93,8 +95,10 @@ public struct StoreCommandHandler: Sendable {
                 repeated = true
                 return true
             }
-            // Nothing to change is not a repeat of anything.
-            return Outcome(id: outcome.id, cursor: outcome.cursor, replayed: repeated, state: outcome.state)
+            // Nothing to change is not a repeat of anything, and names no operation.
+            return Outcome(
+                id: outcome.id, cursor: outcome.cursor, replayed: repeated, state: outcome.state,
+                operation: outcome.cursor != nil || repeated ? operation : nil)
         } catch EventStoreError.claimTaken {
             throw ProvisioningError.domainInUse(change.addDomain ?? "")
         }

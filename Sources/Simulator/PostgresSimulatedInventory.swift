@@ -68,8 +68,9 @@ public struct PostgresSimulatedInventory: SimulatedInventory {
 
 extension PostgresSimulatedInventory: SimulatedReleaseHistory {
     public func upgrade(release: String, values: String) async throws -> Int? {
-        // One statement: the release must be present, and the next number is taken under the
-        // row lock of the release, so two upgrades never share a revision.
+        // One statement: the release must be present. Two concurrent upgrades of one release
+        // may read the same max(revision); the primary key then refuses the second (an error,
+        // never a shared revision). The saga runs one operation per store at a time.
         let rows = try await pool.query(
             """
             with r as (

@@ -119,13 +119,13 @@ struct Stores: AsyncParsableCommand {
             try await withEvents(database) { events, _ in
                 let outcome = try await StoreCommandHandler(events: events).change(
                     id, kind: kind, change: change, metadata: EventMetadata(actor: by), idempotencyKey: idempotencyKey)
-                guard outcome.cursor != nil, let operationID = outcome.state.operation?.id else {
-                    let what = idempotencyKey == nil ? "nothing to change: the store already runs that" : "already requested with this key"
-                    FileHandle.standardError.write(Data("\(what)\n".utf8))
+                guard let operationID = outcome.operation else {
+                    FileHandle.standardError.write(Data("nothing to change: the store already runs that\n".utf8))
                     try print(outcome.state, json: json)
                     return
                 }
-                FileHandle.standardError.write(Data("operation \(operationID) (\(kind.rawValue)) requested\n".utf8))
+                let how = outcome.replayed ? "was already requested with this key" : "requested"
+                FileHandle.standardError.write(Data("operation \(operationID) (\(kind.rawValue)) \(how)\n".utf8))
                 var state = outcome.state
                 if wait { state = try await follow(id, operation: operationID, events: events) }
                 try print(state, json: json)
@@ -262,7 +262,7 @@ private func print(_ state: StoreState, json: Bool) throws {
     Swift.print(lines.joined(separator: "\n"))
 }
 
-/// The event log of `database`, migrated, for one command.
+/// The event log of `database` (migrated by `urumi serve` or `urumi migrate`), for one command.
 private func withEvents<T>(_ database: DatabaseOptions, _ body: (PostgresEventStore, PostgresPool) async throws -> T)
     async throws -> T
 {
@@ -270,7 +270,7 @@ private func withEvents<T>(_ database: DatabaseOptions, _ body: (PostgresEventSt
     let pool = try database.makePool(logger: logger)
     return try await failing {
         do {
-            try await Migrator(directory: try Migrator.locateSchemaDirectory(), logger: logger).migrate(pool: pool)
+            // No migration here: the servers migrate; a CLI newer than the fleet must not.
             let value = try await body(PostgresEventStore(pool: pool, logger: logger), pool)
             await pool.close()
             return value

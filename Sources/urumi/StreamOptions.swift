@@ -12,7 +12,7 @@ struct StreamOptions: ParsableArguments {
     @Option(
         name: .customLong("sse-queue-limit"),
         help: "Frames an event-stream client may fall behind before it is cut off (it resumes from the log).")
-    var queueLimit: Int = 1_000
+    var queueLimit: Int = 5_000
 
     func configuration() throws -> EventBroadcaster.Configuration {
         guard let heartbeat = SagaOptions.duration(heartbeat), heartbeat > .zero else {

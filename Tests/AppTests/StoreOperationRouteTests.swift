@@ -128,6 +128,10 @@ struct StoreOperationRouteTests {
             let later = try await client.json(.patch, "/stores/\(id)", ["plan": "large"], headers: key)
             #expect(later.status == 200)
             #expect(later.body["replayed"] as? Bool == true)
+            #expect(later.body["operation"] == nil, "no operation runs now")
+            let finished = try #require(later.body["finished"] as? [String: Any], "\(later.body)")
+            #expect(finished["id"] as? String == operation)
+            #expect(finished["outcome"] as? String == "succeeded")
         }
     }
 

@@ -205,3 +205,14 @@ import Testing
         return state != "Z"
     }
 }
+
+/// Urumi compares versions against the chart's defaults when a store pins none: they must be
+/// the chart's (`helm/store/values.yaml`).
+@Test func theChartDefaultVersionsUrumiAssumesAreTheChartsOwn() throws {
+    let values = try String(contentsOfFile: UrumiBinary.checkout + "/helm/store/values.yaml", encoding: .utf8)
+    let lines = values.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+    #expect(lines.contains("tag: \(StoreConfig.chartWordPressVersion)-php8.3-apache"), "the WordPress image tag")
+    let woocommerce = try #require(lines.firstIndex(of: "woocommerce:"))
+    let version = lines[woocommerce...].first { $0.hasPrefix("version:") }
+    #expect(version == "version: \"\(StoreConfig.chartWooCommerceVersion)\"")
+}

@@ -110,6 +110,21 @@ struct SagaOperationTests {
         #expect(record.reason == "\(step) failed: boom")
     }
 
+    @Test func aVersionUpgradeWhoseSetupFailedIsNotRolledBackUnderAMigratedDatabase() throws {
+        var saga = try readyStore(ScriptedCluster().changing(.setup, .permanent("wc update failed")))
+        try saga.send(change(.update, StoreChange(woocommerceVersion: "11.2.0")))
+        let run = saga.run()
+        #expect(lines(run).last == "change-failed update NOT rolled back at revision 2: setup failed: wc update failed")
+        #expect(!saga.cluster.changeCalls.contains("change rollback #1"), "no helm rollback under a migrated database")
+        let state = try #require(saga.state)
+        #expect(state.needsAttention)
+        #expect(state.operations.last?.leftovers?.contains("roll forward") == true)
+        // A plan change that fails at the same step is rolled back as usual.
+        var plan = try readyStore(ScriptedCluster().changing(.setup, .permanent("boom")))
+        try plan.send(toMedium)
+        #expect(plan.run().contains { if case .rollbackStarted = $0.event { true } else { false } })
+    }
+
     @Test func aRollbackThatFailsTooNeedsAttentionAndSaysWhatIsLeft() throws {
         let cluster = ScriptedCluster().changing(.setup, .permanent("job failed")).changing(.rollback, .permanent("forbidden"))
         var saga = try readyStore(cluster)
@@ -223,6 +238,23 @@ struct SagaOperationTests {
         #expect(run.last?.event.releases == ["domain:shop.example.com", "domain:www.example.com"])
     }
 
+    @Test func aDomainStillClaimedAfterAFailedRollbackCanBeRemoved() throws {
+        let cluster = ScriptedCluster().changing(.certificate, .permanent("order failed")).changing(.rollback, .permanent("forbidden"))
+        var saga = try readyStore(cluster)
+        try saga.send(change(.addDomain, StoreChange(addDomain: "www.example.com")))
+        saga.run()
+        var state = try #require(saga.state)
+        #expect(state.needsAttention)
+        #expect(state.claimedDomains == ["www.example.com"], "the host may still be served: its claim stays")
+        #expect(state.applied?.extraDomains == [])
+        try saga.send(change(.removeDomain, StoreChange(removeDomain: "www.example.com"), id: "op-2"))
+        let removed = saga.run()
+        #expect(removed.last?.event.releases == ["domain:www.example.com"])
+        state = try #require(saga.state)
+        #expect(state.claimedDomains.isEmpty)
+        #expect(!state.needsAttention)
+    }
+
     @Test func aDomainIsClaimedWhenAskedForAndReleasedWhenItsAdditionIsRolledBackOrItIsRemoved() throws {
         var saga = try readyStore(ScriptedCluster().changing(.certificate, .permanent("order failed")))
         let requested = try saga.send(change(.addDomain, StoreChange(addDomain: "www.example.com")))
@@ -264,6 +296,22 @@ struct OperationDeciderTests {
         ) { try saga.send(change(.update, StoreChange(wordpressVersion: "7.0.9"), id: "op-3")) }
     }
 
+    @Test func anUnpinnedVersionIsTheChartsAndCannotGoBelowIt() throws {
+        var saga = try readyStore()
+        #expect(
+            throws: ProvisioningError.validation([
+                FieldError(
+                    field: "woocommerceVersion",
+                    message: "cannot go back from 11.1.2 to 9.0.0: the database was migrated; restore a backup instead")
+            ])
+        ) { try saga.send(change(.update, StoreChange(woocommerceVersion: "9.0.0"))) }
+        #expect(try saga.send(change(.update, StoreChange(woocommerceVersion: "11.2.0"))).count == 1)
+        #expect(throws: ProvisioningError.self) {
+            try StoreChange.validate(StoreChangeInput(woocommerceVersion: "11.2"))  // the chart takes x.y.z only
+        }
+        #expect(throws: ProvisioningError.self) { try StoreChange.validate(StoreChangeInput(wordpressVersion: "7.1.0.1")) }
+    }
+
     @Test func aChangeThatChangesNothingIsNoOperation() throws {
         var saga = try readyStore()
         #expect(try saga.send(change(.update, StoreChange(plan: .small))).isEmpty)
@@ -297,7 +345,7 @@ struct OperationDeciderTests {
         #expect(
             throws: ProvisioningError.validation([
                 FieldError(field: "plan", message: "must be one of small, medium, large"),
-                FieldError(field: "wordpressVersion", message: "must be a version such as 7.1.0"),
+                FieldError(field: "wordpressVersion", message: "must be a version such as 7.1 or 7.1.0"),
                 FieldError(field: "plugins[0].slug", message: "must be a wordpress.org plugin slug such as woocommerce-payments"),
                 FieldError(field: "plugins[1].version", message: "must be a version such as 5.3.2"),
                 FieldError(field: "plugins[2].slug", message: "akismet is listed twice"),

@@ -53,9 +53,12 @@ public struct HelmCLI: Sendable {
                 command: "helm upgrade --install \(target.release)", exitCode: result.exitCode,
                 output: Self.excerpt(result, redactor: redactor))
         }
-        var details = ["release": target.release, "chart": settings.chartDirectory, "plan": target.config.plan.rawValue]
-        if let revision = try? await latest(target) { details["revision"] = String(revision.revision) }
-        return details
+        // The revision is what a later rollback returns to: without it the step is not done.
+        let revision = try await latest(target).revision
+        return [
+            "release": target.release, "chart": settings.chartDirectory, "plan": target.config.plan.rawValue,
+            "revision": String(revision),
+        ]
     }
 
     /// The release's latest revision (`helm history --max 1`).
@@ -64,8 +67,9 @@ public struct HelmCLI: Sendable {
         let history = try await run(
             HelmCommand.latestRevision(release: target.release, namespace: target.namespace, settings: settings),
             timeout: .seconds(60), redactor: redactor, name: "helm history")
-        guard history.exitCode == 0, let latest = Self.latestRevision(history.standardOutput) else {
-            throw ClusterError.transient("helm history \(target.release): \(Self.excerpt(history, redactor: redactor))")
+        guard history.exitCode == 0, let latest = Self.latestRevision(history.standardOutput), latest.revision > 0 else {
+            throw ClusterError.transient(
+                "helm history \(target.release) did not name the release's revision: \(Self.excerpt(history, redactor: redactor))")
         }
         return latest
     }
@@ -83,9 +87,8 @@ public struct HelmCLI: Sendable {
             throw HelmErrorClassifier.classify(
                 command: "helm rollback \(target.release)", exitCode: result.exitCode, output: Self.excerpt(result, redactor: redactor))
         }
-        var details = ["release": target.release]
+        var details = ["release": target.release, "revision": String(try await latest(target).revision)]
         if let to = target.rollbackRevision { details["rolledBackTo"] = String(to) }
-        if let revision = try? await latest(target) { details["revision"] = String(revision.revision) }
         return details
     }
 

@@ -72,9 +72,11 @@ public struct StoreChartLayout: Sendable, Hashable {
 
     /// The cert-manager Certificate of the store's host names.
     func certificate(of target: StoreTarget) -> Workload {
-        Workload(
-            kind: .certificate, name: target.release + tlsSecretSuffix, namespace: target.namespace,
+        var certificate = Workload(
+            kind: .certificate, name: fullname(target.release) + tlsSecretSuffix, namespace: target.namespace,
             podSelector: "acme.cert-manager.io/http01-solver=true")
+        certificate.hosts = [target.spec.domain] + target.config.extraDomains
+        return certificate
     }
 
     /// The chart's values for a store: the four required ones, `storeId` for the labels, and

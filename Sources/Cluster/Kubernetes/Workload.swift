@@ -39,6 +39,13 @@ struct Workload: Sendable, Hashable {
     var namespace: String
     /// Selects the workload's pods (for the diagnosis of what holds it up).
     var podSelector: String
+    /// For a Certificate: the host names it must cover before its Ready counts.
+    var hosts: [String] = []
+
+    /// Where the workload stands, as its object tells.
+    func readiness(_ object: JSONValue?) -> Readiness {
+        kind == .certificate ? WorkloadReadiness.certificate(object, hosts: hosts) : kind.readiness(object)
+    }
 
     init(kind: Kind, name: String, namespace: String, podSelector: String) {
         self.init(kind: kind, identity: .named(name), namespace: namespace, podSelector: podSelector)

@@ -65,15 +65,22 @@ enum WorkloadReadiness {
     /// Ready when condition `Ready` is True for the latest spec. cert-manager keeps retrying
     /// an order that fails (rate limits, a challenge not reachable yet), so False is waiting,
     /// with its message, until the step's deadline.
-    static func certificate(_ object: JSONValue?) -> Readiness {
+    static func certificate(_ object: JSONValue?, hosts: [String] = []) -> Readiness {
         guard let object else { return .waiting("it does not exist yet (is cert-manager installed and the Ingress annotated?)") }
+        // ingress-shim adds a new host to the Certificate's spec; until then a Ready of the
+        // old host list says nothing about the new one.
+        let names = object[path: "spec", "dnsNames"]?.array?.compactMap(\.string) ?? []
+        let missing = hosts.filter { !names.contains($0) }
+        guard missing.isEmpty else { return .waiting("its dnsNames do not include \(missing.joined(separator: ", ")) yet") }
+        // cert-manager writes observedGeneration on the condition, not at the top of status.
         let ready = condition(object, "Ready")
-        guard ready?["status"]?.string == "True", generationObserved(object) || ready?["observedGeneration"] == nil else {
+        let generation = object[path: "metadata", "generation"]?.int ?? 0
+        let observed = ready?["observedGeneration"]?.int ?? generation
+        guard ready?["status"]?.string == "True", observed >= generation else {
             let said = ready?["message"]?.string.map { ": \($0)" } ?? ""
             return .waiting("not ready\(said)")
         }
-        var details: [String: String] = [:]
-        if let hosts = object[path: "spec", "dnsNames"]?.array?.compactMap(\.string) { details["dnsNames"] = hosts.joined(separator: ", ") }
+        var details: [String: String] = ["dnsNames": names.joined(separator: ", ")]
         if let notAfter = object[path: "status", "notAfter"]?.string { details["notAfter"] = notAfter }
         return .ready(details)
     }

@@ -73,7 +73,7 @@ struct WorkloadWaiter: Sendable {
                     throw error
                 }
                 let pods = workload.pods(allPods, of: picked?.name)
-                switch workload.kind.readiness(picked?.object) {
+                switch workload.readiness(picked?.object) {
                 case .ready(let details):
                     return details.merging([workload.kind.rawValue.lowercased(): picked?.name ?? ""]) { first, _ in first }
                 case .failed(let why):

@@ -57,14 +57,17 @@ public enum StoreDecider {
                 throw .validation([FieldError(field: "domain", message: "\(domain) is already a domain of this store")])
             }
         }
-        if let domain = change.removeDomain, !from.extraDomains.contains(domain) {
+        // A host whose addition could not be rolled back is still claimed (and may still be
+        // served) though not in the config: removing it re-applies the config and releases it.
+        let onlyClaimed = change.removeDomain.map { !from.extraDomains.contains($0) && state.claimedDomains.contains($0) } ?? false
+        if let domain = change.removeDomain, !from.extraDomains.contains(domain), !onlyClaimed {
             throw .domainNotOnStore(state.id, domain)
         }
         let to = change.applied(to: from)
         let problems = StoreChange.transitionProblems(from: from, to: to)
         guard problems.isEmpty else { throw .validation(problems) }
         // Nothing would change: not an operation (a repeat of an applied PATCH is a no-op).
-        if to == from { return [] }
+        if to == from && !onlyClaimed { return [] }
         return [
             .changeRequested(
                 StoreEvent.ChangeRequested(operation: operation, kind: kind, change: change, from: from, to: to, by: by))

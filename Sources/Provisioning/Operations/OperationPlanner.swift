@@ -22,11 +22,20 @@ public enum OperationPlanner {
         case .failed:
             let error = current.lastError ?? "unknown error"
             guard let rollback = operation.rollback else {
+                if let migrated = migratedDatabase(operation) {
+                    return .record([
+                        .changeFailed(
+                            StoreEvent.ChangeFailed(
+                                operation: operation.id, kind: operation.kind, reason: "\(step.rawValue) failed: \(error)",
+                                failedStep: step, rolledBack: false, revision: state.helmRevision, leftovers: migrated,
+                                releasedDomains: []))
+                    ])
+                }
                 return .record([
                     .rollbackStarted(
                         StoreEvent.RollbackStarted(
                             operation: operation.id, reason: "\(step.rawValue) failed: \(error)", failedStep: step,
-                            toRevision: state.lastGoodRevision))
+                            toRevision: state.lastGoodRevision ?? operation.startRevision))
                 ])
             }
             let revision = state.helmRevision.map { "revision \($0)" } ?? "an unknown revision"
@@ -46,12 +55,21 @@ public enum OperationPlanner {
         }
     }
 
+    /// Why rolling back is no answer: the operation changes a version and its setup (which
+    /// migrates the databases) has started, so the old code would run on a migrated database.
+    /// Nil when a rollback is safe.
+    static func migratedDatabase(_ operation: StoreOperation) -> String? {
+        let versions = operation.change.wordpressVersion != nil || operation.change.woocommerceVersion != nil
+        guard versions, operation[.setup].status != .pending else { return nil }
+        return "not rolled back: the setup Job had started migrating the database to the new version, and the old code must not run on it; fix what failed and apply the same change again (roll forward), or restore a backup"
+    }
+
     /// The event that ends a phase with every step done.
     private static func finished(_ state: StoreState, _ operation: StoreOperation, now: Date) -> StoreEvent {
         guard let rollback = operation.rollback else {
             let completed = StoreEvent.ChangeCompleted(
                 operation: operation.id, kind: operation.kind, applied: operation.to,
-                revision: operation.revision ?? state.helmRevision,
+                revision: operation.revision,
                 durationMs: max(0, Int((now.timeIntervalSince(operation.requestedAt) * 1000).rounded())),
                 releasedDomains: operation.change.removeDomain.map { [$0] } ?? [])
             switch operation.kind {
@@ -63,7 +81,7 @@ public enum OperationPlanner {
         return .changeFailed(
             StoreEvent.ChangeFailed(
                 operation: operation.id, kind: operation.kind, reason: rollback.reason, failedStep: rollback.failedStep,
-                rolledBack: true, revision: state.helmRevision, leftovers: nil,
+                rolledBack: true, revision: operation[.rollback].details["revision"].flatMap(Int.init), leftovers: nil,
                 releasedDomains: operation.change.addDomain.map { [$0] } ?? []))
     }
 

@@ -55,13 +55,19 @@ extension StoreChange {
                     FieldError(field: "plan", message: "must be one of \(Plan.allCases.map(\.rawValue).joined(separator: ", "))"))
             }
         }
-        for (field, value) in [("wordpressVersion", input.wordpressVersion), ("woocommerceVersion", input.woocommerceVersion)] {
-            guard let value else { continue }
-            guard DottedVersion(value) != nil else {
-                errors.append(FieldError(field: field, message: "must be a version such as 7.1.0"))
-                continue
+        if let value = input.wordpressVersion {
+            if DottedVersion(value, parts: DottedVersion.wordpressParts) != nil {
+                change.wordpressVersion = value
+            } else {
+                errors.append(FieldError(field: "wordpressVersion", message: "must be a version such as 7.1 or 7.1.0"))
             }
-            if field == "wordpressVersion" { change.wordpressVersion = value } else { change.woocommerceVersion = value }
+        }
+        if let value = input.woocommerceVersion {
+            if DottedVersion(value, parts: DottedVersion.woocommerceParts) != nil {
+                change.woocommerceVersion = value
+            } else {
+                errors.append(FieldError(field: "woocommerceVersion", message: "must be a version such as 11.2.0"))
+            }
         }
         if let plugins = input.plugins {
             var parsed: [PluginSpec] = []
@@ -121,11 +127,12 @@ extension StoreChange {
                     message:
                         "cannot go from \(from.plan.rawValue) to \(to.plan.rawValue): a plan's volumes can grow, never shrink"))
         }
+        // An unpinned version is the chart's: going below it is going back too.
         for (field, old, new) in [
-            ("wordpressVersion", from.wordpressVersion, to.wordpressVersion),
-            ("woocommerceVersion", from.woocommerceVersion, to.woocommerceVersion),
+            ("wordpressVersion", from.effectiveWordPressVersion, to.effectiveWordPressVersion),
+            ("woocommerceVersion", from.effectiveWooCommerceVersion, to.effectiveWooCommerceVersion),
         ] {
-            if let old = old.flatMap(DottedVersion.init), let new = new.flatMap(DottedVersion.init), new < old {
+            if let old = DottedVersion(old), let new = DottedVersion(new), new < old {
                 errors.append(
                     FieldError(
                         field: field,

@@ -33,6 +33,15 @@ public struct StoreConfig: Sendable, Hashable, Codable {
     public init(spec: StoreSpec) {
         self.init(name: spec.name, plan: spec.plan)
     }
+
+    /// The versions the store chart installs when none is pinned (`helm/store/values.yaml`:
+    /// the WordPress image tag and `woocommerce.version`; a test keeps them equal).
+    public static let chartWordPressVersion = "7.1.0"
+    public static let chartWooCommerceVersion = "11.1.2"
+
+    /// The WordPress version the store runs (pinned, or the chart's).
+    public var effectiveWordPressVersion: String { wordpressVersion ?? Self.chartWordPressVersion }
+    public var effectiveWooCommerceVersion: String { woocommerceVersion ?? Self.chartWooCommerceVersion }
 }
 
 /// A wordpress.org plugin: its slug and, optionally, a pinned version (latest otherwise).
@@ -54,14 +63,19 @@ extension Plan {
     public var rank: Int { Plan.allCases.firstIndex(of: self)! }
 }
 
-/// A dotted version such as `7.1.0`: 2-4 numeric parts, each at most 6 digits.
+/// A dotted version such as `7.1.0`: numeric parts (2-4 by default), each at most 6 digits.
 public struct DottedVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let parts: [Int]
     public let description: String
 
-    public init?(_ text: String) {
+    /// WordPress core: `7.1` or `7.1.0` (what the chart's schema takes for `wordpress.version`).
+    public static let wordpressParts: ClosedRange<Int> = 2...3
+    /// WooCommerce: exactly `x.y.z` (the chart's schema for `woocommerce.version`).
+    public static let woocommerceParts: ClosedRange<Int> = 3...3
+
+    public init?(_ text: String, parts allowed: ClosedRange<Int> = 2...4) {
         let pieces = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard (2...4).contains(pieces.count) else { return nil }
+        guard allowed.contains(pieces.count) else { return nil }
         var parts: [Int] = []
         for piece in pieces {
             guard !piece.isEmpty, piece.count <= 6, piece.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = Int(piece)

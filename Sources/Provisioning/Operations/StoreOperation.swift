@@ -102,6 +102,9 @@ public struct StoreOperation: Sendable, Hashable, Codable {
     public var rollback: Rollback?
     /// The release revision the upgrade made.
     public var revision: Int?
+    /// The release revision when the operation was asked for (what a rollback returns to when
+    /// no good revision is known yet).
+    public var startRevision: Int?
 
     public init(_ requested: StoreEvent.ChangeRequested, at: Date) {
         id = requested.operation

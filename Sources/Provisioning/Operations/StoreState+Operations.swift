@@ -8,6 +8,7 @@ extension StoreState {
         switch event {
         case .changeRequested(let requested):
             operation = StoreOperation(requested, at: at)
+            operation?.startRevision = helmRevision
             desired = requested.to
             status = .updating
             if let domain = requested.change.addDomain, !claimedDomains.contains(domain) { claimedDomains.append(domain) }

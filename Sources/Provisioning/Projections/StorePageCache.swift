@@ -89,6 +89,8 @@ public final class StorePageCache: StoreReadModel, LogConsumer {
             state.withLock { state in
                 if state.reading[key] == task { state.reading[key] = nil }
                 guard case .success(let page) = result, let head = state.head, page.position >= head else { return }
+                // A slower read must not replace a newer page another read already kept.
+                if let kept = state.pages[key], kept.position > page.position { return }
                 if state.pages.count >= capacity { state.pages.removeAll(keepingCapacity: true) }
                 state.pages[key] = page
             }
