@@ -36,17 +36,25 @@ struct StoreRoutes {
         let cluster: ClusterInfo
         /// False when `min_position` was given and the read model had not reached it in time.
         let upToDate: Bool
+        /// Time travel (`?at=` or `?version=`): the instant asked for, the time of the last event
+        /// folded, and its stream version.
+        var asOf: Date? = nil
+        var asOfEvent: Date? = nil
 
         func encode(to encoder: any Encoder) throws {
             try store.encode(to: encoder)
             var container = encoder.container(keyedBy: Keys.self)
             try container.encode(cluster, forKey: .cluster)
             try container.encode(upToDate, forKey: .upToDate)
+            try container.encodeIfPresent(asOf, forKey: .asOf)
+            try container.encodeIfPresent(asOfEvent, forKey: .asOfEvent)
         }
 
         enum Keys: String, CodingKey {
             case cluster
             case upToDate
+            case asOf
+            case asOfEvent
         }
     }
 
@@ -157,6 +165,7 @@ struct StoreRoutes {
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {
         let id = try storeID(context)
+        if let past = try await travel(id, request) { return past }
         if let text = request.uri.queryParameters["min_position"].map(String.init) {
             guard let cursor = LogCursor(text) else {
                 throw badParameter("min_position", "must be a position returned by a command, e.g. 1234-56")
@@ -206,6 +215,45 @@ struct StoreRoutes {
             id: outcome.id, status: outcome.state.status, position: outcome.cursor?.description,
             replayed: outcome.replayed, store: StoreView(outcome.state), cluster: environment.cluster)
         return try APIJSON.response(body, status: status, headers: [.location: "/stores/\(outcome.id)"])
+    }
+
+    /// `?at=TIME` or `?version=N`: the store as it was then, folded from its stream up to the
+    /// last event recorded at or before `at` (or up to stream version `N`). Nil without either.
+    private func travel(_ id: StoreID, _ request: Request) async throws -> Response? {
+        let query = request.uri.queryParameters
+        let atText = query["at"].map(String.init)
+        let versionText = query["version"].map(String.init)
+        guard atText != nil || versionText != nil else { return nil }
+        guard atText == nil || versionText == nil else { throw badParameter("at", "and version exclude each other") }
+        var at: Date?
+        var version: Int64?
+        if let atText {
+            guard let parsed = StoreEvent.parseDate(atText) else {
+                throw badParameter("at", "must be an ISO 8601 time such as 2026-11-27T15:00:00Z")
+            }
+            at = parsed
+        }
+        if let versionText {
+            guard let parsed = Int64(versionText), parsed >= 1 else { throw badParameter("version", "must be a stream version (1 or more)") }
+            version = parsed
+        }
+        let events = try await environment.events.readStream(id.streamID)
+        guard !events.isEmpty else { throw ProvisioningError.storeNotFound(id) }
+        // Times are compared as the API writes them (to the millisecond): an event's own
+        // `recordedAt`, passed back as `at`, includes that event.
+        func millis(_ date: Date) -> Double { (date.timeIntervalSinceReferenceDate * 1000).rounded() }
+        let then = events.prefix { event in
+            if let at { return millis(event.recordedAt) <= millis(at) }
+            return event.version <= version!
+        }
+        guard let last = then.last, let state = try StoreProjection.fold(Array(then)) else {
+            throw Problem(
+                .notFound, status: .notFound, title: "Store not found",
+                detail: "store \(id) did not exist yet at \(atText ?? "version \(versionText ?? "")")")
+        }
+        let body = StoreResponse(
+            store: StoreView(state), cluster: environment.cluster, upToDate: true, asOf: at, asOfEvent: last.recordedAt)
+        return try APIJSON.response(body)
     }
 
     private func badParameter(_ name: String, _ message: String) -> Problem {

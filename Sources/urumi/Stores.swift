@@ -157,13 +157,29 @@ struct Stores: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a store as its stream tells it (status, config, operations).")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a store as its stream tells it (status, config, operations), now or as it was at a time or version.")
         @OptionGroup var common: Common
+        @Option(help: "As it was at this time (ISO 8601, e.g. 2026-12-06T10:00:00Z).") var at: String?
+        @Option(help: "As it was at this version of its stream.") var version: Int64?
 
         func run() async throws {
             let id = try common.storeID()
+            if at != nil && version != nil { throw ValidationError("--at and --version exclude each other") }
+            let instant = try at.map { text in
+                guard let date = StoreEvent.parseDate(text) else {
+                    throw ValidationError("--at must be an ISO 8601 time such as 2026-12-06T10:00:00Z, got \(text)")
+                }
+                return date
+            }
             try await withEvents(common.database) { events, _ in
-                guard let state = try await StoreProjection.load(id, from: events) else { throw ProvisioningError.storeNotFound(id) }
+                var stream = try await events.readStream(id.streamID)
+                guard !stream.isEmpty else { throw ProvisioningError.storeNotFound(id) }
+                if let instant { stream = Array(stream.prefix { $0.recordedAt <= instant }) }
+                if let version { stream = Array(stream.prefix { $0.version <= version }) }
+                guard let state = try StoreProjection.fold(stream) else {
+                    throw ValidationError("store \(id) did not exist yet then")
+                }
                 try print(state, json: common.json)
             }
         }

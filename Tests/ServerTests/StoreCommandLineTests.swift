@@ -40,6 +40,8 @@ struct StoreCommandLineTests {
                 #expect(again.stderr.contains("store is suspended; resume it first"), "\(again.stderr)")
                 let resume = try await runUrumi(["stores", "resume", id, "--wait"] + db)
                 #expect(resume.status == 0, "\(resume.stderr)")
+                let first = try await runUrumi(["stores", "show", id, "--version", "1"] + db)
+                #expect(first.stdout.contains("\tprovisioning"), "the store as it was at its first event: \(first.stdout)")
                 let show = try await runUrumi(["stores", "show", id] + db)
                 #expect(show.stdout.contains("\tready"), "\(show.stdout)")
                 #expect(show.stdout.contains("resume succeeded"), "\(show.stdout)")
