@@ -201,24 +201,25 @@ def test_a_smaller_plan_is_not_offered_and_field_errors_show_next_to_fields(tab,
     assert posts == []
     plugins.fill("")
 
-    # The server's refusal: WordPress cannot go back once the database was migrated.
-    status, body = server.request("PATCH", f"/stores/{store_id}", {"wordpressVersion": "6.5.0"})
+    # The server's refusal: WordPress cannot go back once the database was migrated (the
+    # chart's default is 7.1.0, so the pin goes above it).
+    status, body = server.request("PATCH", f"/stores/{store_id}", {"wordpressVersion": "7.2.0"})
     assert status == 202, body
-    expect(history(dialog).first).to_contain_text("WordPress → 6.5.0", timeout=20_000)
+    expect(history(dialog).first).to_contain_text("WordPress → 7.2.0", timeout=20_000)
     wordpress = dialog.get_by_label("WordPress version")
-    expect(wordpress).to_have_value("6.5.0")  # an untouched field follows the store
-    wordpress.fill("6.4.0")
+    expect(wordpress).to_have_value("7.2.0")  # an untouched field follows the store
+    wordpress.fill("7.1.5")
     with tab.expect_response(lambda r: r.request.method == "PATCH") as answer:
         dialog.get_by_role("button", name="Apply change").click()
     assert answer.value.status == 422
     expect(wordpress).to_have_attribute("aria-invalid", "true")
     expect(dialog.locator("#c-wordpressVersion-error")).to_have_text(
-        re.compile(r"^WordPress version cannot go back from 6\.5\.0 to 6\.4\.0"))
+        re.compile(r"^WordPress version cannot go back from 7\.2\.0 to 7\.1\.5"))
     expect(wordpress).to_have_attribute("aria-describedby", re.compile(r"c-wordpressVersion-error"))
     expect(dialog.get_by_test_id("change-error")).to_be_empty()
     shot(tab, "32-field-error", full_page=False)
     dialog.get_by_role("button", name="Undo my edits").click()
-    expect(wordpress).to_have_value("6.5.0")
+    expect(wordpress).to_have_value("7.2.0")
     expect(wordpress).not_to_have_attribute("aria-invalid", "true")
     close_detail(dialog)
 

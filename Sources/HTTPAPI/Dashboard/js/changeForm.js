@@ -26,8 +26,8 @@ export function createChangeForm({ onChanged, announce }) {
   };
   const hints = {
     plan: 'A plan can only grow: its volumes never shrink.',
-    wordpressVersion: 'Such as 6.5.0; only forward (the database is migrated). Empty: the chart’s default.',
-    woocommerceVersion: 'Such as 9.1.0; only forward. Empty: the chart’s default.',
+    wordpressVersion: 'Such as 7.1 or 7.1.0; only forward (the database is migrated). Empty: the chart’s default (7.1.0).',
+    woocommerceVersion: 'Such as 11.2.0; only forward. Empty: the chart’s default (11.1.2).',
     plugins: 'One wordpress.org plugin a line: slug or slug@version. The list replaces the current one; empty removes them all.',
   };
   const errorBoxes = {};

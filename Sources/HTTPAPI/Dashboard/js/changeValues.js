@@ -8,6 +8,11 @@ import { pluginText } from './operationWords.js';
 export const CHANGE_FIELDS = ['name', 'plan', 'wordpressVersion', 'woocommerceVersion', 'plugins'];
 export const PLANS = ['small', 'medium', 'large'];
 const VERSION = /^\d{1,6}(\.\d{1,6}){1,3}$/;
+// As the chart's schema takes them: WordPress x.y or x.y.z, WooCommerce x.y.z.
+const FIELD_VERSION = {
+  wordpressVersion: [/^\d{1,6}(\.\d{1,6}){1,2}$/, 'must be a version such as 7.1 or 7.1.0'],
+  woocommerceVersion: [/^\d{1,6}\.\d{1,6}\.\d{1,6}$/, 'must be a version such as 11.2.0'],
+};
 const SLUG = /^[a-z0-9][a-z0-9-]*$/;
 
 /** The plans a store on `plan` may move to: the same or bigger (volumes never shrink). */
@@ -92,7 +97,7 @@ export function changePatch(values, config) {
     const current = config[field] ?? '';
     if (version === current) continue;
     if (version === '') errors[field] = `cannot be removed (it is ${current}); give a version`;
-    else if (!VERSION.test(version)) errors[field] = 'must be a version such as 6.5.0';
+    else if (!FIELD_VERSION[field][0].test(version)) errors[field] = FIELD_VERSION[field][1];
     else patch[field] = version;
   }
   const { plugins, lines, problems } = parsePlugins(values.plugins);
