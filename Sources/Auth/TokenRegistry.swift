@@ -40,6 +40,17 @@ public struct TokenRegistry: Sendable {
         let by: String
     }
 
+    /// Decodes a token event's payload into today's shape (for `urumi events check`); throws
+    /// when it does not decode. Other types are not the registry's.
+    public static func check(_ event: RecordedEvent) throws {
+        let data = Data(event.data.utf8)
+        switch event.type {
+        case createdType: _ = try JSONDecoder().decode(Created.self, from: data)
+        case revokedType: _ = try JSONDecoder().decode(Revoked.self, from: data)
+        default: break
+        }
+    }
+
     public static let createdType = "token.created.v1"
     public static let revokedType = "token.revoked.v1"
     /// The wire names of token events.

@@ -205,3 +205,43 @@ struct StoreEventCodecTests {
         #expect(StoreEvent.domainClaim("shop.example.com") == "domain:shop.example.com")
     }
 }
+
+/// Every wire format of every store event, frozen in `Fixtures/` (one file per sample, named
+/// after its type): each must decode forever, into the same value the sample has today, and
+/// encode back to the same bytes. A change of a payload's shape fails here: give it a new
+/// version (`.v2`) and an upcaster instead. `URUMI_WRITE_FIXTURES=1` writes missing files.
+@Suite("Frozen wire formats")
+struct WireFormatFixtureTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    static func name(_ index: Int, _ type: String) -> String {
+        "\(type).\(samples[..<index].filter { $0.1 == type }.count + 1).json"
+    }
+
+    @Test func everySampleHasAFixtureThatDecodesToItAndEncodesBackByteForByte() throws {
+        let write = ProcessInfo.processInfo.environment["URUMI_WRITE_FIXTURES"] == "1"
+        for (index, (event, type)) in samples.enumerated() {
+            let url = Self.directory.appendingPathComponent(Self.name(index, type))
+            let encoded = event.newEvent(metadata: EventMetadata(actor: "alice")).data
+            if write && !FileManager.default.fileExists(atPath: url.path) {
+                try FileManager.default.createDirectory(at: Self.directory, withIntermediateDirectories: true)
+                try (encoded + "\n").write(to: url, atomically: true, encoding: .utf8)
+            }
+            let frozen = try String(contentsOf: url, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let decoded = try StoreEvent(recorded(NewEvent(type: type, data: frozen, metadata: EventMetadata(actor: "alice"))))
+            #expect(decoded == event, "\(url.lastPathComponent) decodes to today's sample")
+            #expect(encoded == frozen, "\(url.lastPathComponent): today's encoding is the frozen one")
+        }
+    }
+
+    @Test func everyFixtureFileIsAKnownTypeAndDecodes() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).filter { $0.hasSuffix(".json") }
+        #expect(files.count == samples.count)
+        for file in files {
+            let type = String(file.split(separator: ".").dropLast(2).joined(separator: "."))
+            #expect(StoreEvent.knownTypes.contains(type), "\(file)")
+            let text = try String(contentsOfFile: Self.directory.appendingPathComponent(file).path, encoding: .utf8)
+            #expect(try StoreEvent(recorded(NewEvent(type: type, data: text, metadata: EventMetadata(actor: "a")))) != nil, "\(file)")
+        }
+    }
+}

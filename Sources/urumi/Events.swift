@@ -1,0 +1,98 @@
+import ArgumentParser
+import Auth
+import EventStore
+import Foundation
+import Logging
+import PostgresEvents
+import Provisioning
+
+/// `urumi events check`: reads the whole log and decodes every event into today's shape, so a
+/// release that can no longer read an old event is found before it is deployed.
+struct Events: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The event log itself.", subcommands: [Check.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Decode every event of the log; list the ones this version cannot read (exit 1 if any).")
+
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Events read per query.") var batch: Int = 1000
+        @Flag(help: "Print the result as JSON.") var json = false
+
+        struct Problem: Encodable {
+            let position: String
+            let stream: String
+            let version: Int64
+            let type: String
+            let reason: String
+        }
+
+        struct Report: Encodable {
+            let events: Int
+            let byType: [String: Int]
+            let unknownTypes: [String: Int]
+            let undecodable: [Problem]
+        }
+
+        func run() async throws {
+            guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+            let logger = Logger(label: "urumi.events")
+            let pool = try database.makePool(logger: logger)
+            let report = try await failing {
+                do {
+                    let report = try await scan(PostgresEventStore(pool: pool, logger: logger))
+                    await pool.close()
+                    return report
+                } catch {
+                    await pool.close()
+                    throw error
+                }
+            }
+            if json {
+                print(try StoreProjection.encodeJSON(report))
+            } else {
+                print("\(report.events) events, \(report.byType.count) types")
+                for (type, count) in report.byType.sorted(by: { $0.key < $1.key }) { print("  \(type)\t\(count)") }
+                for (type, count) in report.unknownTypes.sorted(by: { $0.key < $1.key }) {
+                    print("unknown type \(type): \(count) (skipped by projections, kept in the log)")
+                }
+                for problem in report.undecodable {
+                    print("UNDECODABLE \(problem.position) \(problem.stream)@\(problem.version) \(problem.type): \(problem.reason)")
+                }
+            }
+            if !report.undecodable.isEmpty { throw ExitCode.failure }
+        }
+
+        private func scan(_ events: any EventStore) async throws -> Report {
+            var cursor = LogCursor.start
+            var count = 0
+            var byType: [String: Int] = [:]
+            var unknown: [String: Int] = [:]
+            var problems: [Problem] = []
+            let known = Set(StoreEvent.Kind.allCases.map(\.rawValue) + TokenRegistry.eventTypes)
+            while true {
+                let page = try await events.readAll(after: cursor, limit: batch)
+                guard let last = page.last else { break }
+                for event in page {
+                    count += 1
+                    byType[event.type, default: 0] += 1
+                    guard known.contains(event.type) else {
+                        unknown[event.type, default: 0] += 1
+                        continue
+                    }
+                    do {
+                        if event.type.hasPrefix("store.") { _ = try StoreEvent(event) } else { try TokenRegistry.check(event) }
+                    } catch {
+                        problems.append(
+                            Problem(
+                                position: event.cursor.description, stream: event.streamID.rawValue, version: event.version,
+                                type: event.type, reason: "\(error)"))
+                    }
+                }
+                cursor = last.cursor
+            }
+            return Report(events: count, byType: byType, unknownTypes: unknown, undecodable: problems)
+        }
+    }
+}
