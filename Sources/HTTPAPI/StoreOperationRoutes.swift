@@ -22,7 +22,9 @@ struct StoreOperationRoutes {
         stores.delete(":id/domains/:domain", use: removeDomain)
     }
 
-    static let patchFields: Set<String> = ["name", "plan", "wordpressVersion", "woocommerceVersion", "plugins"]
+    static let patchFields: Set<String> = [
+        "name", "plan", "wordpressVersion", "woocommerceVersion", "plugins", "deletionProtection",
+    ]
 
     struct OperationResponse: Encodable {
         let id: StoreID
@@ -42,8 +44,17 @@ struct StoreOperationRoutes {
         let id = try storeID(context)
         let body = try await APIJSON.object(
             from: request, allowed: Self.patchFields, mediaTypes: ["application/merge-patch+json", "application/json"])
-        let change = try StoreChange.validate(try Self.changeInput(body))
-        return try await run(id, .update, change, request: request, context: context)
+        var protection: Bool?
+        if let value = body["deletionProtection"] {
+            guard case .bool(let enabled) = value else {
+                throw ProvisioningError.validation([FieldError(field: "deletionProtection", message: "must be true or false")])
+            }
+            protection = enabled
+        }
+        let input = try Self.changeInput(body)
+        // Deletion protection alone is no operation: it is set at once.
+        let change = protection != nil && input == StoreChangeInput() ? nil : try StoreChange.validate(input)
+        return try await run(id, .update, change, deletionProtection: protection, request: request, context: context)
     }
 
     @Sendable func suspend(_ request: Request, context: Context) async throws -> Response {
@@ -71,11 +82,13 @@ struct StoreOperationRoutes {
     }
 
     private func run(
-        _ id: StoreID, _ kind: OperationKind, _ change: StoreChange, request: Request, context: Context
+        _ id: StoreID, _ kind: OperationKind, _ change: StoreChange?, deletionProtection: Bool? = nil, request: Request,
+        context: Context
     ) async throws -> Response {
         let outcome = try await environment.commands.change(
-            id, kind: kind, change: change, metadata: metadata(context), idempotencyKey: try idempotencyKey(request))
-        let started = outcome.cursor != nil
+            id, kind: kind, change: change, deletionProtection: deletionProtection, metadata: metadata(context),
+            idempotencyKey: try idempotencyKey(request))
+        let started = outcome.state.operation != nil && outcome.state.operation?.id == outcome.operation && !outcome.replayed
         let running = outcome.state.operation.flatMap { $0.id == outcome.operation ? OperationView($0) : nil }
         let finished = outcome.operation.flatMap { id in outcome.state.operations.last { $0.id == id } }
         let body = OperationResponse(

@@ -76,17 +76,23 @@ public struct StoreCommandHandler: Sendable {
     /// Starts a day-two operation. With an idempotency key, the operation's id is derived from
     /// it: a repeat of the same change answers with the operation already recorded (running or
     /// finished) instead of starting another; the same key with another change is refused.
+    /// `deletionProtection`, when given, is set in the same append (alone when `change` is nil).
     public func change(
-        _ id: StoreID, kind: OperationKind, change: StoreChange, metadata: EventMetadata, idempotencyKey: String? = nil
+        _ id: StoreID, kind: OperationKind, change: StoreChange?, deletionProtection: Bool? = nil, metadata: EventMetadata,
+        idempotencyKey: String? = nil
     ) async throws -> Outcome {
         let operation =
             idempotencyKey.map { StoreID.derived(from: "change-store:\(metadata.actor):\(id):\($0)").description }
             ?? UUID().uuidString.lowercased()
+        var command = change.map { StoreCommand.change(kind, $0, operation: operation, by: metadata.actor) }
+        if let deletionProtection { command = .protect(deletionProtection, then: command, by: metadata.actor) }
+        guard let command else {
+            throw ProvisioningError.validation([FieldError(field: "body", message: "names no change")])
+        }
         var repeated = false
         do {
-            let outcome = try await run(.change(kind, change, operation: operation, by: metadata.actor), id: id, metadata: metadata) {
-                state in
-                guard idempotencyKey != nil, let state else { return false }
+            let outcome = try await run(command, id: id, metadata: metadata) { state in
+                guard idempotencyKey != nil, let change, let state else { return false }
                 let earlier =
                     state.operation?.id == operation
                     ? state.operation?.change : state.operations.last { $0.id == operation }?.change
@@ -96,11 +102,12 @@ public struct StoreCommandHandler: Sendable {
                 return true
             }
             // Nothing to change is not a repeat of anything, and names no operation.
+            let started = outcome.state.operation?.id == operation
             return Outcome(
                 id: outcome.id, cursor: outcome.cursor, replayed: repeated, state: outcome.state,
-                operation: outcome.cursor != nil || repeated ? operation : nil)
+                operation: started || repeated ? operation : nil)
         } catch EventStoreError.claimTaken {
-            throw ProvisioningError.domainInUse(change.addDomain ?? "")
+            throw ProvisioningError.domainInUse(change?.addDomain ?? "")
         }
     }
 

@@ -114,13 +114,15 @@ struct Stores: AsyncParsableCommand {
         }
 
         /// Starts the operation, prints what it did, and (with --wait) follows it to its end.
-        func run(_ kind: OperationKind, _ change: StoreChange) async throws {
+        func run(_ kind: OperationKind, _ change: StoreChange?, deletionProtection: Bool? = nil) async throws {
             let id = try storeID()
             try await withEvents(database) { events, _ in
                 let outcome = try await StoreCommandHandler(events: events).change(
-                    id, kind: kind, change: change, metadata: EventMetadata(actor: by), idempotencyKey: idempotencyKey)
+                    id, kind: kind, change: change, deletionProtection: deletionProtection, metadata: EventMetadata(actor: by),
+                    idempotencyKey: idempotencyKey)
                 guard let operationID = outcome.operation else {
-                    FileHandle.standardError.write(Data("nothing to change: the store already runs that\n".utf8))
+                    let what = outcome.cursor == nil ? "nothing to change: the store already runs that" : "done"
+                    FileHandle.standardError.write(Data("\(what)\n".utf8))
                     try print(outcome.state, json: json)
                     return
                 }
@@ -198,6 +200,8 @@ struct Stores: AsyncParsableCommand {
             help: ArgumentHelp("A wordpress.org plugin to keep installed, SLUG or SLUG@VERSION (repeatable; the list replaces the current one).", valueName: "slug[@version]"))
         var plugins: [String] = []
         @Flag(help: "Remove every plugin Urumi installed.") var noPlugins = false
+        @Option(help: ArgumentHelp("Deletion protection: on refuses DELETE until turned off.", valueName: "on|off"))
+        var deletionProtection: String?
 
         func run() async throws {
             if noPlugins && !plugins.isEmpty { throw ValidationError("--no-plugins and --plugin exclude each other") }
@@ -206,16 +210,23 @@ struct Stores: AsyncParsableCommand {
                     let parts = text.split(separator: "@", maxSplits: 1).map(String.init)
                     return (parts.first, parts.count > 1 ? parts[1] : nil)
                 }
-            let change: StoreChange
+            var protection: Bool?
+            switch deletionProtection {
+            case nil: protection = nil
+            case "on": protection = true
+            case "off": protection = false
+            case let other?: throw ValidationError("--deletion-protection takes on or off, got \(other)")
+            }
+            let input = StoreChangeInput(
+                name: name, plan: plan, wordpressVersion: wordpressVersion, woocommerceVersion: woocommerceVersion,
+                plugins: parsed)
+            let change: StoreChange?
             do {
-                change = try StoreChange.validate(
-                    StoreChangeInput(
-                        name: name, plan: plan, wordpressVersion: wordpressVersion, woocommerceVersion: woocommerceVersion,
-                        plugins: parsed))
+                change = protection != nil && input == StoreChangeInput() ? nil : try StoreChange.validate(input)
             } catch {
                 throw ValidationError("\(error)")
             }
-            try await common.run(.update, change)
+            try await common.run(.update, change, deletionProtection: protection)
         }
     }
 
@@ -263,7 +274,7 @@ private func print(_ state: StoreState, json: Bool) throws {
     }
     let config = view.applied ?? view.desired
     var lines = [
-        "\(view.id)\t\(view.name)\t\(view.status.rawValue)\(view.needsAttention ? " (needs attention)" : "")",
+        "\(view.id)\t\(view.name)\t\(view.status.rawValue)\(view.needsAttention ? " (needs attention)" : "")\(view.deletionProtection ? " (deletion protection on)" : "")",
         "  domain \(view.domain)\(config.extraDomains.isEmpty ? "" : " + " + config.extraDomains.joined(separator: ", "))",
         "  plan \(config.plan.rawValue), WordPress \(config.wordpressVersion ?? "chart default"), WooCommerce \(config.woocommerceVersion ?? "chart default"), helm revision \(view.helmRevision.map(String.init) ?? "-")",
         "  plugins \(config.plugins.isEmpty ? "none" : config.plugins.map(\.description).joined(separator: ", "))",

@@ -135,6 +135,27 @@ struct StoreOperationRouteTests {
         }
     }
 
+    @Test func deletionProtectionIsSetAtOnceAndRefusesDelete() async throws {
+        let app = InMemoryApp()
+        try await app.run { client in
+            let id = try await Self.readyStore(app, client, domain: "protected.example.com")
+            let on = try await client.json(.patch, "/stores/\(id)", ["deletionProtection": true])
+            #expect(on.status == 200, "no operation: \(on.body)")
+            #expect((on.body["store"] as? [String: Any])?["deletionProtection"] as? Bool == true)
+            let refused = try await client.json(.delete, "/stores/\(id)")
+            #expect(refused.status == 409)
+            #expect((refused.body["detail"] as? String)?.contains("deletion protection") == true)
+            #expect(try await client.json(.patch, "/stores/\(id)", ["deletionProtection": "yes"]).status == 422)
+            // Off, with a plan change in the same request: the change runs as an operation.
+            let both = try await client.json(.patch, "/stores/\(id)", ["deletionProtection": false, "plan": "medium"])
+            #expect(both.status == 202, "\(both.body)")
+            _ = try await app.event("store.changed.v1", of: id)
+            _ = try await Self.settled(client, id)
+            #expect(try await client.json(.delete, "/stores/\(id)").status == 202)
+            #expect(try await app.types(of: id).filter { $0 == "store.deletion-protection-changed.v1" }.count == 2)
+        }
+    }
+
     @Test func suspendResumeAndDomainsWithTheirClaims() async throws {
         let app = InMemoryApp()
         try await app.run { client in

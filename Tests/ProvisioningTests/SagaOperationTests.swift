@@ -312,6 +312,22 @@ struct OperationDeciderTests {
         #expect(throws: ProvisioningError.self) { try StoreChange.validate(StoreChangeInput(wordpressVersion: "7.1.0.1")) }
     }
 
+    @Test func deletionProtectionRefusesDeleteUntilItIsTurnedOff() throws {
+        var saga = try readyStore()
+        let on = try saga.send(.protect(true, then: nil, by: "alice"))
+        #expect(lines(on.map { Recorded(event: $0, at: saga.now) }) == ["deletion-protection-changed on by alice"])
+        #expect(try saga.send(.protect(true, then: nil, by: "alice")).isEmpty, "already on: nothing to record")
+        #expect(
+            throws: ProvisioningError.conflict(
+                Fixtures.id, "store has deletion protection; turn it off first (PATCH deletionProtection: false)")
+        ) { try saga.send(.delete(by: "bob")) }
+        // Protection and a change in one append; the change still runs as an operation.
+        let both = try saga.send(.protect(false, then: change(.update, StoreChange(plan: .medium)), by: "alice"))
+        #expect(both.map(\.type) == ["store.deletion-protection-changed.v1", "store.change-requested.v1"])
+        saga.run()
+        #expect(try saga.send(.delete(by: "bob")).count == 1)
+    }
+
     @Test func aChangeThatChangesNothingIsNoOperation() throws {
         var saga = try readyStore()
         #expect(try saga.send(change(.update, StoreChange(plan: .small))).isEmpty)

@@ -73,6 +73,7 @@ private let samples: [(StoreEvent, String)] = [
                 rolledBack: true, revision: 3, leftovers: nil, releasedDomains: ["www.example.com"])),
         "store.change-failed.v1"
     ),
+    (.deletionProtectionChanged(.init(enabled: true, by: "alice")), "store.deletion-protection-changed.v1"),
 ]
 
 private let changeRequested = StoreEvent.ChangeRequested(
@@ -116,7 +117,7 @@ struct StoreEventCodecTests {
 
     @Test func theKnownTypesAreExactlyTheWireNamesOfEveryCase() {
         #expect(Set(samples.map(\.1)) == StoreEvent.knownTypes)
-        #expect(StoreEvent.knownTypes.count == 23)
+        #expect(StoreEvent.knownTypes.count == 24)
         #expect(StoreEvent.knownTypes.allSatisfy { $0.hasPrefix("store.") && $0.hasSuffix(".v1") })
     }
 

@@ -7,4 +7,6 @@ public enum StoreCommand: Sendable, Hashable {
     case retry(by: String)
     /// A day-two operation: `change` (validated on its own) made to the store's config.
     case change(OperationKind, StoreChange, operation: String, by: String)
+    /// Turn deletion protection on or off (with, optionally, a change in the same append).
+    indirect case protect(Bool, then: StoreCommand?, by: String)
 }

@@ -16,7 +16,23 @@ public enum StoreDecider {
             if state.status == .deleted || (state.deletionRequestedBy != nil && state.status == .deleting) {
                 return []
             }
+            if state.deletionProtection {
+                throw .conflict(state.id, "store has deletion protection; turn it off first (PATCH deletionProtection: false)")
+            }
             return [.deletionRequested(StoreEvent.ByActor(by: by))]
+
+        case .protect(let enabled, let then, let by):
+            guard let state else { throw .storeNotFound(id) }
+            guard state.status != .deleted else { throw .conflict(state.id, "store is deleted") }
+            var events: [StoreEvent] = []
+            var after = state
+            if state.deletionProtection != enabled {
+                let event = StoreEvent.deletionProtectionChanged(StoreEvent.DeletionProtection(enabled: enabled, by: by))
+                events.append(event)
+                after.apply(event, at: state.updatedAt)
+            }
+            if let then { events += try decide(then, id: id, state: after) }
+            return events
 
         case .retry(let by):
             guard let state else { throw .storeNotFound(id) }

@@ -68,6 +68,7 @@ extension StoreEvent {
         case .changed(let payload), .suspended(let payload), .resumed(let payload):
             data = try! Self.encoder.encode(payload)
         case .changeFailed(let payload): data = try! Self.encoder.encode(payload)
+        case .deletionProtectionChanged(let payload): data = try! Self.encoder.encode(payload)
         }
         return NewEvent(id: id, type: type, data: String(decoding: data, as: UTF8.self), metadata: metadata)
     }
@@ -101,6 +102,7 @@ extension StoreEvent {
         case .suspended: self = .suspended(try decode(ChangeCompleted.self))
         case .resumed: self = .resumed(try decode(ChangeCompleted.self))
         case .changeFailed: self = .changeFailed(try decode(ChangeFailed.self))
+        case .deletionProtectionChanged: self = .deletionProtectionChanged(try decode(DeletionProtection.self))
         }
     }
 }

@@ -31,6 +31,8 @@ public enum StoreEvent: Sendable, Hashable {
     case suspended(ChangeCompleted)
     case resumed(ChangeCompleted)
     case changeFailed(ChangeFailed)
+    /// Deletion protection turned on or off (DELETE is refused while it is on).
+    case deletionProtectionChanged(DeletionProtection)
 
     public struct Requested: Sendable, Hashable, Codable {
         public let storeId: StoreID
@@ -110,6 +112,16 @@ public enum StoreEvent: Sendable, Hashable {
         public let failedStep: SagaStep?
     }
 
+    public struct DeletionProtection: Sendable, Hashable, Codable {
+        public let enabled: Bool
+        public let by: String
+
+        public init(enabled: Bool, by: String) {
+            self.enabled = enabled
+            self.by = by
+        }
+    }
+
     public struct ByActor: Sendable, Hashable, Codable {
         public let by: String
     }
@@ -157,6 +169,7 @@ public enum StoreEvent: Sendable, Hashable {
         case suspended = "store.suspended.v1"
         case resumed = "store.resumed.v1"
         case changeFailed = "store.change-failed.v1"
+        case deletionProtectionChanged = "store.deletion-protection-changed.v1"
     }
 
     public var kind: Kind {
@@ -184,6 +197,7 @@ public enum StoreEvent: Sendable, Hashable {
         case .suspended: .suspended
         case .resumed: .resumed
         case .changeFailed: .changeFailed
+        case .deletionProtectionChanged: .deletionProtectionChanged
         }
     }
 

@@ -42,6 +42,8 @@ public struct StoreState: Sendable, Hashable, Codable {
     public var operations: [OperationRecord] = []
     /// Extra host names whose claim the store holds (released when it is deleted).
     public var claimedDomains: [String] = []
+    /// While on, the store cannot be deleted.
+    public var deletionProtection = false
     /// The stream version this state reflects.
     public var version: Int64 = 0
 
@@ -110,6 +112,8 @@ public struct StoreState: Sendable, Hashable, Codable {
         switch event {
         case .requested, .credentialsViewed:
             break
+        case .deletionProtectionChanged(let protection):
+            deletionProtection = protection.enabled
         case .changeRequested, .changeStepStarted, .changeStepSucceeded, .changeStepFailed, .rollbackStarted, .changed,
             .suspended, .resumed, .changeFailed:
             applyOperation(event, at: at)

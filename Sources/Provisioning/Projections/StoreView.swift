@@ -33,6 +33,8 @@ public struct StoreView: Sendable, Hashable, Codable {
     public let claimedDomains: [String]
     /// The helm release revision now in the cluster, as far as the events know.
     public let helmRevision: Int?
+    /// While true, DELETE is refused.
+    public let deletionProtection: Bool
     /// The day-two operation under way.
     public let operation: OperationView?
     /// Finished operations, newest last.
@@ -67,6 +69,7 @@ public struct StoreView: Sendable, Hashable, Codable {
         extraDomains = state.desired.extraDomains
         claimedDomains = state.claimedDomains
         helmRevision = state.helmRevision
+        deletionProtection = state.deletionProtection
         operation = state.operation.map(OperationView.init)
         operations = state.operations
         version = state.version

@@ -56,6 +56,8 @@ extension Recorded: CustomStringConvertible {
             "to \(e.toRevision.map(String.init) ?? "previous") after \(e.failedStep.map(\.rawValue) ?? "-"): \(e.reason)"
         case .changed(let e), .suspended(let e), .resumed(let e):
             "\(e.kind.rawValue) at revision \(e.revision.map(String.init) ?? "-")"
+        case .deletionProtectionChanged(let e):
+            "\(e.enabled ? "on" : "off") by \(e.by)"
         case .changeFailed(let e):
             "\(e.kind.rawValue) \(e.rolledBack ? "rolled back" : "NOT rolled back") at revision \(e.revision.map(String.init) ?? "-"): \(e.reason)"
         }
