@@ -164,7 +164,9 @@ enum Wire {
             if n <= 0 { break }
             sent += n
         }
-        let deadline = ContinuousClock.now + (readFor ?? .seconds(30))
+        // A read window (a stream) starts when the first bytes arrive: a busy server may take a
+        // while to answer at all, which is not what the window measures.
+        var deadline = ContinuousClock.now + .seconds(30)
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var head: (end: Int, length: Int?, chunked: Bool)?
@@ -175,6 +177,7 @@ enum Wire {
                 if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { continue }
                 break  // reset: keep what arrived
             }
+            if response.isEmpty, let readFor { deadline = ContinuousClock.now + readFor }
             response += buffer[0..<n]
             guard readFor == nil else { continue }
             if head == nil, let end = headEnd(response), let parsed = parse(Array(response[..<(end + 4)])) {
