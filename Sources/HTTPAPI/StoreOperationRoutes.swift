@@ -53,7 +53,7 @@ struct StoreOperationRoutes {
         }
         let input = try Self.changeInput(body)
         // Deletion protection alone is no operation: it is set at once.
-        let change = protection != nil && input == StoreChangeInput() ? nil : try StoreChange.validate(input)
+        let change = protection != nil && input.isEmpty ? nil : try StoreChange.validate(input)
         return try await run(id, .update, change, deletionProtection: protection, request: request, context: context)
     }
 

@@ -222,7 +222,7 @@ struct Stores: AsyncParsableCommand {
                 plugins: parsed)
             let change: StoreChange?
             do {
-                change = protection != nil && input == StoreChangeInput() ? nil : try StoreChange.validate(input)
+                change = protection != nil && input.isEmpty ? nil : try StoreChange.validate(input)
             } catch {
                 throw ValidationError("\(error)")
             }

@@ -1,5 +1,5 @@
 /// A change as it arrives (a merge patch's fields, or a domain), before validation.
-public struct StoreChangeInput: Sendable, Hashable {
+public struct StoreChangeInput: Sendable {
     public var name: String?
     public var plan: String?
     public var wordpressVersion: String?
@@ -17,15 +17,9 @@ public struct StoreChangeInput: Sendable, Hashable {
         self.plugins = plugins
     }
 
-    public static func == (lhs: StoreChangeInput, rhs: StoreChangeInput) -> Bool {
-        lhs.name == rhs.name && lhs.plan == rhs.plan && lhs.wordpressVersion == rhs.wordpressVersion
-            && lhs.woocommerceVersion == rhs.woocommerceVersion
-            && lhs.plugins?.map { [$0.slug, $0.version] } == rhs.plugins?.map { [$0.slug, $0.version] }
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(name)
-        hasher.combine(plan)
+    /// True when no field is set.
+    public var isEmpty: Bool {
+        name == nil && plan == nil && wordpressVersion == nil && woocommerceVersion == nil && plugins == nil
     }
 }
 
@@ -88,7 +82,7 @@ extension StoreChange {
             }
             change.plugins = parsed
         }
-        if input == StoreChangeInput() {
+        if input.isEmpty {
             errors.append(
                 FieldError(
                     field: "body",

@@ -10,15 +10,6 @@ public enum SagaCall: Sendable, Hashable {
     /// A step of a day-two operation or of its rollback.
     case change(OperationStep, attempt: Int)
 
-    /// The step's name, for logs and metrics (`helm`, `undo-helm`, `change-apply`).
-    public var name: String {
-        switch self {
-        case .run(let step, _): step.rawValue
-        case .undo(let step, _): "undo-\(step.rawValue)"
-        case .change(let step, _): "change-\(step.rawValue)"
-        }
-    }
-
     public var attempt: Int {
         switch self {
         case .run(_, let attempt), .undo(_, let attempt), .change(_, let attempt): attempt
