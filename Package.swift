@@ -78,7 +78,10 @@ let package = Package(
         // with its inventory in memory or in PostgreSQL (schema/simulator/).
         .target(
             name: "Simulator",
-            dependencies: ["Provisioning", "Postgres", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Provisioning", "Postgres", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // The composition root: `buildApplication` over `.live(...)` or `.inMemory(clock:)`
         // dependencies (used by `urumi serve`, tests and benchmarks).

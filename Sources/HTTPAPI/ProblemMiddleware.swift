@@ -89,6 +89,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 detail: "\(error.description)", operation: operation, operationKind: kind.rawValue)
         case .domainNotOnStore:
             return Problem(.notFound, status: .notFound, title: "Domain not found", detail: error.description)
+        case .backupNotFound:
+            return Problem(.notFound, status: .notFound, title: "Backup not found", detail: error.description)
         case .clusterUnavailable(let reason):
             return Problem(.unavailable, status: .serviceUnavailable, title: "Service unavailable", detail: "the cluster did not answer; retry shortly (\(reason))")
         }

@@ -28,15 +28,18 @@ public struct StoreCommandHandler: Sendable {
     /// store; the same key with another body is refused.
     public func create(
         name: String?, domain: String?, adminEmail: String?, plan: String?, metadata: EventMetadata,
-        idempotencyKey: String? = nil
+        idempotencyKey: String? = nil, cloneOf clone: CloneRequest? = nil
     ) async throws -> Outcome {
-        let spec = try StoreSpec.validate(name: name, domain: domain, adminEmail: adminEmail, plan: plan)
+        var spec = try StoreSpec.validate(name: name, domain: domain, adminEmail: adminEmail, plan: plan)
+        if let clone { spec.cloneOf = try await cloneSource(clone) }
         let scopedKey = idempotencyKey.map { "create-store:\(metadata.actor):\($0)" }
         // The event store replays a key only for the same stream, so a repeat must name the
         // same store: with a key, the id is derived from it rather than drawn afresh.
         let id = scopedKey.map(StoreID.derived(from:)) ?? newID()
         let decided = try StoreDecider.decide(.create(id: id, spec: spec, by: metadata.actor), id: id, state: nil)
-        let fingerprint = Fingerprint.of([spec.name, spec.domain, spec.adminEmail, spec.plan.rawValue].joined(separator: "\n"))
+        let cloneFields = spec.cloneOf.map { ["\($0.store)", $0.backup, String($0.scrub)] } ?? []
+        let fingerprint = Fingerprint.of(
+            ([spec.name, spec.domain, spec.adminEmail, spec.plan.rawValue] + cloneFields).joined(separator: "\n"))
         let request = AppendRequest(
             stream: id.streamID, expected: .noStream,
             events: decided.map { $0.newEvent(metadata: metadata) },
@@ -113,7 +116,7 @@ public struct StoreCommandHandler: Sendable {
 
     /// Runs `command` on the store's current state; `isRepeat` says (from that state) that the
     /// command was already carried out, so nothing is appended.
-    private func run(
+    func run(
         _ command: StoreCommand, id: StoreID, metadata: EventMetadata,
         isRepeat: (StoreState?) throws -> Bool = { _ in false }
     ) async throws -> Outcome {
@@ -140,6 +143,36 @@ public struct StoreCommandHandler: Sendable {
             }
         }
         throw ProvisioningError.concurrentModification(id)
+    }
+}
+
+/// What a clone is made from, as asked: a store, one of its completed backups, and whether to
+/// scrub customers' personal data.
+public struct CloneRequest: Sendable, Hashable {
+    public let store: StoreID
+    public let backup: String
+    public let scrub: Bool
+
+    public init(store: StoreID, backup: String, scrub: Bool) {
+        self.store = store
+        self.backup = backup
+        self.scrub = scrub
+    }
+}
+
+extension StoreCommandHandler {
+    /// The source of a clone, checked: the store exists (or existed: a deleted store's final
+    /// backup can be cloned) and the backup is complete.
+    func cloneSource(_ request: CloneRequest) async throws -> CloneSource {
+        guard let source = try await StoreProjection.load(request.store, from: events) else {
+            throw ProvisioningError.validation([FieldError(field: "from.store", message: "no store with id \(request.store)")])
+        }
+        guard source.completedBackup(request.backup) != nil else {
+            throw ProvisioningError.validation([
+                FieldError(field: "from.backup", message: "store \(request.store) has no completed backup \(request.backup)")
+            ])
+        }
+        return CloneSource(store: request.store, backup: request.backup, domain: source.spec.domain, scrub: request.scrub)
     }
 }
 

@@ -12,6 +12,9 @@ public final class InMemorySimulatedInventory: SimulatedInventory {
     private let objects = Mutex<[String: Object]>([:])
     /// Each present release's revisions (values per revision, revision 1 first).
     private let revisions = Mutex<[String: [String]]>([:])
+    /// Each release's shop data, and the backup bucket (store → backup → data, manifest).
+    private let storeData = Mutex<[String: String]>([:])
+    private let bucket = Mutex<[String: [String: (data: String, manifest: String)]]>([:])
 
     public init() {}
 
@@ -29,7 +32,10 @@ public final class InMemorySimulatedInventory: SimulatedInventory {
     }
 
     public func delete(_ kind: SimulatedObjectKind, name: String) async throws -> Bool {
-        if kind == .release { _ = revisions.withLock { $0.removeValue(forKey: name) } }
+        if kind == .release {
+            _ = revisions.withLock { $0.removeValue(forKey: name) }
+            _ = storeData.withLock { $0.removeValue(forKey: name) }
+        }
         return objects.withLock { objects in
             let key = Self.key(kind, name)
             guard objects[key]?.present == true else { return false }
@@ -95,5 +101,27 @@ extension InMemorySimulatedInventory: SimulatedReleaseHistory {
             guard let history = revisions[release], let last = history.last else { return nil }
             return (history.count, last)
         }
+    }
+}
+
+extension InMemorySimulatedInventory: SimulatedBackupStore {
+    public func data(release: String) async throws -> String? { storeData.withLock { $0[release] } }
+
+    public func setData(release: String, data: String) async throws { storeData.withLock { $0[release] = data } }
+
+    public func putBackup(store: String, backup: String, data: String, manifest: String) async throws {
+        bucket.withLock { $0[store, default: [:]][backup] = (data, manifest) }
+    }
+
+    public func backup(store: String, backup: String) async throws -> (data: String, manifest: String)? {
+        bucket.withLock { $0[store]?[backup] }
+    }
+
+    public func deleteBackup(store: String, backup: String) async throws -> Bool {
+        bucket.withLock { $0[store]?.removeValue(forKey: backup) != nil }
+    }
+
+    public func backups(store: String) async throws -> [String] {
+        bucket.withLock { ($0[store] ?? [:]).keys.sorted() }
     }
 }

@@ -25,7 +25,10 @@ public struct PostgresSimulatedInventory: SimulatedInventory {
     }
 
     public func delete(_ kind: SimulatedObjectKind, name: String) async throws -> Bool {
-        if kind == .release { try await pool.query("delete from sim_release_revisions where release = \(name)") }
+        if kind == .release {
+            try await pool.query("delete from sim_release_revisions where release = \(name)")
+            try await pool.query("delete from sim_store_data where release = \(name)")
+        }
         let rows = try await pool.query(
             """
             update sim_objects set present = false, secret = null, updated_at = now()
@@ -111,5 +114,47 @@ extension PostgresSimulatedInventory: SimulatedReleaseHistory {
             """)
         guard let row = rows.first else { return nil }
         return (try row.decode(Int.self, "revision"), try row.decode(String.self, "values_json"))
+    }
+}
+
+extension PostgresSimulatedInventory: SimulatedBackupStore {
+    public func data(release: String) async throws -> String? {
+        let rows = try await pool.query("select data from sim_store_data where release = \(release)")
+        return try rows.first?.decode(String.self, "data")
+    }
+
+    public func setData(release: String, data: String) async throws {
+        try await pool.query(
+            """
+            insert into sim_store_data (release, data) values (\(release), \(data))
+            on conflict (release) do update set data = excluded.data, updated_at = now()
+            """)
+    }
+
+    public func putBackup(store: String, backup: String, data: String, manifest: String) async throws {
+        try await pool.query(
+            """
+            insert into sim_backups (store, backup, data, manifest) values (\(store), \(backup), \(data), \(manifest))
+            on conflict (store, backup) do update set data = excluded.data, manifest = excluded.manifest, created_at = now()
+            """)
+    }
+
+    public func backup(store: String, backup: String) async throws -> (data: String, manifest: String)? {
+        let rows = try await pool.query(
+            "select data, manifest from sim_backups where store = \(store) and backup = \(backup)")
+        guard let row = rows.first else { return nil }
+        return (try row.decode(String.self, "data"), try row.decode(String.self, "manifest"))
+    }
+
+    public func deleteBackup(store: String, backup: String) async throws -> Bool {
+        let rows = try await pool.query(
+            "delete from sim_backups where store = \(store) and backup = \(backup) returning backup")
+        return !rows.isEmpty
+    }
+
+    public func backups(store: String) async throws -> [String] {
+        try await pool.query("select backup from sim_backups where store = \(store) order by backup").map {
+            try $0.decode(String.self, "backup")
+        }
     }
 }

@@ -52,7 +52,16 @@ public final class SimulatedCluster: ClusterDriver {
             guard try await inventory.exists(.release, name: target.release) else {
                 throw ClusterError.permanent("release \(target.release) is not installed")
             }
-            return step == .woocommerce ? ["product": "sample product 29.99, stock 100"] : [:]
+            guard step == .woocommerce else { return [:] }
+            if try await inventory.data(release: target.release) == nil {
+                try await inventory.setData(release: target.release, data: Self.freshData(target))
+            }
+            // A clone gets the source's data once its shop is installed (scrubbed, its URLs
+            // rewritten), before it goes live.
+            if let work = target.backup, let source = work.source {
+                return try await restore(source, into: target, scrub: work.scrub, rewriteFrom: work.rewriteFrom)
+            }
+            return ["product": "sample product 29.99, stock 100"]
         }
     }
 
@@ -74,6 +83,8 @@ public final class SimulatedCluster: ClusterDriver {
     public func change(_ step: OperationStep, for target: StoreTarget) async throws -> [String: String] {
         try await clock.sleep(for: settings.latency)
         try await injectFaults("change-\(step.rawValue)")
+        // A backup's objects are in the bucket, which outlives the store.
+        if step == .discard { return try await discard(target) }
         guard try await inventory.exists(.release, name: target.release) else {
             throw ClusterError.permanent("release \(target.release) is not installed")
         }
@@ -98,6 +109,20 @@ public final class SimulatedCluster: ClusterDriver {
             return ["plugins": plugins.isEmpty ? "none" : plugins.joined(separator: ", ")]
         case .certificate:
             return ["hosts": ([target.spec.domain] + target.config.extraDomains).joined(separator: ", ")]
+        case .snapshot:
+            return try await snapshot(target)
+        case .quiesce:
+            return try await quiesce(target)
+        case .restore:
+            guard let source = target.backup?.source else { throw ClusterError.permanent("no backup to restore") }
+            return try await restore(source, into: target, scrub: false, rewriteFrom: nil)
+        case .restoreSnapshot:
+            guard let snapshot = target.backup?.snapshot else { throw ClusterError.permanent("no safety backup to restore") }
+            _ = try await quiesce(target)
+            return try await restore(
+                BackupWork.Source(store: target.id, backup: snapshot), into: target, scrub: false, rewriteFrom: nil)
+        case .discard:
+            return try await discard(target)
         }
     }
 

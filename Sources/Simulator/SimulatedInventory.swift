@@ -1,6 +1,6 @@
 /// What the simulated cluster holds, persisted so crash tests can count duplicates and
 /// leftovers across process restarts.
-public protocol SimulatedInventory: SimulatedReleaseHistory {
+public protocol SimulatedInventory: SimulatedReleaseHistory, SimulatedBackupStore {
     /// Creates the object if absent (counting the creation); true when it was created now.
     @discardableResult
     func create(_ kind: SimulatedObjectKind, name: String, owner: String) async throws -> Bool

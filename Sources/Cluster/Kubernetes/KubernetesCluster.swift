@@ -40,7 +40,7 @@ public final class KubernetesCluster: ClusterDriver {
     public var description: String { "Kubernetes at \(client.connection.server) (\(client.connection.source))" }
     public var isSimulated: Bool { false }
 
-    private var namespaces: KubernetesNamespaces {
+    var namespaces: KubernetesNamespaces {
         KubernetesNamespaces(client: client, watchSeconds: readiness.watchSeconds)
     }
 
@@ -65,12 +65,18 @@ public final class KubernetesCluster: ClusterDriver {
                 // 15 s early (a tenth of short deadlines), so the answer is in before it.
                 settings.giveUpAfter = deadline - min(.seconds(15), deadline / 10)
             }
-            return try await WorkloadWaiter(client: client, settings: settings).wait(for: workload)
+            var details = try await WorkloadWaiter(client: client, settings: settings).wait(for: workload)
+            // A clone: the source's backup goes in once the shop is installed, before it is live.
+            if step == .woocommerce, let work = target.backup, let source = work.source {
+                details.merge(try await seed(target, from: source, work: work)) { _, new in new }
+            }
+            return details
         }
     }
 
     public func change(_ step: OperationStep, for target: StoreTarget) async throws -> [String: String] {
         let storeID = target.id.description
+        if step == .discard { return try await backupStep(step, for: target) }
         try await namespaces.requireActive(target.namespace, storeID: storeID)
         let waiter = WorkloadWaiter(client: client, settings: readiness)
         switch step {
@@ -96,6 +102,8 @@ public final class KubernetesCluster: ClusterDriver {
                 return ["certificate": "not managed here (no cert-manager issuer in the chart values)"]
             }
             return try await waiter.wait(for: layout.certificate(of: target))
+        case .snapshot, .quiesce, .restore, .restoreSnapshot, .discard:
+            return try await backupStep(step, for: target)
         }
     }
 

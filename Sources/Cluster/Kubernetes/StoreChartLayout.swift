@@ -10,6 +10,8 @@ public struct StoreChartLayout: Sendable, Hashable {
     public var wordpressDeploymentSuffix = "-wordpress"
     /// The Secret of generated credentials, `<fullname>-credentials`, and its admin keys.
     public var credentialsSecretSuffix = "-credentials"
+    /// The suspended CronJob that carries the backup Job template (`backup.enabled`).
+    public var backupCronJobSuffix = "-backup"
     public var adminUserKey = "wordpress-admin-user"
     public var adminPasswordKey = "wordpress-admin-password"
     /// Labels every pod of a component carries: instance = release, component = name.

@@ -16,6 +16,8 @@ public enum ProvisioningError: Error, Sendable, Hashable, CustomStringConvertibl
     case operationRunning(StoreID, operation: String, kind: OperationKind)
     /// The host name is not one of the store's extra domains.
     case domainNotOnStore(StoreID, String)
+    /// The store has no backup with this id (or it is gone).
+    case backupNotFound(StoreID, String)
     /// The cluster did not answer (a transient cluster error); the same request may work later.
     case clusterUnavailable(String)
 
@@ -31,6 +33,7 @@ public enum ProvisioningError: Error, Sendable, Hashable, CustomStringConvertibl
         case .operationRunning(let id, let operation, let kind):
             "store \(id) is running operation \(operation) (\(kind.rawValue)); wait for it to finish"
         case .domainNotOnStore(let id, let domain): "\(domain) is not an extra domain of store \(id)"
+        case .backupNotFound(let id, let backup): "store \(id) has no backup \(backup)"
         case .clusterUnavailable(let reason): "the cluster is unavailable: \(reason)"
         }
     }

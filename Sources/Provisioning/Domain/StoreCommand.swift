@@ -7,6 +7,14 @@ public enum StoreCommand: Sendable, Hashable {
     case retry(by: String)
     /// A day-two operation: `change` (validated on its own) made to the store's config.
     case change(OperationKind, StoreChange, operation: String, by: String)
+    /// Back the store up (`order.reason`; with `deleteAfter`, the final backup of a deletion).
+    case backup(BackupOrder, operation: String, by: String)
+    /// Restore the store's completed backup `order.backup`, taking `order.safety` first.
+    case restore(BackupOrder, operation: String, by: String)
+    /// Remove the store's backup `order.backup` (`expired`: by the retention).
+    case deleteBackup(BackupOrder, operation: String, by: String)
+    /// Delete the store after a final backup (`order`) when it has a shop; otherwise as `delete`.
+    case deleteAfterBackup(BackupOrder, operation: String, by: String)
     /// Turn deletion protection on or off (with, optionally, a change in the same append).
     indirect case protect(Bool, then: StoreCommand?, by: String)
 }

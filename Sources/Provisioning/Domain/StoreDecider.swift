@@ -49,7 +49,77 @@ public enum StoreDecider {
         case .change(let kind, let change, let operation, let by):
             guard let state else { throw .storeNotFound(id) }
             return try decideChange(kind, change, operation: operation, by: by, state: state)
+
+        case .backup(let order, let operation, let by):
+            guard let state else { throw .storeNotFound(id) }
+            return try decideBackup(.backup, order, operation: operation, by: by, state: state)
+
+        case .restore(let order, let operation, let by):
+            guard let state else { throw .storeNotFound(id) }
+            guard let record = state.backups.first(where: { $0.id == order.backup }) else {
+                throw .backupNotFound(state.id, order.backup)
+            }
+            guard record.status == .completed else {
+                throw .conflict(state.id, "backup \(order.backup) is \(record.status.rawValue); only a completed backup can be restored")
+            }
+            return try decideBackup(.restore, order, operation: operation, by: by, state: state)
+
+        case .deleteBackup(let order, let operation, let by):
+            guard let state else { throw .storeNotFound(id) }
+            guard let record = state.backups.first(where: { $0.id == order.backup }) else {
+                throw .backupNotFound(state.id, order.backup)
+            }
+            // A failed backup's objects were removed by its compensation, and a deleted
+            // store's backups have no namespace to run a Job in: only the record goes.
+            if record.status == .failed || state.status == .deleted {
+                let removed = StoreEvent.BackupRemoved(
+                    operation: operation, backup: order.backup,
+                    reason: record.status == .failed
+                        ? "a failed backup (its objects were removed when it failed)"
+                        : order.expired == true
+                            ? "expired by the retention (the store is deleted: remove its objects with the bucket's lifecycle rule)"
+                            : "deleted on request (the store is deleted: remove its objects with the bucket's lifecycle rule)",
+                    by: by)
+                return [order.expired == true ? .backupExpired(removed) : .backupDeleted(removed)]
+            }
+            guard record.status == .completed else {
+                throw .conflict(state.id, "backup \(order.backup) is \(record.status.rawValue)")
+            }
+            return try decideBackup(.deleteBackup, order, operation: operation, by: by, state: state)
+
+        case .deleteAfterBackup(let order, let operation, let by):
+            guard let state else { throw .storeNotFound(id) }
+            // No shop (still provisioning, failed, being deleted): nothing to back up.
+            guard state.status == .ready || state.status == .suspended || state.status.isOperating else {
+                return try decide(.delete(by: by), id: id, state: state)
+            }
+            if let running = state.operation {
+                // Asked already: the final backup under way deletes the store when done.
+                if running.backup?.deleteAfter == true { return [] }
+                throw .operationRunning(state.id, operation: running.id, kind: running.kind)
+            }
+            if state.deletionProtection {
+                throw .conflict(state.id, "store has deletion protection; turn it off first (PATCH deletionProtection: false)")
+            }
+            return try decideBackup(.backup, order, operation: operation, by: by, state: state)
         }
+    }
+
+    private static func decideBackup(
+        _ kind: OperationKind, _ order: BackupOrder, operation: String, by: String, state: StoreState
+    ) throws(ProvisioningError) -> [StoreEvent] {
+        if let running = state.operation { throw .operationRunning(state.id, operation: running.id, kind: running.kind) }
+        guard state.status == .ready || state.status == .suspended else {
+            throw .conflict(
+                state.id, "store is \(state.status.rawValue); only a ready or suspended store can be backed up or restored")
+        }
+        let config = state.applied ?? state.desired
+        return [
+            .changeRequested(
+                StoreEvent.ChangeRequested(
+                    operation: operation, kind: kind, change: StoreChange(), from: config, to: config, by: by,
+                    backup: order))
+        ]
     }
 
     private static func decideChange(

@@ -65,10 +65,13 @@ extension StoreEvent {
         case .changeStepSucceeded(let payload): data = try! Self.encoder.encode(payload)
         case .changeStepFailed(let payload): data = try! Self.encoder.encode(payload)
         case .rollbackStarted(let payload): data = try! Self.encoder.encode(payload)
-        case .changed(let payload), .suspended(let payload), .resumed(let payload):
+        case .changed(let payload), .suspended(let payload), .resumed(let payload), .restored(let payload):
             data = try! Self.encoder.encode(payload)
         case .changeFailed(let payload): data = try! Self.encoder.encode(payload)
         case .deletionProtectionChanged(let payload): data = try! Self.encoder.encode(payload)
+        case .backupCompleted(let payload): data = try! Self.encoder.encode(payload)
+        case .backupFailed(let payload): data = try! Self.encoder.encode(payload)
+        case .backupDeleted(let payload), .backupExpired(let payload): data = try! Self.encoder.encode(payload)
         }
         return NewEvent(id: id, type: type, data: String(decoding: data, as: UTF8.self), metadata: metadata)
     }
@@ -103,6 +106,11 @@ extension StoreEvent {
         case .resumed: self = .resumed(try decode(ChangeCompleted.self))
         case .changeFailed: self = .changeFailed(try decode(ChangeFailed.self))
         case .deletionProtectionChanged: self = .deletionProtectionChanged(try decode(DeletionProtection.self))
+        case .backupCompleted: self = .backupCompleted(try decode(BackupCompleted.self))
+        case .backupFailed: self = .backupFailed(try decode(BackupFailed.self))
+        case .restored: self = .restored(try decode(ChangeCompleted.self))
+        case .backupDeleted: self = .backupDeleted(try decode(BackupRemoved.self))
+        case .backupExpired: self = .backupExpired(try decode(BackupRemoved.self))
         }
     }
 }

@@ -33,6 +33,12 @@ public enum StoreEvent: Sendable, Hashable {
     case changeFailed(ChangeFailed)
     /// Deletion protection turned on or off (DELETE is refused while it is on).
     case deletionProtectionChanged(DeletionProtection)
+    // Backups (see `StoreEvent+Operations.swift`).
+    case backupCompleted(BackupCompleted)
+    case backupFailed(BackupFailed)
+    case restored(ChangeCompleted)
+    case backupDeleted(BackupRemoved)
+    case backupExpired(BackupRemoved)
 
     public struct Requested: Sendable, Hashable, Codable {
         public let storeId: StoreID
@@ -41,6 +47,8 @@ public enum StoreEvent: Sendable, Hashable {
         public let adminEmail: String
         public let plan: Plan
         public let requestedBy: String
+        /// A clone: the backup it is made from.
+        public let cloneOf: CloneSource?
         public init(storeId: StoreID, spec: StoreSpec, requestedBy: String) {
             self.storeId = storeId
             self.name = spec.name
@@ -48,8 +56,11 @@ public enum StoreEvent: Sendable, Hashable {
             self.adminEmail = spec.adminEmail
             self.plan = spec.plan
             self.requestedBy = requestedBy
+            self.cloneOf = spec.cloneOf
         }
-        public var spec: StoreSpec { StoreSpec(name: name, domain: domain, adminEmail: adminEmail, plan: plan) }
+        public var spec: StoreSpec {
+            StoreSpec(name: name, domain: domain, adminEmail: adminEmail, plan: plan, cloneOf: cloneOf)
+        }
     }
 
     public struct StepStarted: Sendable, Hashable, Codable {
@@ -170,6 +181,11 @@ public enum StoreEvent: Sendable, Hashable {
         case resumed = "store.resumed.v1"
         case changeFailed = "store.change-failed.v1"
         case deletionProtectionChanged = "store.deletion-protection-changed.v1"
+        case backupCompleted = "store.backup-completed.v1"
+        case backupFailed = "store.backup-failed.v1"
+        case restored = "store.restored.v1"
+        case backupDeleted = "store.backup-deleted.v1"
+        case backupExpired = "store.backup-expired.v1"
     }
 
     public var kind: Kind {
@@ -198,6 +214,11 @@ public enum StoreEvent: Sendable, Hashable {
         case .resumed: .resumed
         case .changeFailed: .changeFailed
         case .deletionProtectionChanged: .deletionProtectionChanged
+        case .backupCompleted: .backupCompleted
+        case .backupFailed: .backupFailed
+        case .restored: .restored
+        case .backupDeleted: .backupDeleted
+        case .backupExpired: .backupExpired
         }
     }
 
@@ -222,7 +243,8 @@ public enum StoreEvent: Sendable, Hashable {
     public var releases: [String] {
         switch self {
         case .deleted(let payload): ([payload.domain] + (payload.extraDomains ?? [])).map(Self.domainClaim)
-        case .changed(let payload), .suspended(let payload), .resumed(let payload): payload.releasedDomains.map(Self.domainClaim)
+        case .changed(let payload), .suspended(let payload), .resumed(let payload), .restored(let payload):
+            payload.releasedDomains.map(Self.domainClaim)
         case .changeFailed(let payload): payload.releasedDomains.map(Self.domainClaim)
         default: []
         }

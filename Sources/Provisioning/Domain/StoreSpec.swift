@@ -7,6 +7,8 @@ public struct StoreSpec: Sendable, Hashable, Codable {
     public let domain: String
     public let adminEmail: String
     public let plan: Plan
+    /// A clone: the backup its data comes from (nil: a fresh shop).
+    public var cloneOf: CloneSource? = nil
 
     /// Validates raw input; every problem is reported, each with its field.
     public static func validate(name: String?, domain: String?, adminEmail: String?, plan: String?) throws(ProvisioningError)
@@ -35,11 +37,12 @@ public struct StoreSpec: Sendable, Hashable, Codable {
         return StoreSpec(name: trimmedName, domain: normalizedDomain, adminEmail: email, plan: parsedPlan)
     }
 
-    public init(name: String, domain: String, adminEmail: String, plan: Plan) {
+    public init(name: String, domain: String, adminEmail: String, plan: Plan, cloneOf: CloneSource? = nil) {
         self.name = name
         self.domain = domain
         self.adminEmail = adminEmail
         self.plan = plan
+        self.cloneOf = cloneOf
     }
 
     /// Why `name` (trimmed) is not a store name, or nil if it is.
@@ -85,5 +88,23 @@ public struct StoreSpec: Sendable, Hashable, Codable {
         }
         if hostNameProblem(parts[1].lowercased()) != nil { return "must have a valid domain after @" }
         return nil
+    }
+}
+
+/// Where a clone's data comes from: a completed backup of another store.
+public struct CloneSource: Sendable, Hashable, Codable {
+    public let store: StoreID
+    public let backup: String
+    /// The source store's host name (its URLs in the data are rewritten to the clone's).
+    public let domain: String
+    /// Customers' personal data (names, e-mails, addresses of customers and orders) scrubbed
+    /// before the clone goes live.
+    public let scrub: Bool
+
+    public init(store: StoreID, backup: String, domain: String, scrub: Bool) {
+        self.store = store
+        self.backup = backup
+        self.domain = domain
+        self.scrub = scrub
     }
 }

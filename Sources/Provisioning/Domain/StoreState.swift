@@ -44,6 +44,8 @@ public struct StoreState: Sendable, Hashable, Codable {
     public var claimedDomains: [String] = []
     /// While on, the store cannot be deleted.
     public var deletionProtection = false
+    /// The store's backups: completed, running, failed (the last few), oldest first.
+    public var backups: [BackupRecord] = []
     /// The stream version this state reflects.
     public var version: Int64 = 0
 
@@ -71,7 +73,7 @@ public struct StoreState: Sendable, Hashable, Codable {
             return undoQueue.first ?? undo.failedStep
         }
         if status == .failed { return failedStep }
-        if status == .ready || status == .suspended || status == .updating { return nil }
+        if status == .ready || status == .suspended || status.isOperating { return nil }
         return SagaStep.allCases.first { self[$0].status != .succeeded }
     }
 
@@ -115,7 +117,8 @@ public struct StoreState: Sendable, Hashable, Codable {
         case .deletionProtectionChanged(let protection):
             deletionProtection = protection.enabled
         case .changeRequested, .changeStepStarted, .changeStepSucceeded, .changeStepFailed, .rollbackStarted, .changed,
-            .suspended, .resumed, .changeFailed:
+            .suspended, .resumed, .changeFailed, .backupCompleted, .backupFailed, .restored, .backupDeleted,
+            .backupExpired:
             applyOperation(event, at: at)
         case .stepStarted(let started):
             self[started.step].start(attempt: started.attempt, at: at, deadline: started.deadline)

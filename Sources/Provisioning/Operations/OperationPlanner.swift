@@ -5,7 +5,7 @@ import Foundation
 /// back to the last good revision and watch the workloads come back; record how it ended.
 public enum OperationPlanner {
     public static func next(_ state: StoreState, now: Date) -> SagaDecision {
-        guard state.status == .updating, let operation = state.operation else { return .idle }
+        guard state.status.isOperating, let operation = state.operation else { return .idle }
         guard let step = operation.currentStep else { return .record([finished(state, operation, now: now)]) }
         let current = operation[step]
         switch current.status {
@@ -22,6 +22,22 @@ public enum OperationPlanner {
         case .failed:
             let error = current.lastError ?? "unknown error"
             guard let rollback = operation.rollback else {
+                let reason = "\(step.rawValue) failed: \(error)"
+                // A backup Job that failed for good: recorded on the backup before its
+                // half-written objects are removed.
+                let backupFailed: [StoreEvent] =
+                    step == .snapshot
+                    ? [.backupFailed(StoreEvent.BackupFailed(operation: operation.id, backup: operation.backup?.snapshotID(operation.kind) ?? "", error: error))]
+                    : []
+                if operation.compensation.isEmpty {
+                    return .record(
+                        backupFailed + [
+                            .changeFailed(
+                                StoreEvent.ChangeFailed(
+                                    operation: operation.id, kind: operation.kind, reason: reason, failedStep: step,
+                                    rolledBack: true, revision: state.helmRevision, leftovers: nil, releasedDomains: []))
+                        ])
+                }
                 if let migrated = migratedDatabase(operation) {
                     return .record([
                         .changeFailed(
@@ -31,12 +47,16 @@ public enum OperationPlanner {
                                 releasedDomains: []))
                     ])
                 }
-                return .record([
-                    .rollbackStarted(
-                        StoreEvent.RollbackStarted(
-                            operation: operation.id, reason: "\(step.rawValue) failed: \(error)", failedStep: step,
-                            toRevision: state.lastGoodRevision ?? operation.startRevision))
-                ])
+                // A restore returns to the revision it started from (before it quiesced the shop).
+                let toRevision =
+                    operation.kind == .restore
+                    ? operation.startRevision ?? state.lastGoodRevision : state.lastGoodRevision ?? operation.startRevision
+                return .record(
+                    backupFailed + [
+                        .rollbackStarted(
+                            StoreEvent.RollbackStarted(
+                                operation: operation.id, reason: reason, failedStep: step, toRevision: toRevision))
+                    ])
             }
             let revision = state.helmRevision.map { "revision \($0)" } ?? "an unknown revision"
             let good = rollback.toRevision.map { "revision \($0)" } ?? "the previous revision"
@@ -67,15 +87,26 @@ public enum OperationPlanner {
     /// The event that ends a phase with every step done.
     private static func finished(_ state: StoreState, _ operation: StoreOperation, now: Date) -> StoreEvent {
         guard let rollback = operation.rollback else {
+            let durationMs = max(0, Int((now.timeIntervalSince(operation.requestedAt) * 1000).rounded()))
             let completed = StoreEvent.ChangeCompleted(
                 operation: operation.id, kind: operation.kind, applied: operation.to,
-                revision: operation.revision,
-                durationMs: max(0, Int((now.timeIntervalSince(operation.requestedAt) * 1000).rounded())),
-                releasedDomains: operation.change.removeDomain.map { [$0] } ?? [])
+                revision: operation.revision, durationMs: durationMs,
+                releasedDomains: operation.change.removeDomain.map { [$0] } ?? [],
+                backup: operation.kind == .restore ? operation.backup?.backup : nil)
             switch operation.kind {
             case .suspend: return .suspended(completed)
             case .resume: return .resumed(completed)
             case .update, .addDomain, .removeDomain: return .changed(completed)
+            case .restore: return .restored(completed)
+            case .backup, .deleteBackup:
+                // A backup ends with its `backup-completed` (recorded with the step); one
+                // without it (an older record) is removed like a deleted one.
+                let order = operation.backup
+                let removed = StoreEvent.BackupRemoved(
+                    operation: operation.id, backup: order?.backup ?? "",
+                    reason: order?.expired == true ? "expired by the retention" : "deleted on request",
+                    by: operation.requestedBy)
+                return order?.expired == true ? .backupExpired(removed) : .backupDeleted(removed)
             }
         }
         return .changeFailed(
@@ -103,12 +134,31 @@ public enum OperationPlanner {
         switch outcome {
         case .succeeded(let details):
             let startedAt = operation[step].startedAt ?? now
+            let durationMs = max(0, Int((now.timeIntervalSince(startedAt) * 1000).rounded()))
+            var recorded = details
+            var after: [StoreEvent] = []
+            if step == .snapshot, let order = operation.backup {
+                // The manifest is the backup: a Job that reported none did not make one.
+                guard let manifest = details["manifest"].flatMap(BackupManifest.parse) else {
+                    return [failed(operation, step, attempt, "the backup Job reported no valid manifest")]
+                }
+                recorded["manifest"] = nil
+                let id = order.snapshotID(operation.kind)
+                after.append(
+                    .backupCompleted(
+                        StoreEvent.BackupCompleted(
+                            operation: operation.id, backup: id,
+                            reason: operation.kind == .restore ? .safety : order.reason ?? .manual, manifest: manifest,
+                            durationMs: durationMs, keepUntil: order.keepUntil)))
+                if operation.kind == .backup, order.deleteAfter == true {
+                    after.append(.deletionRequested(StoreEvent.ByActor(by: operation.requestedBy)))
+                }
+            }
             return [
                 .changeStepSucceeded(
                     StoreEvent.ChangeStepSucceeded(
-                        operation: operation.id, step: step, attempt: attempt,
-                        durationMs: max(0, Int((now.timeIntervalSince(startedAt) * 1000).rounded())), details: details))
-            ]
+                        operation: operation.id, step: step, attempt: attempt, durationMs: durationMs, details: recorded))
+            ] + after
         case .failed(let error) where error.kind == .transient && attempt < policy.retry.maxAttempts:
             let wait = policy.retry.delay(afterAttempt: attempt, random: random)
             return [

@@ -9,9 +9,12 @@ extension StoreEvent {
         public let from: StoreConfig
         public let to: StoreConfig
         public let by: String
+        /// A backup, restore or backup deletion: the backup it works on.
+        public let backup: BackupOrder?
 
         public init(
-            operation: String, kind: OperationKind, change: StoreChange, from: StoreConfig, to: StoreConfig, by: String
+            operation: String, kind: OperationKind, change: StoreChange, from: StoreConfig, to: StoreConfig, by: String,
+            backup: BackupOrder? = nil
         ) {
             self.operation = operation
             self.kind = kind
@@ -19,6 +22,7 @@ extension StoreEvent {
             self.from = from
             self.to = to
             self.by = by
+            self.backup = backup
         }
     }
 
@@ -64,6 +68,21 @@ extension StoreEvent {
         public let durationMs: Int
         /// Host names whose claim this releases (a removed domain).
         public let releasedDomains: [String]
+        /// `store.restored.v1`: the backup now in the store.
+        public let backup: String?
+
+        public init(
+            operation: String, kind: OperationKind, applied: StoreConfig, revision: Int?, durationMs: Int,
+            releasedDomains: [String], backup: String? = nil
+        ) {
+            self.operation = operation
+            self.kind = kind
+            self.applied = applied
+            self.revision = revision
+            self.durationMs = durationMs
+            self.releasedDomains = releasedDomains
+            self.backup = backup
+        }
     }
 
     /// The operation failed; `rolledBack` says whether the rollback brought the previous
@@ -78,5 +97,34 @@ extension StoreEvent {
         public let leftovers: String?
         /// Host names whose claim this releases (a domain whose addition was rolled back).
         public let releasedDomains: [String]
+    }
+}
+
+extension StoreEvent {
+    /// A backup is complete: its files and manifest are in the target. Ends a backup
+    /// operation; within a restore, records its safety backup.
+    public struct BackupCompleted: Sendable, Hashable, Codable {
+        public let operation: String
+        public let backup: String
+        public let reason: BackupReason
+        public let manifest: BackupManifest
+        public let durationMs: Int
+        public let keepUntil: Date?
+    }
+
+    /// A backup's Job failed for good; what it half-wrote is removed next.
+    public struct BackupFailed: Sendable, Hashable, Codable {
+        public let operation: String
+        public let backup: String
+        public let error: String
+    }
+
+    /// A backup's objects are removed: `store.backup-deleted.v1` (asked for) or
+    /// `store.backup-expired.v1` (by the retention).
+    public struct BackupRemoved: Sendable, Hashable, Codable {
+        public let operation: String
+        public let backup: String
+        public let reason: String
+        public let by: String
     }
 }

@@ -9,6 +9,12 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable {
     case resume
     case addDomain = "add-domain"
     case removeDomain = "remove-domain"
+    /// A backup of the database and `wp-content` (on demand, scheduled, or before a deletion).
+    case backup
+    /// The store's data replaced by a backup's, after a safety backup of what it holds now.
+    case restore
+    /// One backup's objects removed (on demand, or expired by the retention).
+    case deleteBackup = "delete-backup"
 
     /// The steps of the operation, in order.
     public var steps: [OperationStep] {
@@ -17,6 +23,28 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .suspend: [.apply, .workloads]
         case .addDomain: [.apply, .certificate]
         case .removeDomain: [.apply]
+        case .backup: [.snapshot]
+        case .restore: [.snapshot, .quiesce, .restore, .apply, .workloads, .setup]
+        case .deleteBackup: [.discard]
+        }
+    }
+
+    /// The status a store shows while the operation runs (the shop serves, except while a
+    /// restore has it on its maintenance page).
+    public var runningStatus: StoreStatus {
+        switch self {
+        case .backup: .backingUp
+        case .restore: .restoring
+        case .update, .suspend, .resume, .addDomain, .removeDomain, .deleteBackup: .updating
+        }
+    }
+
+    /// Whether the operation changes the store's config (and so the release): a failure is
+    /// undone by `helm rollback`. The backup operations leave the config alone.
+    public var changesConfig: Bool {
+        switch self {
+        case .update, .suspend, .resume, .addDomain, .removeDomain: true
+        case .backup, .restore, .deleteBackup: false
         }
     }
 }
@@ -36,8 +64,23 @@ public enum OperationStep: String, Sendable, Hashable, Codable, CodingKeyReprese
     case rollback
     /// The workloads of the last good revision ready again.
     case recover
+    /// A backup Job wrote the store's database and files with a manifest (a backup, or the
+    /// safety backup a restore takes first).
+    case snapshot
+    /// The shop on its maintenance page, WordPress and MySQL stopped (`helm upgrade` with
+    /// `suspended`), before a restore Job replaces the data.
+    case quiesce
+    /// A restore Job replaced the database and `wp-content` with the backup's (checksums
+    /// verified first) and ran `wp wc update`.
+    case restore
+    /// The compensation of a failed restore: the safety backup restored (the shop quiesced
+    /// first).
+    case restoreSnapshot = "restore-snapshot"
+    /// A Job removed one backup's objects (a backup deleted or expired; the compensation of a
+    /// backup that failed half-written).
+    case discard
 
-    /// The steps that undo a failed operation, in order.
+    /// The steps that undo a failed config change, in order.
     public static let rollbackSteps: [OperationStep] = [.rollback, .recover]
 }
 
@@ -105,6 +148,8 @@ public struct StoreOperation: Sendable, Hashable, Codable {
     /// The release revision when the operation was asked for (what a rollback returns to when
     /// no good revision is known yet).
     public var startRevision: Int?
+    /// What a backup, restore or backup deletion works on.
+    public let backup: BackupOrder?
 
     public init(_ requested: StoreEvent.ChangeRequested, at: Date) {
         id = requested.operation
@@ -114,7 +159,8 @@ public struct StoreOperation: Sendable, Hashable, Codable {
         to = requested.to
         requestedBy = requested.by
         requestedAt = at
-        steps = Dictionary(uniqueKeysWithValues: (kind.steps + OperationStep.rollbackSteps).map { ($0, StepState()) })
+        backup = requested.backup
+        steps = Dictionary(uniqueKeysWithValues: Set(kind.steps + OperationStep.allCompensations(kind)).map { ($0, StepState()) })
     }
 
     public subscript(step: OperationStep) -> StepState {
@@ -123,7 +169,24 @@ public struct StoreOperation: Sendable, Hashable, Codable {
     }
 
     /// The steps of the current phase: the operation's, or its rollback's.
-    public var phaseSteps: [OperationStep] { rollback == nil ? kind.steps : OperationStep.rollbackSteps }
+    public var phaseSteps: [OperationStep] { rollback == nil ? kind.steps : compensation }
+
+    /// The steps that undo this operation once a step failed for good. A config change rolls
+    /// the release back. A backup removes what it half-wrote. A restore undoes what it got to:
+    /// a failed safety backup is removed; once the shop was quiesced the release goes back
+    /// (un-quiescing it); once the restore Job started, the safety backup is restored first.
+    /// Fixed once the rollback starts: it depends only on which forward steps started.
+    public var compensation: [OperationStep] {
+        switch kind {
+        case .update, .suspend, .resume, .addDomain, .removeDomain: return OperationStep.rollbackSteps
+        case .backup: return [.discard]
+        case .deleteBackup: return []
+        case .restore:
+            if self[.restore].status != .pending { return [.restoreSnapshot] + OperationStep.rollbackSteps }
+            if self[.quiesce].status != .pending { return OperationStep.rollbackSteps }
+            return [.discard]
+        }
+    }
 
     /// The step under way (running, waiting to retry, or next).
     public var currentStep: OperationStep? { phaseSteps.first { self[$0].status != .succeeded } }
@@ -156,4 +219,16 @@ public struct OperationRecord: Sendable, Hashable, Codable {
     public let requestedBy: String
     public let requestedAt: Date
     public let finishedAt: Date
+}
+
+extension OperationStep {
+    /// Every step that may undo an operation of `kind` (the state keeps one entry each).
+    static func allCompensations(_ kind: OperationKind) -> [OperationStep] {
+        switch kind {
+        case .update, .suspend, .resume, .addDomain, .removeDomain: rollbackSteps
+        case .backup: [.discard]
+        case .deleteBackup: []
+        case .restore: [.restoreSnapshot, .discard] + rollbackSteps
+        }
+    }
 }

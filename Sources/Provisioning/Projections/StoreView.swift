@@ -39,6 +39,9 @@ public struct StoreView: Sendable, Hashable, Codable {
     public let operation: OperationView?
     /// Finished operations, newest last.
     public let operations: [OperationRecord]
+    /// The store's backups, oldest first (completed ones, those being written or deleted, and
+    /// the last few that failed).
+    public let backups: [BackupRecord]
     /// The store stream's version.
     public let version: Int64
 
@@ -55,7 +58,7 @@ public struct StoreView: Sendable, Hashable, Codable {
             let s = state[step]
             return Step(step, s, nextAttemptAt: s.nextAttemptAt ?? s.undoNextAttemptAt)
         }
-        urls = state.status == .ready || state.status == .updating || state.status == .suspended ? state.urls : nil
+        urls = state.status.hasShop ? state.urls : nil
         lastError = state.failureReason ?? SagaStep.allCases.compactMap { state[$0].lastError }.first
         failedStep = state.failedStep
         needsAttention = state.needsAttention
@@ -72,6 +75,7 @@ public struct StoreView: Sendable, Hashable, Codable {
         deletionProtection = state.deletionProtection
         operation = state.operation.map(OperationView.init)
         operations = state.operations
+        backups = state.backups
         version = state.version
     }
 }
@@ -104,7 +108,7 @@ public struct OperationView: Sendable, Hashable, Codable {
         to = operation.to
         phase = operation.rollback == nil ? "applying" : "rolling-back"
         currentStep = operation.currentStep
-        let names = operation.kind.steps + (operation.rollback == nil ? [] : OperationStep.rollbackSteps)
+        let names = operation.kind.steps + (operation.rollback == nil ? [] : operation.compensation)
         steps = names.map { Step($0, operation[$0], nextAttemptAt: operation[$0].nextAttemptAt) }
         rollbackReason = operation.rollback?.reason
         requestedBy = operation.requestedBy

@@ -114,7 +114,7 @@ public struct StoreSagaPlan: SagaPlan {
 
     /// What to do now, whatever the policy (the saga queue asks this to index due stores).
     public static func next(_ state: StoreState, now: Date) -> SagaDecision {
-        state.status == .updating ? OperationPlanner.next(state, now: now) : SagaPlanner.next(state, now: now)
+        state.status.isOperating ? OperationPlanner.next(state, now: now) : SagaPlanner.next(state, now: now)
     }
 
     private func plan(for call: SagaCall) -> any SagaPlan {

@@ -9,7 +9,7 @@ import Foundation
 public enum SagaPlanner {
     public static func next(_ state: StoreState, now: Date) -> SagaDecision {
         switch state.status {
-        case .ready, .deleted, .failed, .suspended, .updating:
+        case .ready, .deleted, .failed, .suspended, .updating, .backingUp, .restoring:
             return .idle
         case .deleting where state.undo == nil:
             let cause: StoreEvent.UndoCause = state.deletionCancelsProvisioning ? .cancelled : .deletion

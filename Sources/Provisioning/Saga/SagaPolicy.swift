@@ -10,7 +10,8 @@ public struct SagaPolicy: Sendable, Hashable {
 
     public static let defaultOperationDeadlines: [OperationStep: Duration] = [
         .apply: .seconds(300), .workloads: .seconds(600), .setup: .seconds(900), .certificate: .seconds(600),
-        .rollback: .seconds(300), .recover: .seconds(600),
+        .rollback: .seconds(300), .recover: .seconds(600), .snapshot: .seconds(3600), .quiesce: .seconds(600),
+        .restore: .seconds(3600), .restoreSnapshot: .seconds(3600), .discard: .seconds(600),
     ]
 
     public static let defaultDeadlines: [SagaStep: Duration] = [

@@ -54,8 +54,14 @@ extension Recorded: CustomStringConvertible {
             "\(e.step) #\(e.attempt), \(e.retryable ? (e.nextAttemptAt.map { "retry in \(millis(from: at, to: $0))ms" } ?? "retry now") : "final"): \(e.error)"
         case .rollbackStarted(let e):
             "to \(e.toRevision.map(String.init) ?? "previous") after \(e.failedStep.map(\.rawValue) ?? "-"): \(e.reason)"
-        case .changed(let e), .suspended(let e), .resumed(let e):
-            "\(e.kind.rawValue) at revision \(e.revision.map(String.init) ?? "-")"
+        case .changed(let e), .suspended(let e), .resumed(let e), .restored(let e):
+            "\(e.kind.rawValue) at revision \(e.revision.map(String.init) ?? "-")\(e.backup.map { " from \($0)" } ?? "")"
+        case .backupCompleted(let e):
+            "\(e.backup) (\(e.reason.rawValue)) \(e.manifest.totalBytes) bytes"
+        case .backupFailed(let e):
+            "\(e.backup): \(e.error)"
+        case .backupDeleted(let e), .backupExpired(let e):
+            "\(e.backup): \(e.reason)"
         case .deletionProtectionChanged(let e):
             "\(e.enabled ? "on" : "off") by \(e.by)"
         case .changeFailed(let e):

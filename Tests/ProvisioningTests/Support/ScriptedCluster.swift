@@ -52,8 +52,18 @@ struct ScriptedCluster {
     /// How long each operation step takes when it just works.
     static let usualChangeTime: [OperationStep: Duration] = [
         .apply: .seconds(4), .workloads: .seconds(20), .setup: .seconds(30), .certificate: .seconds(10),
-        .rollback: .seconds(4), .recover: .seconds(20),
+        .rollback: .seconds(4), .recover: .seconds(20), .snapshot: .seconds(60), .quiesce: .seconds(15),
+        .restore: .seconds(90), .restoreSnapshot: .seconds(100), .discard: .seconds(5),
     ]
+
+    /// What a backup Job reports: a manifest of 3 MB in two files.
+    static let manifest = BackupManifest(
+        backup: "bk-scripted", store: "store", createdAt: "2026-12-06T08:00:00.000Z", wordpressVersion: "7.1.0",
+        woocommerceVersion: "11.1.2", chartRevision: "1",
+        files: [
+            BackupManifest.File(name: "database.sql.gz", bytes: 1_000_000, sha256: String(repeating: "a", count: 64)),
+            BackupManifest.File(name: "wp-content.tar.gz", bytes: 2_000_000, sha256: String(repeating: "b", count: 64)),
+        ], totalBytes: 3_000_000, target: "s3://backups/urumi/store/bk-scripted/")
 
     private var runs: [SagaStep: [Script]] = [:]
     private var undos: [SagaStep: [Script]] = [:]
@@ -103,7 +113,10 @@ struct ScriptedCluster {
     mutating func change(_ step: OperationStep, attempt: Int) -> (Script, Duration) {
         calls.append("change \(step) #\(attempt)")
         var script = changes[step]?.isEmpty == false ? changes[step]!.removeFirst() : .succeed()
-        if step == .apply || step == .rollback { script = revised(script) }
+        if [.apply, .rollback, .quiesce, .restoreSnapshot].contains(step) { script = revised(script) }
+        if step == .snapshot, case .succeed(let details) = script.ending, details.isEmpty {
+            script.ending = .succeed(details: ["manifest": Self.manifest.json])
+        }
         return (script, script.takes ?? Self.usualChangeTime[step]!)
     }
 
