@@ -58,6 +58,9 @@ if ($skipCleanup) {
     $log = trim((string) @file_get_contents("$work/cleanup.log"));
     $lines = $log === '' ? [] : preg_split('/\R/', $log);
     $failures[] = ['cancel', 'the cleanup (WP-CLI) left no result: ' . ($lines ? end($lines) : 'no output')];
+    if ($result['order'] !== null) {
+        $result['steps'][] = ['name' => 'cancel', 'ms' => 0, 'ok' => false];
+    }
 } else {
     foreach ($cleanup['steps'] ?? [] as $step) {
         $entry = ['name' => (string) ($step['name'] ?? '?'), 'ms' => (int) ($step['ms'] ?? 0), 'ok' => ($step['ok'] ?? false) === true];
