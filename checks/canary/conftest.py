@@ -18,7 +18,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -55,9 +55,14 @@ def run_canary(server: StoreApiServer, tmp_path: Path):
     if not shutil.which("php"):
         pytest.fail("php is not installed (scripts/test-canary installs php-cli and php-curl)")
 
-    def run(skip_cleanup: bool = True, shop: bool = True, **env: str) -> Run:
+    def run(skip_cleanup: bool = True, shop: bool = True, files: dict[str, str] | None = None,
+            between: Callable[[], None] | None = None, **env: str) -> Run:
+        """`files` are written into the work directory first; `between` runs after the shopping
+        step and before the last container's script."""
         work = tmp_path / f"work{len(list(tmp_path.iterdir()))}"
         work.mkdir()
+        for name, text in (files or {}).items():
+            (work / name).write_text(text)
         termination = work / "termination-log"
         base = {
             "PATH": os.environ["PATH"],
@@ -91,6 +96,8 @@ def run_canary(server: StoreApiServer, tmp_path: Path):
                                    text=True, timeout=300)
             output += first.stdout + first.stderr
             assert first.returncode == 0, f"shop.php must always exit 0, got {first.returncode}:\n{output}"
+        if between is not None:
+            between()
         last = subprocess.run(["sh", str(SCRIPTS / "canary.sh")], env=base, capture_output=True,
                               text=True, timeout=300)
         seconds = time.monotonic() - started

@@ -51,7 +51,8 @@ def test_a_passing_run_shops_through_every_step_and_reports_them(server: StoreAp
         ("cancel", None, True), ("delete", None, True)]
     assert all(s.get("skipped") for s in result["steps"][3:]), "cancel/delete must say skipped"
     shopping_ms = sum(s["ms"] for s in result["steps"][:3])
-    assert isinstance(result["latencyMs"], int) and result["latencyMs"] >= shopping_ms > 0
+    # Each step's ms is rounded on its own: allow a millisecond per step.
+    assert isinstance(result["latencyMs"], int) and result["latencyMs"] >= shopping_ms - 3 > -3
     (order,) = server.state.orders.values()
     assert result["order"] == order.id and result["product"] == SAMPLE.id
     assert server.state.products[SAMPLE.id].stock == SAMPLE.stock - 1
@@ -226,8 +227,9 @@ def test_a_hanging_checkout_fails_within_timeout_seconds(server: StoreApiServer,
     run = run_canary(CANARY_TIMEOUT_SECONDS="3")
 
     assert_failed_at(run, "checkout", 0, "timeout", "3s")
-    assert run.seconds < 3 + 2.5, f"took {run.seconds:.1f} s for a 3 s budget"
-    assert 2500 <= run.result["latencyMs"] <= 4000
+    # The canary's own clock, and the wall clock of both scripts (PHP starts twice) on a busy machine.
+    assert 2500 <= run.result["latencyMs"] <= 3500, run.message
+    assert run.seconds < 3 + 5, f"took {run.seconds:.1f} s for a 3 s budget (the store hangs 60 s)"
 
 
 def test_a_hanging_catalogue_fails_the_products_step_within_timeout_seconds(
@@ -237,7 +239,8 @@ def test_a_hanging_catalogue_fails_the_products_step_within_timeout_seconds(
     run = run_canary(CANARY_TIMEOUT_SECONDS="2")
 
     assert_failed_at(run, "products", 0, "timeout")
-    assert run.seconds < 2 + 2.5
+    assert 1500 <= run.result["latencyMs"] <= 2500, run.message
+    assert run.seconds < 2 + 5
 
 
 def test_a_slow_store_is_measured_not_failed(server: StoreApiServer, run_canary) -> None:

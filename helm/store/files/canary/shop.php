@@ -100,7 +100,6 @@ final class StoreApi
             CURLOPT_RETURNTRANSFER => true,
             CURLOPT_HTTPHEADER => $headers,
             CURLOPT_FOLLOWLOCATION => false,
-            CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
             CURLOPT_NOSIGNAL => true,
             // The whole request, connection included, within what is left of the budget.
             CURLOPT_TIMEOUT_MS => $left,
