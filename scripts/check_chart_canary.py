@@ -169,6 +169,10 @@ def job_template_problems(cron: dict[str, Any], named: dict[tuple[str, str], dic
         problems.append("canary pods lack the required pod affinity to the WordPress pod (wp-content is RWO)")
     if pod.get("securityContext", {}).get("runAsUser") != 33:
         problems.append("canary pods do not run as www-data (33)")
+    for which, container in containers.items():
+        test_only = {"CANARY_SKIP_CLEANUP", "CANARY_TERMINATION_LOG"} & set(env_of(container))
+        if test_only:
+            problems.append(f"canary {which} sets the test-only {sorted(test_only)}")
     problems += env_problems(containers)
     return problems
 
