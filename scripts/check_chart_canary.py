@@ -42,6 +42,7 @@ def cases(base: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "small+canary": chart.merged(base, {"plan": "small"}, on),
         "large+canary+ingress+tls-without-networkpolicy": chart.merged(base, {
             "plan": "large", "networkPolicy": {"enabled": False},
+            "store": {"country": "DE", "city": "Berlin", "postcode": "10115", "address": "Unter den Linden 1"},
             "ingress": {"enabled": True, "tls": {"enabled": True, "clusterIssuer": "letsencrypt-prod"}},
             "canary": {"enabled": True, "timeoutSeconds": 300, "ttlSecondsAfterFinished": 600}}),
         "small+suspended+canary": chart.merged(base, {"plan": "small", "suspended": True}, on),
@@ -135,7 +136,12 @@ def job_template_problems(cron: dict[str, Any], named: dict[tuple[str, str], dic
     if containers["wordpress-core"]["image"] != wordpress["image"]:
         problems.append("canary copies WordPress core from another image than the site runs")
     shop = env_of(containers["shop"])
+    store = chart.merged(chart.yaml.safe_load((chart.CHART / "values.yaml").read_text())["store"],
+                         values.get("store", {}))
+    country, _, state = store["country"].partition(":")
     want = {"CANARY_BASE_URL": f"http://{chart.FULLNAME}-wordpress", "CANARY_HOST": values["domain"],
+            "CANARY_COUNTRY": country, "CANARY_STATE": state, "CANARY_POSTCODE": store["postcode"],
+            "CANARY_CITY": store["city"], "CANARY_ADDRESS": store["address"],
             "CANARY_TIMEOUT_SECONDS": str(canary["timeoutSeconds"]),
             "CANARY_SCHEME": values.get("wordpress", {}).get("urlScheme", "https")}
     for key, value in want.items():

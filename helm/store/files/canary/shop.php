@@ -248,6 +248,7 @@ $product = null;
 
 try {
     step('products', $api, $result, static function (callable $request) use (&$product, &$result, $preferredSku): void {
+        // GET /wc/store/v1/products: https://developer.woocommerce.com/docs/apis/store-api/resources-endpoints/products
         [$status, $products] = $request('GET', 'products', null, ['per_page' => 100]);
         if ($status !== 200 || !is_array($products) || !array_is_list($products)) {
             throw new StepFailed('listing the products failed: ' . describe($status, $products), $status);
@@ -270,10 +271,13 @@ try {
 
     step('add-item', $api, $result, static function (callable $request) use (&$product, $api): void {
         // The cart first: its answer carries the Nonce and Cart-Token the writes need.
+        // https://developer.woocommerce.com/docs/apis/store-api/resources-endpoints/cart ("Get Cart"),
+        // https://developer.woocommerce.com/docs/apis/store-api/nonce-tokens, .../cart-tokens
         [$status, $cart] = $request('GET', 'cart');
         if ($status !== 200 || !$api->hasSession()) {
             throw new StepFailed('GET cart gave no Nonce or Cart-Token: ' . describe($status, $cart), $status);
         }
+        // POST /cart/add-item {id, quantity}: the same page, "Add Item" (answers the cart, 201).
         [$status, $cart] = $request('POST', 'cart/add-item', ['id' => $product['id'], 'quantity' => 1]);
         if (($status !== 201 && $status !== 200) || !is_array($cart)) {
             throw new StepFailed('adding the product failed: ' . describe($status, $cart), $status);
@@ -285,6 +289,7 @@ try {
     });
 
     step('checkout', $api, $result, static function (callable $request) use (&$result, $address, $billing, $canaryId): void {
+        // POST /cart/update-customer: the cart page, "Update Customer" (the rates follow the address).
         [$status, $cart] = $request('POST', 'cart/update-customer', ['billing_address' => $billing, 'shipping_address' => $address]);
         if ($status !== 200 || !is_array($cart)) {
             throw new StepFailed('update-customer failed: ' . describe($status, $cart), $status);
@@ -295,6 +300,7 @@ try {
             if (!$rates) {
                 throw new StepFailed('no shipping rate for the canary address', $status);
             }
+            // POST /cart/select-shipping-rate {package_id, rate_id}: the cart page, "Select Shipping Rate".
             if (!array_filter($rates, static fn ($rate) => ($rate['selected'] ?? false) === true)) {
                 [$status, $cart] = $request('POST', 'cart/select-shipping-rate',
                     ['package_id' => $package['package_id'] ?? 0, 'rate_id' => $rates[0]['rate_id'] ?? '']);
@@ -303,6 +309,8 @@ try {
                 }
             }
         }
+        // POST /checkout {billing_address, shipping_address, payment_method, customer_note}:
+        // https://developer.woocommerce.com/docs/apis/store-api/resources-endpoints/checkout ("Process Order and Payment")
         [$status, $order] = $request('POST', 'checkout', [
             'billing_address' => $billing,
             'shipping_address' => $address,
