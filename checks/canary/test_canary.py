@@ -209,6 +209,17 @@ def test_a_checkout_whose_payment_failed_still_reports_the_order_for_the_cleanup
     assert [s["name"] for s in run.result["steps"]][-2:] == ["cancel", "delete"]
 
 
+def test_an_answer_of_an_unexpected_shape_fails_its_own_step(server: StoreApiServer, run_canary) -> None:
+    # A cart whose shipping packages are not objects (a broken plugin, say).
+    server.state.fault("cart/update-customer", 200, body={"needs_shipping": True,
+                                                         "shipping_rates": [{"shipping_rates": "x"}]})
+
+    run = run_canary()
+
+    assert_failed_at(run, "checkout", 200, "could not be read")
+    assert not server.state.orders
+
+
 def test_a_huge_error_page_still_fits_the_termination_message(server: StoreApiServer, run_canary) -> None:
     server.state.fault("products", 502, body="<html>" + "Bad gateway ⚠ " * 20000 + "</html>")
 

@@ -224,6 +224,11 @@ function step(string $name, StoreApi $api, array &$result, callable $body): void
         $ms = (int) round((microtime(true) - $began) * 1000);
         $result['steps'][] = ['name' => $name, 'ms' => $ms, 'status' => $failure->status ?: $last, 'ok' => false];
         throw new StepFailed("$name: " . $failure->getMessage(), $failure->status ?: $last);
+    } catch (Throwable $error) {
+        // An answer of an unexpected shape (a TypeError, say) fails this step, not the one before.
+        $ms = (int) round((microtime(true) - $began) * 1000);
+        $result['steps'][] = ['name' => $name, 'ms' => $ms, 'status' => $last, 'ok' => false];
+        throw new StepFailed("$name: the answer could not be read: " . cut($error->getMessage(), 300), $last);
     }
     $ms = (int) round((microtime(true) - $began) * 1000);
     $result['steps'][] = ['name' => $name, 'ms' => $ms, 'status' => $last, 'ok' => true];
