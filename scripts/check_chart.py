@@ -75,6 +75,7 @@ CHART_KINDS = {
     ("apps/v1", "Deployment"),
     ("apps/v1", "StatefulSet"),
     ("batch/v1", "Job"),
+    ("batch/v1", "CronJob"),
     ("networking.k8s.io/v1", "Ingress"),
     ("networking.k8s.io/v1", "NetworkPolicy"),
 }
@@ -1227,6 +1228,9 @@ def main() -> int:
 
     started = time.monotonic()
     report = Report()
+    # The order canary's checks live in their own module, which uses this one's helpers.
+    sys.modules.setdefault("check_chart", sys.modules[__name__])
+    import check_chart_canary as canary
     workdir = Path(tempfile.mkdtemp(prefix="urumi-check-"))
     try:
         renders: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
@@ -1277,8 +1281,10 @@ def main() -> int:
         if platform is not None:
             cases["small+k8s/store-values.yaml"] = merged(platform, BASE_VALUES, {"plan": "small"})
 
+        cases.update(canary.cases(BASE_VALUES))
+
         for kube in KUBE_VERSIONS:
-            for name in ("small", "large+ingress+tls", "small+suspended+ingress+tls"):
+            for name in ("small", "large+ingress+tls", "small+suspended+ingress+tls", "small+canary"):
                 report.check(f"helm lint --strict [{name}, Kubernetes {kube}]",
                              lambda v=cases[name], k=kube: lint(v, k))
 
@@ -1299,6 +1305,8 @@ def main() -> int:
                          lambda d=docs: check_pods(d))
             report.check(f"store promises (secret, setup Job, probes, policies, ingress) [{name}]",
                          lambda d=docs, v=values: check_store_semantics(d, v))
+            report.check(f"order canary: rendered only when enabled, as the contract says [{name}]",
+                         lambda d=docs, v=values: canary.check_objects(d, v))
             if name in PLANS:
                 report.check(f"plan fits its quota and limit range [{name}]",
                              lambda d=docs, p=name: check_plan_fits(d, p))
@@ -1334,6 +1342,16 @@ def main() -> int:
             after = merged(BASE_VALUES, {"plan": b}, common, extra_values.get("after", {}))
             report.check(f"upgrade changes only what the API lets change [{what}]",
                          lambda x=before, y=after: check_upgrade_safety(x, y))
+        # The canary's pod beside every store pod (and the maintenance pod of a suspend).
+        for plan in PLANS:
+            report.check(f"plan fits its quota with the order canary running [{plan}]",
+                         lambda p=plan: check_plan_fits(documents(render(merged(
+                             BASE_VALUES, {"plan": p, "canary": {"enabled": True}}))) + (
+                             maintenance if "small+suspended+ingress+tls" in renders else []), p))
+        report.check("order canary scripts (sh -n, shellcheck, php -l)",
+                     lambda: canary.check_scripts(workdir))
+        report.check("order canary values do not rename the setup Job [small]",
+                     lambda: canary.check_setup_job_unchanged(cases["small"]))
         report.check("volume sizes: plan size for a new claim, grow only with volumeExpansion, "
                      "never shrink", lambda: check_claim_size(workdir))
         if "large+ingress+tls" in renders:
@@ -1349,7 +1367,8 @@ def main() -> int:
             report.check("setup Job script plugins (fake wp: install, pin, re-run, remove)",
                          lambda: check_setup_script_plugins(documents(renders["small"][1]), workdir))
 
-        for description, values, mentions in bad_values_cases(cases["small"]):
+        for description, values, mentions in [*bad_values_cases(cases["small"]),
+                                              *canary.bad_values(cases["small"])]:
             report.check(f"schema rejects {description}",
                          lambda v=values, m=mentions: rejected(v, m))
         report.check("templates refuse activeDeadlineSeconds under waitSeconds + 900",

@@ -1,0 +1,18 @@
+{{/*
+Environment shared by the order canary's containers (canary-cronjob.yaml). The canary
+customer's e-mail is the marker of canary orders: the cleanup cancels and deletes only orders
+with it (on the reserved .invalid domain, so no mail reaches anyone). CANARY_JOB_NAME is the
+run's id when Urumi sets no URUMI_CANARY_ID.
+*/}}
+{{- define "store.canaryEnv" -}}
+- name: CANARY_EMAIL
+  value: "urumi-canary@canary.urumi.invalid"
+- name: CANARY_WORK_DIR
+  value: /work
+- name: CANARY_SCRIPTS_DIR
+  value: /opt/urumi/canary
+- name: CANARY_JOB_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.labels['batch.kubernetes.io/job-name']
+{{- end -}}
