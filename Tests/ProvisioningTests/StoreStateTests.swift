@@ -35,7 +35,10 @@ struct StoreStateTests {
         #expect(state.createdAt == at(0))
     }
 
-    @Test func theSagaHasWorkOnlyWhileAStoreProvisionsCompensatesIsDeletedOrUpdated() {
-        #expect(StoreStatus.allCases.filter(\.isOpen) == [.provisioning, .compensating, .deleting, .updating])
+    @Test func theSagaHasWorkOnlyWhileAStoreProvisionsCompensatesIsDeletedOrRunsAnOperation() {
+        #expect(
+            StoreStatus.allCases.filter(\.isOpen) == [
+                .provisioning, .compensating, .deleting, .updating, .backingUp, .restoring,
+            ])
     }
 }
