@@ -23,6 +23,7 @@ public enum API {
         SessionRoutes(environment: environment).register(on: api)
         StoreRoutes(environment: environment).register(on: api)
         StoreOperationRoutes(environment: environment).register(on: api)
+        BackupRoutes(environment: environment).register(on: api)
         HealthRoutes(environment: environment).register(on: api)
         StreamRoutes(environment: environment).register(on: api)
         AuditRoutes(environment: environment).register(on: api)

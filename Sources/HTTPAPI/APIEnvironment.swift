@@ -20,6 +20,8 @@ public struct APIEnvironment: Sendable {
     public let metrics: (@Sendable () async -> String)?
     /// Rendered list pages by request and position (see `ListBodyCache`).
     let listBodies = ListBodyCache()
+    /// Whether DELETE takes a final backup, and for how long it is kept.
+    public var backups = BackupSettings()
 
     public init(
         commands: StoreCommandHandler, credentials: StoreCredentialsService, readModel: any StoreReadModel, events: any EventStore, audit: any EventAudit,

@@ -67,6 +67,17 @@ enum APIJSON {
         return object
     }
 
+    /// Like `object`, but an empty body (no Content-Type, or zero bytes) is an empty object.
+    static func optionalObject(from request: Request, allowed: Set<String>) async throws -> [String: JSONValue] {
+        if request.headers[.contentType] == nil,
+            request.headers[.contentLength] == nil || request.headers[.contentLength] == "0"
+        {
+            let buffer = try? await request.body.collect(upTo: 1)
+            if buffer?.readableBytes ?? 0 == 0 { return [:] }
+        }
+        return try await object(from: request, allowed: allowed)
+    }
+
     /// A string field: absent or null is nil; another JSON type is a field error.
     static func string(_ object: [String: JSONValue], _ field: String, errors: inout [FieldError]) -> String? {
         guard let value = object[field], value != .null else { return nil }

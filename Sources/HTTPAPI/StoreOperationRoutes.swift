@@ -88,14 +88,7 @@ struct StoreOperationRoutes {
         let outcome = try await environment.commands.change(
             id, kind: kind, change: change, deletionProtection: deletionProtection, metadata: metadata(context),
             idempotencyKey: try idempotencyKey(request))
-        let started = outcome.state.operation != nil && outcome.state.operation?.id == outcome.operation && !outcome.replayed
-        let running = outcome.state.operation.flatMap { $0.id == outcome.operation ? OperationView($0) : nil }
-        let finished = outcome.operation.flatMap { id in outcome.state.operations.last { $0.id == id } }
-        let body = OperationResponse(
-            id: outcome.id, status: outcome.state.status, operation: running, finished: finished,
-            position: outcome.cursor?.description, replayed: outcome.replayed, store: StoreView(outcome.state),
-            cluster: environment.cluster)
-        return try APIJSON.response(body, status: started ? .accepted : .ok, headers: [.location: "/stores/\(outcome.id)"])
+        return try operationResponse(outcome, environment: environment)
     }
 
     /// The merge patch's fields as typed input; a wrong JSON type or a null where a value
@@ -143,4 +136,17 @@ struct StoreOperationRoutes {
         if !errors.isEmpty { throw ProvisioningError.validation(errors) }
         return input
     }
+}
+
+/// The answer to a request that starts an operation: 202 with the operation it started, or 200
+/// (nothing to do, a repeat: the running operation, or `finished` with how it ended).
+func operationResponse(_ outcome: StoreCommandHandler.Outcome, environment: APIEnvironment) throws -> Response {
+    let started = outcome.state.operation != nil && outcome.state.operation?.id == outcome.operation && !outcome.replayed
+    let running = outcome.state.operation.flatMap { $0.id == outcome.operation ? OperationView($0) : nil }
+    let finished = outcome.operation.flatMap { id in outcome.state.operations.last { $0.id == id } }
+    let body = StoreOperationRoutes.OperationResponse(
+        id: outcome.id, status: outcome.state.status, operation: running, finished: finished,
+        position: outcome.cursor?.description, replayed: outcome.replayed, store: StoreView(outcome.state),
+        cluster: environment.cluster)
+    return try APIJSON.response(body, status: started ? .accepted : .ok, headers: [.location: "/stores/\(outcome.id)"])
 }

@@ -34,4 +34,5 @@ extension StoreRequestParsing {
 }
 
 extension StoreRoutes: StoreRequestParsing {}
+extension BackupRoutes: StoreRequestParsing {}
 extension StoreOperationRoutes: StoreRequestParsing {}

@@ -99,8 +99,9 @@ struct StoreRoutes {
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
-        let body = try await APIJSON.object(from: request, allowed: ["name", "domain", "adminEmail", "plan"])
+        let body = try await APIJSON.object(from: request, allowed: ["name", "domain", "adminEmail", "plan", "from"])
         var typeErrors: [FieldError] = []
+        let clone = try cloneRequest(body["from"])
         let name = APIJSON.string(body, "name", errors: &typeErrors)
         let domain = APIJSON.string(body, "domain", errors: &typeErrors)
         let email = APIJSON.string(body, "adminEmail", errors: &typeErrors)
@@ -108,8 +109,37 @@ struct StoreRoutes {
         if !typeErrors.isEmpty { throw ProvisioningError.validation(typeErrors) }
         let key = try idempotencyKey(request)
         let outcome = try await environment.commands.create(
-            name: name, domain: domain, adminEmail: email, plan: plan, metadata: metadata(context), idempotencyKey: key)
+            name: name, domain: domain, adminEmail: email, plan: plan, metadata: metadata(context), idempotencyKey: key,
+            cloneOf: clone)
         return try commandResponse(outcome, status: outcome.replayed ? .ok : .accepted)
+    }
+
+    /// `from: {"store": ID, "backup": ID, "scrub": true}`: a clone of another store's backup
+    /// (`scrub` defaults to true: a staging copy carries no customer's personal data unless asked).
+    private func cloneRequest(_ value: JSONValue?) throws -> CloneRequest? {
+        guard let value, value != .null else { return nil }
+        guard case .object(let from) = value else {
+            throw ProvisioningError.validation([FieldError(field: "from", message: "must be an object {store, backup, scrub}")])
+        }
+        var errors = Set(from.keys).subtracting(["store", "backup", "scrub"]).sorted().map {
+            FieldError(field: "from.\($0)", message: "is not a known field")
+        }
+        var fieldErrors: [FieldError] = []
+        let storeText = APIJSON.string(from, "store", errors: &fieldErrors)
+        let backupText = APIJSON.string(from, "backup", errors: &fieldErrors)
+        errors += fieldErrors.map { FieldError(field: "from.\($0.field)", message: $0.message) }
+        var scrub = true
+        if let raw = from["scrub"], raw != .null {
+            if case .bool(let flag) = raw { scrub = flag } else { errors.append(FieldError(field: "from.scrub", message: "must be true or false")) }
+        }
+        let store = storeText.flatMap { StoreID($0.lowercased()) }
+        if store == nil { errors.append(FieldError(field: "from.store", message: storeText == nil ? "is required" : "must be a store id")) }
+        var backup: String?
+        do { backup = try backupID(backupText, field: "from.backup") } catch let error as ProvisioningError {
+            if case .validation(let more) = error { errors += more }
+        }
+        guard errors.isEmpty, let store, let backup else { throw ProvisioningError.validation(errors) }
+        return CloneRequest(store: store, backup: backup, scrub: scrub)
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
@@ -191,8 +221,18 @@ struct StoreRoutes {
         return try APIJSON.response(StoreResponse(store: StoreView(state), cluster: environment.cluster, upToDate: true))
     }
 
+    /// `?final_backup=false` deletes without the final backup (by default one is taken first
+    /// when the store has a shop, and kept for the retention window; the deletion follows it).
     @Sendable func delete(_ request: Request, context: Context) async throws -> Response {
-        let outcome = try await environment.commands.delete(try storeID(context), metadata: metadata(context))
+        var finalBackup = environment.backups.finalBackup
+        if let text = request.uri.queryParameters["final_backup"].map(String.init) {
+            guard let value = Bool(text) else { throw badParameter("final_backup", "must be true or false") }
+            finalBackup = value
+        }
+        let outcome = try await environment.commands.delete(
+            try storeID(context), finalBackupUntil: finalBackup ? environment.backups.finalKeepUntil(Date()) : nil,
+            metadata: metadata(context))
+        if outcome.operation != nil { return try operationResponse(outcome, environment: environment) }
         return try commandResponse(outcome, status: .accepted)
     }
 

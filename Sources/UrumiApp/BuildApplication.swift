@@ -24,8 +24,9 @@ public func buildApplication(
         events: dependencies.events, consumers: [dependencies.projection] + dependencies.logConsumers + [broadcaster, coordinator],
         clock: dependencies.clock, logger: logger, start: dependencies.followerStart)
     let driver = dependencies.driver
-    let environment = APIEnvironment(
-        commands: StoreCommandHandler(events: dependencies.events),
+    let commands = StoreCommandHandler(events: dependencies.events)
+    var environment = APIEnvironment(
+        commands: commands,
         credentials: StoreCredentialsService(events: dependencies.events, driver: driver),
         readModel: dependencies.readModel, events: dependencies.events, audit: dependencies.audit,
         broadcaster: broadcaster,
@@ -39,8 +40,15 @@ public func buildApplication(
         metrics: { [storageGauges = dependencies.storageGauges, broadcaster, coordinator] in
             await metrics.scrape(storage: await storageGauges(), broadcaster: broadcaster, coordinator: coordinator)
         })
+    environment.backups = settings.backups
+    var services: [any Service] = dependencies.services + [follower, coordinator, broadcaster]
+    if let tick = settings.backupTick {
+        services.append(
+            BackupScheduler(
+                readModel: dependencies.readModel, commands: commands, settings: settings.backups, tick: tick,
+                clock: dependencies.clock, now: dependencies.now, logger: logger))
+    }
     return API.application(
-        environment, host: settings.host, port: settings.port,
-        services: dependencies.services + [follower, coordinator, broadcaster], logger: logger,
+        environment, host: settings.host, port: settings.port, services: services, logger: logger,
         onListening: onListening)
 }

@@ -17,6 +17,8 @@ public struct ServerSettings: Sendable {
     public var schemaDir: String?
     public var authenticate: Bool
     public var secureCookies: Bool
+    /// Backup schedules, retention, and the final backup of a deletion.
+    public var backups = BackupSettings()
 
     public enum ClusterChoice: Sendable {
         case simulated(SimulationSettings)
@@ -46,7 +48,8 @@ extension ServerSettings {
     /// The application's part of these settings.
     public var application: ApplicationSettings {
         ApplicationSettings(
-            host: host, port: port, saga: saga, stream: stream, authenticate: authenticate, secureCookies: secureCookies)
+            host: host, port: port, saga: saga, stream: stream, authenticate: authenticate, secureCookies: secureCookies,
+            backups: backups, backupTick: .seconds(60))
     }
 }
 
@@ -58,11 +61,17 @@ public struct ApplicationSettings: Sendable {
     public var stream: EventBroadcaster.Configuration
     public var authenticate: Bool
     public var secureCookies: Bool
+    public var backups: BackupSettings
+    /// How often the backup scheduler looks for due backups and expired ones (nil: it does not run).
+    public var backupTick: Duration?
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, saga: SagaCoordinator.Configuration = .init(),
-        stream: EventBroadcaster.Configuration = .init(), authenticate: Bool = true, secureCookies: Bool = false
+        stream: EventBroadcaster.Configuration = .init(), authenticate: Bool = true, secureCookies: Bool = false,
+        backups: BackupSettings = BackupSettings(), backupTick: Duration? = nil
     ) {
+        self.backups = backups
+        self.backupTick = backupTick
         self.host = host
         self.port = port
         self.saga = saga
