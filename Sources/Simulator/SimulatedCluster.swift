@@ -10,7 +10,7 @@ import Synchronization
 /// say plainly.
 public final class SimulatedCluster: ClusterDriver {
     public let settings: SimulationSettings
-    let inventory: any SimulatedInventory
+    public let inventory: any SimulatedInventory
     let clock: any Clock<Duration>
     private let rng: Mutex<SplitMix64>
 

@@ -14,7 +14,7 @@ extension APITests {
             #expect(inventoryBefore.namespaces["store-\(id)"] == 1)
             #expect(inventoryBefore.releases["store-\(id.prefix(8))"] == 1)
 
-            let response = try await client.request("DELETE", "/stores/\(id)")
+            let response = try await client.request("DELETE", "/stores/\(id)?final_backup=false")
             let body = expectJSON(response, 202)
             #expect(body["id"] as? String == id)
             #expect(body["status"] as? String == "deleting")
@@ -41,17 +41,26 @@ extension APITests {
             let client = shared.client
             let id = try await client.createdStoreID(domain: uniqueDomain("twice"))
             try await client.waitForStatus(id, "ready")
+            // By default the deletion follows a final backup.
             let first = expectJSON(try await client.request("DELETE", "/stores/\(id)"), 202)
             let second = expectJSON(try await client.request("DELETE", "/stores/\(id)"), 202)
             #expect(first["replayed"] as? Bool == false)
+            #expect(first["status"] as? String == "backing-up")
+            #expect((first["operation"] as? [String: Any])?["kind"] as? String == "backup")
             #expect(second["replayed"] as? Bool == true)
-            #expect(["deleting", "deleted"].contains(second["status"] as? String ?? "?"))
+            #expect(["backing-up", "deleting", "deleted"].contains(second["status"] as? String ?? "?"))
             try await client.waitForStatus(id, "deleted")
             let third = expectJSON(try await client.request("DELETE", "/stores/\(id)"), 202)
             #expect(third["status"] as? String == "deleted")
             let types = try await shared.database.eventTypes(ofStore: id)
             #expect(types.filter { $0 == "store.deletion-requested.v1" }.count == 1)
             #expect(types.filter { $0 == "store.deleted.v1" }.count == 1)
+            #expect(types.filter { $0 == "store.backup-completed.v1" }.count == 1)
+            // The final backup outlives the store, listed with the date it is kept until.
+            let backups = expectJSON(try await client.request("GET", "/stores/\(id)/backups"), 200)
+            let items = backups["items"] as? [[String: Any]] ?? []
+            #expect(items.map { $0["reason"] as? String } == ["final"])
+            #expect(items.first?["keepUntil"] is String)
         }
 
         @Test func concurrentDeletesAreAllAcceptedAndRecordedOnce() async throws {

@@ -55,7 +55,7 @@ struct AuditFixture {
         let ready = stores.filter { $0["status"] as? String == "ready" }.prefix(count).map { $0["id"] as! String }
         try #require(ready.count == count)
         for id in ready {
-            #expect(try await client.request("DELETE", "/stores/\(id)").status == 202)
+            #expect(try await client.request("DELETE", "/stores/\(id)?final_backup=false").status == 202)
             try await client.waitForStatus(id, "deleted")
         }
         return ready

@@ -73,7 +73,7 @@ struct SecurityActorTests {
                 let credentials = try await Wire.request(
                     port: port, "GET", "/stores/\(id)/credentials", headers: [bearer(alice)])
                 #expect(credentials.status == 200)
-                let deleted = try await Wire.request(port: port, "DELETE", "/stores/\(id)", headers: [bearer(alice)])
+                let deleted = try await Wire.request(port: port, "DELETE", "/stores/\(id)?final_backup=false", headers: [bearer(alice)])
                 #expect(deleted.status == 202)
                 let gone = ContinuousClock.now + .seconds(30)
                 while try await Wire.request(port: port, "GET", "/stores/\(id)", headers: [bearer(victor)]).json["status"]
