@@ -58,8 +58,7 @@ public final class BackupScheduler: Service {
                 guard let view = try? StoreProjection.decodeJSON(StoreView.self, item) else { continue }
                 guard let action = BackupPlanner.due(BackupPlanner.Store(view), now: now(), settings: settings) else { continue }
                 do {
-                    try await send(action, to: view.id)
-                    sent += 1
+                    if try await send(action, to: view.id) { sent += 1 }
                 } catch let error as ProvisioningError {
                     // Someone else's operation started meanwhile, or the store changed: next tick.
                     logger.debug("scheduled backup work skipped", metadata: ["store": "\(view.id)", "reason": "\(error)"])
@@ -70,17 +69,21 @@ public final class BackupScheduler: Service {
         return sent
     }
 
-    private func send(_ action: BackupPlanner.Action, to id: StoreID) async throws {
+    /// Sends the command; false when it was a repeat (another replica, or an earlier sweep).
+    private func send(_ action: BackupPlanner.Action, to id: StoreID) async throws -> Bool {
         switch action {
         case .backup(let slot):
             let slotName = StoreEvent.formatDate(slot)
-            _ = try await commands.backup(
+            let outcome = try await commands.backup(
                 id, reason: .scheduled, metadata: EventMetadata(actor: "urumi (schedule)"),
                 operationName: "scheduled-backup:\(id):\(slotName)", now: now())
-            logger.info("scheduled backup asked for", metadata: ["store": "\(id)", "slot": "\(slotName)"])
+            if !outcome.replayed { logger.info("scheduled backup asked for", metadata: ["store": "\(id)", "slot": "\(slotName)"]) }
+            return !outcome.replayed
         case .expire(let backup):
-            _ = try await commands.deleteBackup(id, backup: backup, expired: true, metadata: EventMetadata(actor: "urumi (retention)"))
-            logger.info("expired backup removal asked for", metadata: ["store": "\(id)", "backup": "\(backup)"])
+            let outcome = try await commands.deleteBackup(
+                id, backup: backup, expired: true, metadata: EventMetadata(actor: "urumi (retention)"))
+            if !outcome.replayed { logger.info("expired backup removal asked for", metadata: ["store": "\(id)", "backup": "\(backup)"]) }
+            return !outcome.replayed
         }
     }
 }
