@@ -14,7 +14,7 @@ struct Stores: AsyncParsableCommand {
         abstract: "Show a store, and change, suspend, resume or re-domain it (each change is an operation in the log).",
         subcommands: [
             List.self, Show.self, Create.self, Delete.self, Retry.self, Update.self, Suspend.self, Resume.self, AddDomain.self,
-            RemoveDomain.self,
+            RemoveDomain.self, Backup.self, Backups.self, Restore.self, DeleteBackup.self,
         ])
 
     struct List: AsyncParsableCommand {
@@ -61,21 +61,42 @@ struct Stores: AsyncParsableCommand {
         @Option(help: "Who asks (recorded as the actor of the event).")
         var by: String = ProcessInfo.processInfo.environment["USER"].map { "cli:\($0)" } ?? "cli"
         @Option(help: "Repeat-safe: the same key and request give the same store.") var idempotencyKey: String?
+        @Option(help: "A clone: the store whose backup the new one starts from (with --from-backup).") var fromStore: String?
+        @Option(help: "A clone: the backup of --from-store it starts from.") var fromBackup: String?
+        @Flag(help: "A clone keeps customers' names and e-mails (by default they are scrubbed).") var noScrub = false
 
         func run() async throws {
+            var clone: CloneRequest?
+            if fromStore != nil || fromBackup != nil {
+                guard let fromStore, let store = StoreID(fromStore.lowercased()) else {
+                    throw ValidationError("--from-store must be a store id (and --from-backup is given)")
+                }
+                guard let fromBackup, fromBackup.isBackupID else {
+                    throw ValidationError("--from-backup must be a backup id such as bk-01jf0c8r5g3k2m7n9p4q6s8t0v")
+                }
+                clone = CloneRequest(store: store, backup: fromBackup, scrub: !noScrub)
+            }
             try await withEvents(database) { events, _ in
                 let outcome = try await StoreCommandHandler(events: events).create(
                     name: name, domain: domain, adminEmail: adminEmail, plan: plan, metadata: EventMetadata(actor: by),
-                    idempotencyKey: idempotencyKey)
+                    idempotencyKey: idempotencyKey, cloneOf: clone)
                 Swift.print(outcome.id)
             }
         }
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a store (cancels what runs, then tears it down).")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a store: a final backup first (when it has a shop), then the teardown.")
         @OptionGroup var common: Common
-        func run() async throws { try await common.command { try await $0.delete($1, metadata: $2) } }
+        @Flag(help: "Delete without the final backup.") var noFinalBackup = false
+        @Option(help: "Keep the final backup this many days.") var finalBackupDays: Int = BackupSettings().finalRetentionDays
+
+        func run() async throws {
+            guard finalBackupDays >= 1 else { throw ValidationError("--final-backup-days must be 1 or more") }
+            let keep = noFinalBackup ? nil : Date().addingTimeInterval(Double(finalBackupDays) * 86_400)
+            try await common.operate("backup, then delete") { try await $0.delete($1, finalBackupUntil: keep, metadata: $2) }
+        }
     }
 
     struct Retry: AsyncParsableCommand {
@@ -115,11 +136,21 @@ struct Stores: AsyncParsableCommand {
 
         /// Starts the operation, prints what it did, and (with --wait) follows it to its end.
         func run(_ kind: OperationKind, _ change: StoreChange?, deletionProtection: Bool? = nil) async throws {
-            let id = try storeID()
-            try await withEvents(database) { events, _ in
-                let outcome = try await StoreCommandHandler(events: events).change(
-                    id, kind: kind, change: change, deletionProtection: deletionProtection, metadata: EventMetadata(actor: by),
+            try await operate(kind.rawValue) { handler, id, metadata in
+                try await handler.change(
+                    id, kind: kind, change: change, deletionProtection: deletionProtection, metadata: metadata,
                     idempotencyKey: idempotencyKey)
+            }
+        }
+
+        /// Starts an operation with `start`, prints what it did, and (with --wait) follows it.
+        func operate(
+            _ label: String, _ start: (StoreCommandHandler, StoreID, EventMetadata) async throws -> StoreCommandHandler.Outcome
+        ) async throws {
+            let id = try storeID()
+            let kind = label
+            try await withEvents(database) { events, _ in
+                let outcome = try await start(StoreCommandHandler(events: events), id, EventMetadata(actor: by))
                 guard let operationID = outcome.operation else {
                     let what = outcome.cursor == nil ? "nothing to change: the store already runs that" : "done"
                     FileHandle.standardError.write(Data("\(what)\n".utf8))
@@ -127,7 +158,7 @@ struct Stores: AsyncParsableCommand {
                     return
                 }
                 let how = outcome.replayed ? "was already requested with this key" : "requested"
-                FileHandle.standardError.write(Data("operation \(operationID) (\(kind.rawValue)) \(how)\n".utf8))
+                FileHandle.standardError.write(Data("operation \(operationID) (\(kind)) \(how)\n".utf8))
                 var state = outcome.state
                 if wait { state = try await follow(id, operation: operationID, events: events) }
                 try print(state, json: json)
@@ -266,7 +297,7 @@ struct Stores: AsyncParsableCommand {
 }
 
 /// One store: a few lines, or `StoreView` as JSON (what the API shows).
-private func print(_ state: StoreState, json: Bool) throws {
+func print(_ state: StoreState, json: Bool) throws {
     let view = StoreView(state)
     if json {
         Swift.print(try StoreProjection.encodeJSON(view))
@@ -290,7 +321,7 @@ private func print(_ state: StoreState, json: Bool) throws {
 }
 
 /// The event log of `database` (migrated by `urumi serve` or `urumi migrate`), for one command.
-private func withEvents<T>(_ database: DatabaseOptions, _ body: (PostgresEventStore, PostgresPool) async throws -> T)
+func withEvents<T>(_ database: DatabaseOptions, _ body: (PostgresEventStore, PostgresPool) async throws -> T)
     async throws -> T
 {
     let logger = Logger(label: "urumi.stores")
