@@ -22,6 +22,8 @@ public struct APIEnvironment: Sendable {
     let listBodies = ListBodyCache()
     /// Whether DELETE takes a final backup, and for how long it is kept.
     public var backups = BackupSettings()
+    /// False when the cluster cannot take backups (the chart values leave `backup.enabled` off).
+    public var backupsAvailable = true
 
     public init(
         commands: StoreCommandHandler, credentials: StoreCredentialsService, readModel: any StoreReadModel, events: any EventStore, audit: any EventAudit,

@@ -50,6 +50,7 @@ struct BackupRoutes {
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
         let id = try storeID(context)
+        try requireBackups(environment)
         _ = try await APIJSON.optionalObject(from: request, allowed: [])
         let outcome = try await environment.commands.backup(
             id, reason: .manual, metadata: metadata(context), idempotencyKey: try idempotencyKey(request))
@@ -65,6 +66,7 @@ struct BackupRoutes {
 
     @Sendable func restore(_ request: Request, context: Context) async throws -> Response {
         let id = try storeID(context)
+        try requireBackups(environment)
         let body = try await APIJSON.object(from: request, allowed: ["backup"])
         var errors: [FieldError] = []
         let raw = APIJSON.string(body, "backup", errors: &errors)
@@ -87,4 +89,13 @@ func backupID(_ text: String?, field: String) throws -> String {
         ])
     }
     return text
+}
+
+/// Refuses a backup, restore or clone when the cluster takes no backups.
+func requireBackups(_ environment: APIEnvironment) throws {
+    guard environment.backupsAvailable else {
+        throw Problem(
+            .conflict, status: .conflict, title: "Backups not enabled",
+            detail: "this cluster takes no backups: set backup.enabled (and backup.s3.*) in the --chart-values of urumi serve")
+    }
 }

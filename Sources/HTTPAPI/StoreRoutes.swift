@@ -102,6 +102,7 @@ struct StoreRoutes {
         let body = try await APIJSON.object(from: request, allowed: ["name", "domain", "adminEmail", "plan", "from"])
         var typeErrors: [FieldError] = []
         let clone = try cloneRequest(body["from"])
+        if clone != nil { try requireBackups(environment) }
         let name = APIJSON.string(body, "name", errors: &typeErrors)
         let domain = APIJSON.string(body, "domain", errors: &typeErrors)
         let email = APIJSON.string(body, "adminEmail", errors: &typeErrors)

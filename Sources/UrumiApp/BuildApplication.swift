@@ -41,8 +41,10 @@ public func buildApplication(
             await metrics.scrape(storage: await storageGauges(), broadcaster: broadcaster, coordinator: coordinator)
         })
     environment.backups = settings.backups
+    environment.backups.finalBackup = settings.backups.finalBackup && driver.takesBackups
+    environment.backupsAvailable = driver.takesBackups
     var services: [any Service] = dependencies.services + [follower, coordinator, broadcaster]
-    if let tick = settings.backupTick {
+    if let tick = settings.backupTick, driver.takesBackups {
         services.append(
             BackupScheduler(
                 readModel: dependencies.readModel, commands: commands, settings: settings.backups, tick: tick,

@@ -20,14 +20,18 @@ public final class KubernetesCluster: ClusterDriver {
     /// Whether the chart values turn TLS on with a cert-manager issuer: then the certificate
     /// step of a domain change waits for the Certificate to be Ready.
     public let managesCertificates: Bool
+    /// Whether the chart values turn backups on (`backup.enabled`).
+    public let takesBackups: Bool
     let logger: Logger
 
     public init(
         client: KubernetesClient, helm: HelmCLI, layout: StoreChartLayout = StoreChartLayout(),
         readiness: ReadinessSettings = ReadinessSettings(), storeAccess: StoreAccess? = nil,
-        stepDeadlines: [SagaStep: Duration] = [:], managesCertificates: Bool = false, logger: Logger
+        stepDeadlines: [SagaStep: Duration] = [:], managesCertificates: Bool = false, takesBackups: Bool = false,
+        logger: Logger
     ) {
         self.managesCertificates = managesCertificates
+        self.takesBackups = takesBackups
         self.stepDeadlines = stepDeadlines
         self.storeAccess = storeAccess
         self.client = client

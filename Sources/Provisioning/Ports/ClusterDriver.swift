@@ -108,6 +108,13 @@ public protocol ClusterDriver: Sendable {
     /// The WordPress admin login of an installed store (from the release's Secret).
     func credentials(for target: StoreTarget) async throws -> StoreCredentials
 
+    /// Whether stores can be backed up (the chart renders its backup Job template): without
+    /// it, backups, restores and clones are refused and a deletion takes no final backup.
+    var takesBackups: Bool { get }
+}
+
+extension ClusterDriver {
+    public var takesBackups: Bool { true }
 }
 
 /// A store's WordPress admin login. Never logged, never in an event or a listing.

@@ -55,6 +55,9 @@ actor KubeTestState {
     var tokens: Set<String> = ["test-token"]
     var namespaceDeletionDelay: Duration? = .milliseconds(200)
     var controllers = Controllers()
+    /// What a Job's pod writes to its termination message when the Job completes (nil: none),
+    /// computed from the Job (its env): the test plays the Job's scripts.
+    var jobResult: (@Sendable (JSONValue) -> String?)?
     /// The longest the server keeps a watch open (shorter than the client asks: reconnects).
     var maxWatch: Duration = .seconds(30)
     var bookmarkInterval: Duration = .milliseconds(250)
@@ -103,6 +106,10 @@ actor KubeTestState {
 
     func configure(_ change: (KubeTestState) -> Void) { change(self) }
     func setControllers(_ controllers: Controllers) { self.controllers = controllers }
+    func setJobResult(_ result: (@Sendable (JSONValue) -> String?)?) { jobResult = result }
+    /// Jobs whose name starts with the key fail with the value (their pod's message too).
+    private var jobFailures: [String: String] = [:]
+    func setJobFailure(forJobsNamed prefix: String, _ message: String) { jobFailures[prefix] = message }
     /// Like RBAC with k8s/rbac.yaml: inside a namespace, the test identities may do nothing until
     /// a RoleBinding `urumi` exists there (the namespace step creates it).
     private(set) var storeRBAC = false
@@ -298,7 +305,9 @@ actor KubeTestState {
     func workloadCreated(_ resource: String, _ namespace: String, _ object: JSONValue) {
         let controllers = self.controllers
         let name = object.name
-        let templateLabels = (object[path: "spec", "template", "metadata", "labels"]?.object ?? [:])
+        var templateLabels = (object[path: "spec", "template", "metadata", "labels"]?.object ?? [:])
+        // As the Job controller does: its pods carry the Job's name.
+        if resource == "jobs" { templateLabels["batch.kubernetes.io/job-name"] = .string(name) }
         var pod: JSONValue = ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": .string("\(name)-0"), "labels": .object(templateLabels)]]
         let image = object[path: "spec", "template", "spec", "containers"]?.array?.first?["image"]?.string ?? "busybox"
         if let problem = controllers.podProblem {
@@ -314,7 +323,8 @@ actor KubeTestState {
         guard let delay = controllers.readyAfter else { return }
         Task {
             try? await Task.sleep(for: delay)
-            self.settle(resource, namespace, name, jobFailure: controllers.jobFailure)
+            let failure = controllers.jobFailure ?? self.jobFailures.first { name.hasPrefix($0.key) }?.value
+            self.settle(resource, namespace, name, jobFailure: failure)
         }
     }
 
@@ -339,6 +349,16 @@ actor KubeTestState {
                 object.set("status", "replicas", to: replicas)
                 object.set("status", "conditions", to: [["type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"]])
             case "jobs":
+                let message = jobFailure ?? jobResult?(object)
+                if let message {
+                    let failed = jobFailure != nil
+                    update("pods", namespace, "\(name)-0") { pod in
+                        pod.set("status", "phase", to: .string(failed ? "Failed" : "Succeeded"))
+                        pod.set("status", "containerStatuses", to: [
+                            ["name": "main", "state": ["terminated": ["exitCode": failed ? 1 : 0, "message": .string(message)]]],
+                        ])
+                    }
+                }
                 if let jobFailure {
                     object.set("status", "failed", to: 4)
                     object.set("status", "conditions", to: [
