@@ -158,7 +158,9 @@ import Testing
                 #expect((record["reason"] as? String)?.contains("does not match its manifest") == true, "\(record)")
                 let store = try await urumi.request("GET", "/stores/\(id)")
                 #expect(store["status"] as? String == "ready")
-                #expect(helm.lastValues()?.text.contains("suspended: false") == true)
+                // `helm rollback` to the revision before the restore: WordPress runs again.
+                let wordpress = await server.state.get("deployments", "store-\(id)", "store-\(id.prefix(8))-wordpress")
+                #expect(wordpress?[path: "spec", "replicas"]?.int == 1, "\(String(describing: wordpress))")
                 let restoreJobs = await server.state.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/jobs") }.compactMap {
                     try? JSONValue.parse(Data($0.body.utf8))[path: "metadata", "name"]?.string
                 }.filter { $0.hasPrefix("urumi-restore-") }
