@@ -83,3 +83,68 @@ extension ServerDatabase {
         return try rows.first?.decode(Int.self, "n") ?? 0
     }
 }
+
+/// Restores across a SIGKILL: each restore ends exactly once, and the shop holds the backup's
+/// data (the simulated cluster's data is in the database, so it survives the process).
+@Suite("Restore durability", .timeLimit(.minutes(5)))
+struct RestoreDurabilityTests {
+    @Test func aServerKilledMidRestoreFinishesItAfterRestart() async throws {
+        try await ServerDatabase.with { database in
+            let arguments = ["--sim-latency", "300ms", "--lease-ttl", "2s", "--concurrency", "10"]
+            var server = try await UrumiProcess(databaseURL: database.url, arguments: arguments)
+            var client = HTTPClient(base: server.baseURL)
+            for index in 0..<6 {
+                #expect(try await client.createStore("Restore \(index)", domain: "restore\(index).example.com").status == 202)
+            }
+            var stores = try await client.waitForStores(timeout: .seconds(60)) { stores in
+                stores.count == 6 && stores.allSatisfy { $0["status"] as? String == "ready" }
+            }
+            // Each shop's data, backed up; then changed ("a bad day"), then restored.
+            var backups: [String: String] = [:]
+            for store in stores {
+                let id = store["id"] as! String
+                try await database.pool.query(
+                    """
+                    insert into sim_store_data (release, data) values (\("store-\(id.prefix(8))"), \("good data of \(id)"))
+                    on conflict (release) do update set data = excluded.data
+                    """)
+                #expect(try await client.request("POST", "/stores/\(id)/backups").status == 202)
+            }
+            stores = try await client.waitForStores(timeout: .seconds(60)) { stores in
+                stores.allSatisfy { ($0["backups"] as? [[String: Any]])?.first?["status"] as? String == "completed" }
+            }
+            for store in stores {
+                let id = store["id"] as! String
+                backups[id] = (store["backups"] as? [[String: Any]])?.first?["id"] as? String
+                try await database.pool.query(
+                    "update sim_store_data set data = \("broken data of \(id)") where release = \("store-\(id.prefix(8))")")
+                let answer = try await client.request("POST", "/stores/\(id)/restore", json: ["backup": try #require(backups[id])])
+                #expect(answer.status == 202, "\(answer.text)")
+            }
+            // Midway: some restores past their safety backup, none finished.
+            _ = try await client.waitForStores(timeout: .seconds(30)) { stores in
+                stores.contains { (($0["operation"] as? [String: Any])?["currentStep"] as? String).map { ["restore", "apply", "workloads"].contains($0) } ?? false }
+            }
+            server.kill()
+            #expect(try await database.count("store.restored.v1") < 6, "the kill came before every restore ended")
+
+            server = try await UrumiProcess(databaseURL: database.url, arguments: arguments)
+            defer { server.stop() }
+            client = HTTPClient(base: server.baseURL)
+            stores = try await client.waitForStores(timeout: .seconds(90)) { stores in
+                stores.allSatisfy { $0["status"] as? String == "ready" && (($0["operations"] as? [Any])?.count ?? 0) == 2 }
+            }
+            for store in stores {
+                let id = store["id"] as! String
+                #expect(try await database.pool.query(
+                    "select 1 as one from events where stream_id = \("store-\(id)") and type = 'store.restored.v1'").count == 1)
+                let data = try await database.pool.query(
+                    "select data from sim_store_data where release = \("store-\(id.prefix(8))")")
+                #expect(try data.first?.decode(String.self, "data") == "good data of \(id)")
+                let reasons = (store["backups"] as? [[String: Any]])?.compactMap { $0["reason"] as? String }
+                #expect(reasons == ["manual", "safety"], "one safety backup, however often the step ran: \(String(describing: reasons))")
+            }
+            #expect(try await database.streamsAreContiguous())
+        }
+    }
+}
