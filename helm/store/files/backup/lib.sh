@@ -73,7 +73,7 @@ write_db_options() {
   password=$(cat "${DB_PASSWORD_FILE:?}")
   (
     umask 077
-    printf '[client]\nhost=%s\nport=%s\nuser=%s\npassword="%s"\nprotocol=TCP\n' \
+    printf '[client]\nhost=%s\nport=%s\nuser=%s\npassword="%s"\nprotocol=TCP\ndefault-character-set=utf8mb4\n' \
       "${DB_HOST:?}" "${DB_PORT:-3306}" "${DB_USER:?}" "$password" >"$DB_OPTIONS"
   )
 }

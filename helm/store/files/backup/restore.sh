@@ -113,6 +113,8 @@ restore_finish() {
     # Test-only (scripts/test-backup has no WordPress core and no WooCommerce to run them).
     log "test: skipping wp search-replace ('$from' -> '$to') and wp wc update"
   else
+    command -v wp >/dev/null || fail "WP-CLI (wp) is not in this image"
+    wpc core is-installed || fail "WordPress does not see an installed site in $DB_NAME after the import"
     if [ -n "$from" ] && [ -n "$to" ] && [ "$from" != "$to" ]; then
       rewrite_urls "$from" "$to"
       rewritten=true
