@@ -16,7 +16,7 @@ backup_dump() {
   woo=$(sql -e "SELECT option_value FROM wp_options WHERE option_name = 'woocommerce_version'" 2>/dev/null || true)
   db_version=$(sql -e "SELECT option_value FROM wp_options WHERE option_name = 'db_version'" 2>/dev/null || true)
   log "dumping $DB_NAME (WooCommerce ${woo:-none}, WordPress db_version ${db_version:-none})"
-  "$(db_program dump)" --defaults-extra-file="$DB_OPTIONS" --single-transaction --quick \
+  "$(db_program dump)" --defaults-extra-file="$CLIENT_OPTIONS" --single-transaction --quick \
     --hex-blob --no-tablespaces --default-character-set=utf8mb4 --triggers "$DB_NAME" |
     gzip -6 >"$out"
   # A dump that ended early has no closing line: refuse it rather than store half a shop.

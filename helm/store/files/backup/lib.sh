@@ -68,13 +68,13 @@ check_inputs() {
 # The database: a client options file (the password never goes on a command line) and the
 # client programs, by their MariaDB names when present, else MySQL's (the mysql image).
 write_db_options() {
-  DB_OPTIONS=$STATE_DIR/client.cnf
+  CLIENT_OPTIONS=$STATE_DIR/client.cnf
   local password
   password=$(cat "${DB_PASSWORD_FILE:?}")
   (
     umask 077
     printf '[client]\nhost=%s\nport=%s\nuser=%s\npassword="%s"\nprotocol=TCP\ndefault-character-set=utf8mb4\n' \
-      "${DB_HOST:?}" "${DB_PORT:-3306}" "${DB_USER:?}" "$password" >"$DB_OPTIONS"
+      "${DB_HOST:?}" "${DB_PORT:-3306}" "${DB_USER:?}" "$password" >"$CLIENT_OPTIONS"
   )
 }
 db_program() {
@@ -85,7 +85,7 @@ db_program() {
   fi
 }
 # sql ARGS...: the client against the store's database, batch mode.
-sql() { "$(db_program)" --defaults-extra-file="$DB_OPTIONS" --batch --skip-column-names "$@" "${DB_NAME:?}"; }
+sql() { "$(db_program)" --defaults-extra-file="$CLIENT_OPTIONS" --batch --skip-column-names "$@" "${DB_NAME:?}"; }
 # wait_for_db: MySQL may be restarting (a retried Job, a store just resumed).
 wait_for_db() {
   local waited=0 limit=${DB_WAIT_SECONDS:-300}

@@ -74,14 +74,18 @@ scrub_database() {
   local tables script=${BACKUP_SCRIPTS:-/opt/urumi/backup}/scrub.sql
   tables=" $(sql -e "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()" | tr '\n' ' ') "
   log "scrubbing customer personal data"
-  awk -v tables="$tables" '
-    /^-- requires:/ {
-      keep = 1
-      for (i = 3; i <= NF; i++) if (index(tables, " " $i " ") == 0) keep = 0
-      next
-    }
-    keep { print }
-  ' "$script" | sql
+  # Plain bash: the mysql image (Oracle Linux slim) this runs in need not have awk.
+  local line keep=0 table
+  while IFS= read -r line || [ -n "$line" ]; do
+    if [[ $line == "-- requires:"* ]]; then
+      keep=1
+      for table in ${line#-- requires:}; do
+        [[ $tables == *" $table "* ]] || keep=0
+      done
+    elif [ "$keep" = 1 ]; then
+      printf '%s\n' "$line"
+    fi
+  done <"$script" | sql
 }
 
 # wp-content is emptied (lost+found aside) and replaced by the archive.

@@ -18,8 +18,8 @@ storage_init() {
     local prefix=${S3_PREFIX:-}
     prefix=${prefix#/}
     prefix=${prefix%/}
-    S3_KEY_PREFIX="${prefix:+$prefix/}$folder/"
-    TARGET_URL="s3://$S3_BUCKET/$S3_KEY_PREFIX"
+    OBJECT_PREFIX="${prefix:+$prefix/}$folder/"
+    TARGET_URL="s3://$S3_BUCKET/$OBJECT_PREFIX"
     s3_setup
   else
     STORAGE=pvc
@@ -51,16 +51,16 @@ s3_setup() {
       printf 's3 =\n    addressing_style = path\n'
     fi
   } >"$AWS_CONFIG_FILE"
-  S3_ARGS=(--region "${S3_REGION:-us-east-1}")
+  AWS_ARGS=(--region "${S3_REGION:-us-east-1}")
   if [ -n "${S3_ENDPOINT:-}" ]; then
-    S3_ARGS+=(--endpoint-url "$S3_ENDPOINT")
+    AWS_ARGS+=(--endpoint-url "$S3_ENDPOINT")
   fi
 }
-aws_cli() { aws "${S3_ARGS[@]}" "$@"; }
+aws_cli() { aws "${AWS_ARGS[@]}" "$@"; }
 
 storage_put() {
   if [ "$STORAGE" = s3 ]; then
-    aws_cli s3 cp --only-show-errors --no-progress "$1" "s3://$S3_BUCKET/$S3_KEY_PREFIX$2"
+    aws_cli s3 cp --only-show-errors --no-progress "$1" "s3://$S3_BUCKET/$OBJECT_PREFIX$2"
   else
     mkdir -p "$PVC_FOLDER"
     # Copy under a temporary name, then rename: a reader never sees half a file.
@@ -71,7 +71,7 @@ storage_put() {
 
 storage_get() {
   if [ "$STORAGE" = s3 ]; then
-    aws_cli s3 cp --only-show-errors --no-progress "s3://$S3_BUCKET/$S3_KEY_PREFIX$1" "$2"
+    aws_cli s3 cp --only-show-errors --no-progress "s3://$S3_BUCKET/$OBJECT_PREFIX$1" "$2"
   else
     [ -f "$PVC_FOLDER/$1" ] || return 1
     cp "$PVC_FOLDER/$1" "$2"
@@ -80,7 +80,7 @@ storage_get() {
 
 storage_has() {
   if [ "$STORAGE" = s3 ]; then
-    aws_cli s3api head-object --bucket "$S3_BUCKET" --key "$S3_KEY_PREFIX$1" >/dev/null 2>&1
+    aws_cli s3api head-object --bucket "$S3_BUCKET" --key "$OBJECT_PREFIX$1" >/dev/null 2>&1
   else
     [ -f "$PVC_FOLDER/$1" ]
   fi
@@ -88,7 +88,7 @@ storage_has() {
 
 storage_remove() {
   if [ "$STORAGE" = s3 ]; then
-    aws_cli s3 rm --only-show-errors "s3://$S3_BUCKET/$S3_KEY_PREFIX$1"
+    aws_cli s3 rm --only-show-errors "s3://$S3_BUCKET/$OBJECT_PREFIX$1"
   else
     rm -f "$PVC_FOLDER/$1"
   fi
@@ -97,7 +97,7 @@ storage_remove() {
 # The keys under this backup's folder, one per line (the trailing "/" of the folder keeps
 # backup "bk-1" from matching "bk-10").
 s3_keys() {
-  aws_cli s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$S3_KEY_PREFIX" \
+  aws_cli s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$OBJECT_PREFIX" \
     --query 'Contents[].Key' --output text | tr '\t' '\n' | grep -v -x -e '' -e None || true
 }
 
@@ -106,7 +106,7 @@ storage_delete_all() {
   if [ "$STORAGE" = s3 ]; then
     count=$(s3_keys | grep -c . || true)
     if [ "$count" -gt 0 ]; then
-      aws_cli s3 rm --only-show-errors --recursive "s3://$S3_BUCKET/$S3_KEY_PREFIX" >&2
+      aws_cli s3 rm --only-show-errors --recursive "s3://$S3_BUCKET/$OBJECT_PREFIX" >&2
     fi
     [ "$(s3_keys | grep -c . || true)" = 0 ] || fail "objects are left under $TARGET_URL"
   else
