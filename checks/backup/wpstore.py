@@ -18,6 +18,7 @@ import os
 import random
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -418,6 +419,7 @@ class JobResult:
     step: str  # the last step that ran (the failing one when not ok)
     message: str  # that step's termination message
     logs: str
+    seconds: dict[str, float] = field(default_factory=dict)  # per step
 
     @property
     def result(self) -> dict:
@@ -436,14 +438,17 @@ def run_job(mode: str, backup_id: str, store: str, env: dict[str, str], workdir:
     full = dict(env, URUMI_BACKUP_MODE=mode, URUMI_BACKUP_ID=backup_id, URUMI_BACKUP_STORE=store,
                 BACKUP_SCRATCH=str(scratch), **(extra or {}))
     message = ""
+    seconds: dict[str, float] = {}
     for step in STEPS:
         termination = workdir / f"termination-{step}"
         termination.write_text("")
+        started = time.monotonic()
         result = subprocess.run(["bash", str(SCRIPTS / "run.sh"), step],
                                 env=dict(full, BACKUP_TERMINATION_LOG=str(termination)),
                                 capture_output=True, text=True, timeout=timeout)
+        seconds[step] = time.monotonic() - started
         logs.append(result.stdout + result.stderr)
         message = termination.read_text()
         if result.returncode != 0:
-            return JobResult(False, step, message, "".join(logs))
-    return JobResult(True, "finish", message, "".join(logs))
+            return JobResult(False, step, message, "".join(logs), seconds)
+    return JobResult(True, "finish", message, "".join(logs), seconds)
