@@ -85,7 +85,11 @@ scrub_database() {
     elif [ "$keep" = 1 ]; then
       printf '%s\n' "$line"
     fi
-  done <"$script" | sql
+  done <"$script" | {
+    # The dump's own session settings: no strict mode tripping over WordPress's zero dates.
+    printf "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO';\n"
+    cat
+  } | sql
 }
 
 # wp-content is emptied (lost+found aside) and replaced by the archive.
