@@ -53,7 +53,10 @@ class MariaDB:
                 f"--socket={self.socket}", f"--port={self.port}", "--bind-address=127.0.0.1",
                 "--skip-name-resolve", f"--log-error={self.log}",
                 f"--pid-file={self.base / 'mysqld.pid'}", "--innodb-buffer-pool-size=256M",
-                "--max-allowed-packet=256M", *user_args]
+                "--max-allowed-packet=256M",
+                # MySQL 8.4's default mode (the chart's server), stricter than MariaDB's.
+                "--sql-mode=ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
+                "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION", *user_args]
         if fast:
             args += ["--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0",
                      "--sync-binlog=0"]
@@ -89,7 +92,9 @@ class MariaDB:
             ["mariadb", "--no-defaults", "--protocol=TCP", "-h127.0.0.1", f"-P{self.port}",
              f"-u{DB_USER}", f"-p{DB_PASSWORD}", "--max-allowed-packet=256M",
              "--default-character-set=utf8mb4", database],
-            input=statements, capture_output=True, text=True)
+            # WordPress's own session mode (wpdb drops the strict and zero-date modes).
+            input="SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION';\n" + statements,
+            capture_output=True, text=True)
         if result.returncode != 0:
             raise RuntimeError(f"SQL failed: {result.stderr[-1500:]}")
 

@@ -270,8 +270,9 @@ def populate(rng: random.Random, customers: int = 8, guests: int = 3, orders: in
         people.append(person)
         if not guest:
             uid = person.user_id
+            registered = "0000-00-00 00:00:00" if i == 1 else "2026-03-04 05:06:07"
             users.append([uid, person.email, "$P$Bcustomerhash", f"{first.lower()}-{last.lower()}",
-                          person.email, "", "2026-03-04 05:06:07", "", 0, f"{first} {last}"])
+                          person.email, "", registered, "", 0, f"{first} {last}"])
             usermeta += [[uid, "wp_capabilities", php_serialize({"customer": True})],
                          [uid, "first_name", first], [uid, "last_name", last],
                          [uid, "nickname", person.email],
