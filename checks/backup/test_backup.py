@@ -153,6 +153,27 @@ def test_restore_refuses_a_manifest_of_another_backup(s3_store):
     assert "is not backup bk-b" in job.message
 
 
+def test_restore_with_the_recorded_manifest_refuses_a_consistently_replaced_backup(s3_store):
+    """Someone who rewrites the files and the manifest to match is caught only by the
+    manifest Urumi recorded at backup time (URUMI_BACKUP_MANIFEST, optional)."""
+    store = s3_store
+    recorded = backup(store, "bk-a")
+    job = store.job("restore", "bk-a", URUMI_BACKUP_MANIFEST=json.dumps(recorded, separators=(",", ":")))
+    assert job.ok, job.message
+    # Replace bk-a's objects by another backup's, renamed consistently.
+    (store.wp_content / "uploads" / "planted.php").write_text("<?php evil();")
+    other = backup(store, "bk-b")
+    objects = store.objects()
+    for name in ("database.sql.gz", "wp-content.tar.gz"):
+        store.put_object(store.folder("bk-a") + name, objects[store.folder("bk-b") + name])
+    forged = json.dumps(dict(other, backup="bk-a", target=recorded["target"]), separators=(",", ":"))
+    store.put_object(store.folder("bk-a") + "manifest.json", forged.encode() + b"\n")
+    assert store.job("restore", "bk-a").ok  # without the recorded manifest: consistent, accepted
+    job = store.job("restore", "bk-a", URUMI_BACKUP_MANIFEST=json.dumps(recorded, separators=(",", ":")))
+    assert not job.ok and job.step == "fetch"
+    assert "is not the one recorded for backup bk-a" in job.message
+
+
 def test_the_import_step_refuses_files_nobody_verified(s3_store):
     """Even run on its own (say, a changed pod template), import checks the fetch's mark."""
     store = s3_store

@@ -47,6 +47,8 @@ replaces them by name), then where things are. */}}
   value: ""
 - name: URUMI_URL_TO
   value: ""
+- name: URUMI_BACKUP_MANIFEST
+  value: ""
 - name: HOME
   value: /tmp
 - name: BACKUP_SCRIPTS

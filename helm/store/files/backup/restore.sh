@@ -27,6 +27,11 @@ restore_fetch() {
     *"\"backup\":$(json_str "$BACKUP_ID"),\"store\":$(json_str "$BACKUP_STORE"),"*) ;;
     *) fail "the manifest at $TARGET_URL is not backup $BACKUP_ID of store $BACKUP_STORE" ;;
   esac
+  # Optional: the manifest Urumi recorded when the backup was made (its termination message).
+  # With it, a manifest replaced together with its files is refused too.
+  if [ -n "${URUMI_BACKUP_MANIFEST:-}" ] && [ "$manifest" != "$URUMI_BACKUP_MANIFEST" ]; then
+    fail "the manifest at $TARGET_URL is not the one recorded for backup $BACKUP_ID. Nothing was restored"
+  fi
   for name in "$DATABASE_FILE" "$CONTENT_FILE"; do
     entry=$(manifest_entry "$name")
     [ -n "$entry" ] || fail "the manifest lists no $name"
