@@ -10,6 +10,7 @@ directory standing for the backups PVC.
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
 import random
 import shutil
@@ -39,6 +40,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="urumi-bench-backup-"))
     db = servers.MariaDB(fast=False)
     s3 = servers.MotoS3(venv_bin)
+    print(f"load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
+          f"({os.cpu_count()} cores)")
     try:
         rng = random.Random(20261206)
         name = f"store_{uuid.uuid4().hex[:10]}"
@@ -105,6 +108,8 @@ def main() -> int:
                 return 1
             manifest = job.result
             sizes = {f["name"]: f["bytes"] for f in manifest["files"]}
+            with gzip.open(jobdir / "backup" / "scratch" / "files" / "database.sql.gz") as dump:
+                dump_bytes = sum(len(chunk) for chunk in iter(lambda: dump.read(1 << 20), b""))
             steps = ", ".join(f"{k} {v:.1f}s" for k, v in job.seconds.items() if v >= 0.05)
             # Lose everything, then restore.
             db.root_sql(f"DROP DATABASE {name}; CREATE DATABASE {name} CHARACTER SET utf8mb4;")
@@ -119,7 +124,8 @@ def main() -> int:
             same = checksums() == before_rows and wpstore.tree_hashes(content) == before_files
             rsteps = ", ".join(f"{k} {v:.1f}s" for k, v in restore.seconds.items() if v >= 0.05)
             print(f"{label}: backup {backup_s:.1f} s ({steps}); "
-                  f"database.sql.gz {sizes['database.sql.gz'] / MB:.1f} MB, "
+                  f"database.sql.gz {sizes['database.sql.gz'] / MB:.1f} MB "
+                  f"(dump {dump_bytes / MB:.1f} MB uncompressed), "
                   f"wp-content.tar.gz {sizes['wp-content.tar.gz'] / MB:.1f} MB, "
                   f"total {manifest['totalBytes'] / MB:.1f} MB")
             print(f"{label}: restore {restore_s:.1f} s ({rsteps}); "
