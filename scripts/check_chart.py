@@ -1101,6 +1101,10 @@ def check_backup(docs: list[dict[str, Any]], values: dict[str, Any]) -> str:
     for key in ("backoffLimit", "activeDeadlineSeconds", "ttlSecondsAfterFinished"):
         if job.get(key) is None:
             problems.append(f"the backup Job template lacks {key}")
+    rules = (job.get("podFailurePolicy") or {}).get("rules") or []
+    if not any(r.get("action") == "FailJob" and (r.get("onExitCodes") or {}).get("values") == [3]
+               and not (r.get("onExitCodes") or {}).get("containerName") for r in rules):
+        problems.append("the backup Job does not fail at once on exit code 3 (podFailurePolicy)")
     pod = job["template"]
     labels = pod["metadata"].get("labels") or {}
     if (labels.get("app.kubernetes.io/instance"), labels.get("app.kubernetes.io/component")) != (

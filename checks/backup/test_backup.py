@@ -135,7 +135,7 @@ def test_restore_refuses_a_tampered_file_before_touching_anything(store, victim)
 
     job = store.job("restore", "bk-01hx7k3m9q")
     assert not job.ok
-    assert job.step == "fetch"
+    assert job.step == "fetch" and job.status == 3  # the Job fails at once, no retry
     assert job.message.startswith(f"restore/fetch: checksum mismatch for {victim}")
     assert "Nothing was restored" in job.message and "\n" not in job.message
     assert store.table_checksums() == checksums
@@ -170,7 +170,7 @@ def test_restore_with_the_recorded_manifest_refuses_a_consistently_replaced_back
     store.put_object(store.folder("bk-a") + "manifest.json", forged.encode() + b"\n")
     assert store.job("restore", "bk-a").ok  # without the recorded manifest: consistent, accepted
     job = store.job("restore", "bk-a", URUMI_BACKUP_MANIFEST=json.dumps(recorded, separators=(",", ":")))
-    assert not job.ok and job.step == "fetch"
+    assert not job.ok and job.step == "fetch" and job.status == 3
     assert "is not the one recorded for backup bk-a" in job.message
 
 
@@ -283,7 +283,7 @@ def test_a_rerun_backup_with_the_same_id_replaces_it_whole(s3_store):
 def test_bad_inputs_fail_in_the_first_container_with_a_reason(s3_store, mode, backup_id,
                                                               store_id, message):
     job = s3_store.job(mode, backup_id, store=store_id)
-    assert not job.ok and job.step == "fetch"
+    assert not job.ok and job.step == "fetch" and job.status == 3
     assert message in job.message
 
 
@@ -292,7 +292,7 @@ def test_failures_say_why_in_one_line(s3_store):
     store.env["DB_WAIT_SECONDS"] = "0"
     store.env["DB_PORT"] = "1"
     job = store.job("backup", "bk-nodb")
-    assert not job.ok and job.step == "dump"
+    assert not job.ok and job.step == "dump" and job.status == 1  # may be retried
     assert "did not answer" in job.message and "\n" not in job.message
 
     store.env["DB_PORT"] = str(store.db.port)
@@ -304,7 +304,7 @@ def test_failures_say_why_in_one_line(s3_store):
     store.env["S3_BUCKET"] = store.bucket
     store.env["S3_CREDENTIALS_DIR"] = str(store.tmp / "nothing")
     job = store.job("delete", "bk-1")
-    assert not job.ok and "no S3 credentials" in job.message
+    assert not job.ok and "no S3 credentials" in job.message and job.status == 3
 
 
 def test_without_the_test_switch_the_restore_runs_wp_cli(s3_store, tmp_path):

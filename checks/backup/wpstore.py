@@ -421,6 +421,7 @@ class JobResult:
     message: str  # that step's termination message
     logs: str
     seconds: dict[str, float] = field(default_factory=dict)  # per step
+    status: int = 0  # the exit code of the last step (3: permanent, no retry helps)
 
     @property
     def result(self) -> dict:
@@ -451,5 +452,5 @@ def run_job(mode: str, backup_id: str, store: str, env: dict[str, str], workdir:
         logs.append(result.stdout + result.stderr)
         message = termination.read_text()
         if result.returncode != 0:
-            return JobResult(False, step, message, "".join(logs), seconds)
+            return JobResult(False, step, message, "".join(logs), seconds, result.returncode)
     return JobResult(True, "finish", message, "".join(logs), seconds)

@@ -158,6 +158,19 @@ replaces them by name), then where things are. */}}
 backoffLimit: {{ int .Values.backup.backoffLimit }}
 activeDeadlineSeconds: {{ int .Values.backup.activeDeadlineSeconds }}
 ttlSecondsAfterFinished: {{ int .Values.backup.ttlSecondsAfterFinished }}
+podFailurePolicy:
+  rules:
+    # run.sh exits 3 for what no retry changes (bad inputs, a backup that does not match its
+    # manifest): the Job fails at once, with that container's reason.
+    - action: FailJob
+      onExitCodes:
+        operator: In
+        values: [3]
+    # A drained node or a preempted pod is no reason to use up a retry.
+    - action: Ignore
+      onPodConditions:
+        - type: DisruptionTarget
+          status: "True"
 template:
   metadata:
     labels:

@@ -23,14 +23,18 @@ log() { printf '[backup %s %s:%s] %s\n' "$(date -u +%H:%M:%S)" "$MODE" "${STEP:-
 # terminate MESSAGE: the container's termination message (what Urumi shows or parses).
 terminate() { printf '%s' "$1" | head -c 4000 >"$TERMINATION_LOG" 2>/dev/null || true; }
 
-# fail REASON: a readable one-line reason as the termination message, and exit 1.
+# fail REASON: a readable one-line reason as the termination message, and exit 1 (the Job
+# may retry: a database restarting, a network error). refuse REASON: the same with exit 3,
+# for what no retry changes (bad inputs, a backup that does not match its manifest); the
+# Job's podFailurePolicy fails the Job at once on 3.
 fail() {
   local reason="$MODE/$STEP: $*"
   reason=${reason//$'\n'/ }
   log "ERROR: $reason"
   terminate "$reason"
-  exit 1
+  exit "${FAIL_STATUS:-1}"
 }
+refuse() { FAIL_STATUS=3 fail "$@"; }
 
 # Any command that fails unexpectedly (set -e) still leaves a reason naming it.
 # (A fail inside $(...) has already written its reason; the caller's ERR must not replace it.)
@@ -56,12 +60,12 @@ is_true() { case ${1:-} in true | TRUE | True | 1 | yes) return 0 ;; esac; retur
 check_inputs() {
   case $MODE in
     backup | restore | delete) ;;
-    *) fail "URUMI_BACKUP_MODE must be backup, restore or delete, not '$MODE'" ;;
+    *) refuse "URUMI_BACKUP_MODE must be backup, restore or delete, not '$MODE'" ;;
   esac
   [[ $BACKUP_ID =~ ^[a-z0-9][a-z0-9-]{0,39}$ ]] ||
-    fail "URUMI_BACKUP_ID '$BACKUP_ID' is not 1-40 characters of [a-z0-9-]"
+    refuse "URUMI_BACKUP_ID '$BACKUP_ID' is not 1-40 characters of [a-z0-9-]"
   [[ $BACKUP_STORE =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$ ]] ||
-    fail "URUMI_BACKUP_STORE '$BACKUP_STORE' is not a store id"
+    refuse "URUMI_BACKUP_STORE '$BACKUP_STORE' is not a store id"
   mkdir -p "$FILES_DIR" "$STATE_DIR"
 }
 

@@ -21,20 +21,20 @@ restore_fetch() {
   manifest=$(head -c 4096 "$FILES_DIR/$MANIFEST_FILE")
   case $manifest in
     '{"format":1,'*) ;;
-    *) fail "the manifest at $TARGET_URL is not format 1" ;;
+    *) refuse "the manifest at $TARGET_URL is not format 1" ;;
   esac
   case $manifest in
     *"\"backup\":$(json_str "$BACKUP_ID"),\"store\":$(json_str "$BACKUP_STORE"),"*) ;;
-    *) fail "the manifest at $TARGET_URL is not backup $BACKUP_ID of store $BACKUP_STORE" ;;
+    *) refuse "the manifest at $TARGET_URL is not backup $BACKUP_ID of store $BACKUP_STORE" ;;
   esac
   # Optional: the manifest Urumi recorded when the backup was made (its termination message).
   # With it, a manifest replaced together with its files is refused too.
   if [ -n "${URUMI_BACKUP_MANIFEST:-}" ] && [ "$manifest" != "$URUMI_BACKUP_MANIFEST" ]; then
-    fail "the manifest at $TARGET_URL is not the one recorded for backup $BACKUP_ID. Nothing was restored"
+    refuse "the manifest at $TARGET_URL is not the one recorded for backup $BACKUP_ID. Nothing was restored"
   fi
   for name in "$DATABASE_FILE" "$CONTENT_FILE"; do
     entry=$(manifest_entry "$name")
-    [ -n "$entry" ] || fail "the manifest lists no $name"
+    [ -n "$entry" ] || refuse "the manifest lists no $name"
     bytes=${entry% *}
     sum=${entry#* }
     log "fetching $name ($bytes bytes)"
@@ -43,7 +43,7 @@ restore_fetch() {
     actual_sum=$(file_sha256 "$FILES_DIR/$name")
     if [ "$actual_sum" != "$sum" ] || [ "$actual_bytes" != "$bytes" ]; then
       rm -f "$FILES_DIR/$name"
-      fail "checksum mismatch for $name: the manifest says $bytes bytes, sha256 $sum; the stored file has $actual_bytes bytes, sha256 $actual_sum. Nothing was restored"
+      refuse "checksum mismatch for $name: the manifest says $bytes bytes, sha256 $sum; the stored file has $actual_bytes bytes, sha256 $actual_sum. Nothing was restored"
     fi
   done
   date -u +%Y-%m-%dT%H:%M:%SZ >"$STATE_DIR/verified"
@@ -51,7 +51,7 @@ restore_fetch() {
 }
 
 require_verified() {
-  [ -f "$STATE_DIR/verified" ] || fail "the files were not verified against the manifest: refusing to restore"
+  [ -f "$STATE_DIR/verified" ] || refuse "the files were not verified against the manifest: refusing to restore"
 }
 
 # The store's tables are replaced by the backup's: every table and view is dropped first,
@@ -126,7 +126,7 @@ restore_finish() {
     # Test-only (scripts/test-backup has no WordPress core and no WooCommerce to run them).
     log "test: skipping wp search-replace ('$from' -> '$to') and wp wc update"
   else
-    command -v wp >/dev/null || fail "WP-CLI (wp) is not in this image"
+    command -v wp >/dev/null || refuse "WP-CLI (wp) is not in this image"
     wpc core is-installed || fail "WordPress does not see an installed site in $DB_NAME after the import"
     if [ -n "$from" ] && [ -n "$to" ] && [ "$from" != "$to" ]; then
       rewrite_urls "$from" "$to"

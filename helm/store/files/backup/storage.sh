@@ -38,7 +38,7 @@ s3_setup() {
     fi
   done
   if [ -z "${AWS_ACCESS_KEY_ID:-}" ] || [ -z "${AWS_SECRET_ACCESS_KEY:-}" ]; then
-    fail "no S3 credentials: $dir/AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (backup.s3.credentialsSecret)"
+    refuse "no S3 credentials: $dir/AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (backup.s3.credentialsSecret)"
   fi
   export HOME=${HOME:-/tmp} AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true
   export AWS_CONFIG_FILE=$STATE_DIR/aws-config
