@@ -189,7 +189,7 @@ def test_the_import_step_refuses_files_nobody_verified(s3_store):
                  URUMI_BACKUP_STORE=store.store_id, BACKUP_SCRATCH=str(workdir / "scratch"),
                  BACKUP_TERMINATION_LOG=str(workdir / "term")),
         capture_output=True, text=True)
-    assert result.returncode == 1
+    assert result.returncode == 3
     assert "not verified" in (workdir / "term").read_text()
 
 
