@@ -17,6 +17,10 @@
   lets an update change (StatefulSet claim templates, selectors; claims grow, never shrink);
 - syntax-checks the setup Job's script (sh -n, bash -n, shellcheck and php -l when present)
   and runs it against a fake `wp` (install, re-run, upgrade, the plugin list);
+- the backup machinery (README "Backups"): with backup.enabled, for a bucket and for the PVC
+  target, the suspended CronJob whose jobTemplate Urumi copies (steps, images, mounts, the
+  environment the scripts read, the result container), the PVC, quota and NetworkPolicy;
+  without it, no backup object at all; the scripts' syntax and shellcheck;
 - runs checkov over the rendered output, failing on any finding not listed with a reason in
   helm/store/README.md (the one place where skips live).
 
@@ -736,6 +740,8 @@ def check_setup_job_hash(base: dict[str, Any], workdir: Path) -> str:
         "extraDomains": {"extraDomains": ["www.cafe-urumi.shops.example.com"]},
         "volumeExpansion": {"volumeExpansion": True},
         "maintenance": {"maintenance": {"retryAfterSeconds": 60}},
+        "backup (enabled, bucket)": {"backup": {"enabled": True, "s3": {
+            "bucket": "urumi-backups", "credentialsSecret": "urumi-backup-s3"}}},
     }
     for what, change in unchanged.items():
         if job_name(merged(base, change)) != first:
@@ -1051,6 +1057,212 @@ def check_setup_script_plugins(docs: list[dict[str, Any]], workdir: Path) -> str
     return "4 runs"
 
 
+# --------------------------------------------------------------------------- backups
+
+BACKUP_STEPS = ["fetch", "dump", "archive", "import", "unpack", "store", "core"]
+BACKUP_CONTRACT_ENV = ["URUMI_BACKUP_MODE", "URUMI_BACKUP_ID", "URUMI_BACKUP_STORE",
+                       "URUMI_CHART_REVISION", "URUMI_WORDPRESS_VERSION",
+                       "URUMI_WOOCOMMERCE_VERSION", "URUMI_SCRUB", "URUMI_URL_FROM", "URUMI_URL_TO"]
+# Read by the scripts but set by nobody in the cluster: the tests' switch, and defaults.
+BACKUP_ENV_NOT_SET = {"URUMI_BACKUP_TEST_SKIP_WP", "BACKUP_TERMINATION_LOG", "DB_WAIT_SECONDS",
+                      "BACKUP_WORDPRESS_SOURCE"}
+
+
+def backup_script_variables() -> set[str]:
+    """Every environment variable the backup scripts read (${NAME...} of our prefixes)."""
+    names = set()
+    for path in (CHART / "files" / "backup").glob("*.sh"):
+        names |= set(re.findall(r"\$\{((?:URUMI|BACKUP|DB|S3|WP)_[A-Z0-9_]+)", path.read_text()))
+    return names
+
+
+def check_backup(docs: list[dict[str, Any]], values: dict[str, Any]) -> str:
+    """README "Backups": what Urumi relies on when it copies the CronJob's jobTemplate."""
+    named = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+    backup_objects = sorted(ident(d) for d in docs if (d["metadata"].get("labels") or {}).get(
+        "app.kubernetes.io/component") == "backup")
+    backup = values.get("backup") or {}
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
+    mysql_policy = next((p for p in policies if p["metadata"]["name"] == f"{FULLNAME}-mysql"), None)
+    if not backup.get("enabled"):
+        require(not backup_objects, f"backup.enabled is false, yet: {backup_objects}")
+        require(not any(d["kind"] == "CronJob" for d in docs), "a CronJob without backups")
+        if mysql_policy:
+            require("backup" not in json.dumps(mysql_policy["spec"]),
+                    "the MySQL policy admits backup pods although backups are off")
+        return "no backup objects"
+    problems: list[str] = []
+    s3 = bool((backup.get("s3") or {}).get("bucket"))
+    cron = named.get(("CronJob", f"{FULLNAME}-backup"))
+    require(cron is not None, f"no CronJob {FULLNAME}-backup")
+    if cron["spec"].get("suspend") is not True:
+        problems.append("the backup CronJob is not suspended (Urumi is the scheduler)")
+    job = cron["spec"]["jobTemplate"]["spec"]
+    for key in ("backoffLimit", "activeDeadlineSeconds", "ttlSecondsAfterFinished"):
+        if job.get(key) is None:
+            problems.append(f"the backup Job template lacks {key}")
+    rules = (job.get("podFailurePolicy") or {}).get("rules") or []
+    if not any(r.get("action") == "FailJob" and (r.get("onExitCodes") or {}).get("values") == [3]
+               and not (r.get("onExitCodes") or {}).get("containerName") for r in rules):
+        problems.append("the backup Job does not fail at once on exit code 3 (podFailurePolicy)")
+    pod = job["template"]
+    labels = pod["metadata"].get("labels") or {}
+    if (labels.get("app.kubernetes.io/instance"), labels.get("app.kubernetes.io/component")) != (
+            RELEASE, "backup"):
+        problems.append("backup pods lack the instance/component labels the NetworkPolicies select")
+    spec = pod["spec"]
+    if spec.get("restartPolicy") != "Never":
+        problems.append("backup pods must not restart containers (restartPolicy Never)")
+    inits = [c["name"] for c in spec.get("initContainers") or []]
+    mains = [c["name"] for c in spec.get("containers") or []]
+    if inits != BACKUP_STEPS or mains != ["finish"]:
+        problems.append(f"backup steps are {inits} + {mains}, want {BACKUP_STEPS} + ['finish']")
+    terms = (((spec.get("affinity") or {}).get("podAffinity") or {})
+             .get("preferredDuringSchedulingIgnoredDuringExecution") or [])
+    if not any(t["podAffinityTerm"].get("topologyKey") == "kubernetes.io/hostname"
+               and t["podAffinityTerm"]["labelSelector"]["matchLabels"].get(
+                   "app.kubernetes.io/component") == "wordpress" for t in terms):
+        problems.append("backup pods lack the preferred affinity to the WordPress pod's node")
+    if spec["securityContext"].get("runAsUser") != 33:
+        problems.append("backup pods do not run as www-data (33)")
+
+    wordpress = named[("Deployment", f"{FULLNAME}-wordpress")]["spec"]["template"]["spec"]["containers"][0]["image"]
+    mysql = named[("StatefulSet", f"{FULLNAME}-mysql")]["spec"]["template"]["spec"]["containers"][0]["image"]
+    wanted_images = {"dump": mysql, "import": mysql, "archive": wordpress, "unpack": wordpress,
+                     "core": wordpress}
+    read = backup_script_variables() - BACKUP_ENV_NOT_SET
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    for container in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+        name = container["name"]
+        if container.get("command") != ["/bin/bash", "/opt/urumi/backup/run.sh", name]:
+            problems.append(f"backup step {name} does not run `run.sh {name}`: {container.get('command')}")
+        env = {e["name"]: e.get("value") for e in container.get("env") or []}
+        missing = sorted((read | set(BACKUP_CONTRACT_ENV)) - set(env)
+                         - ({"BACKUP_PVC_DIR", "BACKUP_PVC_CLAIM"} if s3 else
+                            {n for n in read if n.startswith("S3_")}))
+        if missing:
+            problems.append(f"backup step {name} does not set {missing} (the scripts read them)")
+        if env.get("URUMI_BACKUP_MODE") != "backup" or env.get("URUMI_SCRUB") != "false":
+            problems.append(f"backup step {name}: defaults of URUMI_BACKUP_MODE/URUMI_SCRUB")
+        if env.get("URUMI_BACKUP_STORE") != (values.get("storeId") or RELEASE):
+            problems.append(f"backup step {name}: URUMI_BACKUP_STORE defaults to "
+                            f"{env.get('URUMI_BACKUP_STORE')!r}")
+        image = container["image"]
+        want = wanted_images.get(name)
+        if want and image != want:
+            problems.append(f"backup step {name} runs {image}, want {want}")
+        if name in ("fetch", "store") and ("aws-cli" in image) != s3:
+            problems.append(f"backup step {name} runs {image} for a {'bucket' if s3 else 'PVC'}")
+        if name == "finish" and "cli-" not in image:
+            problems.append(f"backup step finish runs {image}, not WP-CLI")
+        if container.get("terminationMessagePolicy") != "FallbackToLogsOnError":
+            problems.append(f"backup step {name}: terminationMessagePolicy is not FallbackToLogsOnError")
+        if container.get("terminationMessagePath", "/dev/termination-log") != "/dev/termination-log":
+            problems.append(f"backup step {name} moved the termination message")
+        if container["securityContext"].get("readOnlyRootFilesystem") is not True:
+            problems.append(f"backup step {name} has a writable root filesystem")
+        mounts = {m["mountPath"]: m for m in container.get("volumeMounts") or []}
+        for path in ("/opt/urumi/backup", "/scratch", "/tmp"):
+            if path not in mounts:
+                problems.append(f"backup step {name} does not mount {path}")
+        content = mounts.get("/var/www/html/wp-content")
+        if name == "archive" and (not content or content.get("readOnly") is not True):
+            problems.append("the archive step must mount wp-content read-only")
+        if name in ("unpack", "finish") and (not content or content.get("readOnly")):
+            problems.append(f"the {name} step must mount wp-content writable")
+        if name in ("dump", "import", "fetch", "store", "core") and content:
+            problems.append(f"backup step {name} mounts wp-content without needing it")
+        if name in ("fetch", "store"):
+            target = "/etc/urumi/s3" if s3 else "/backups"
+            if target not in mounts:
+                problems.append(f"backup step {name} does not mount {target}")
+    if volumes["wp-content"]["persistentVolumeClaim"]["claimName"] != f"{FULLNAME}-wordpress":
+        problems.append("backup pods do not mount the WordPress claim")
+    if s3:
+        secret = volumes.get("s3-credentials", {}).get("secret", {})
+        if secret.get("secretName") != backup["s3"].get("credentialsSecret"):
+            problems.append("the S3 credentials volume is not backup.s3.credentialsSecret")
+        if named.get(("PersistentVolumeClaim", f"{FULLNAME}-backups")):
+            problems.append("a backups PVC although the target is a bucket")
+    else:
+        claim = named.get(("PersistentVolumeClaim", f"{FULLNAME}-backups"))
+        if claim is None:
+            problems.append(f"no PVC {FULLNAME}-backups for the PVC target")
+        else:
+            if annotations(claim).get("helm.sh/resource-policy") != "keep":
+                problems.append("the backups PVC is not kept on uninstall")
+            want = (backup.get("pvc") or {}).get("size", "10Gi")
+            if claim["spec"]["resources"]["requests"]["storage"] != want:
+                problems.append(f"the backups PVC is not {want}")
+            if volumes.get("backups", {}).get("persistentVolumeClaim", {}).get(
+                    "claimName") != f"{FULLNAME}-backups":
+                problems.append("the PVC target is not mounted")
+        quota = next(d for d in docs if d["kind"] == "ResourceQuota")["spec"]["hard"]
+        plan = yaml.safe_load((CHART / "values.yaml").read_text())["plans"][values["plan"]]["quota"]
+        size = quantity((backup.get("pvc") or {}).get("size", "10Gi"))
+        if quantity(quota["requests.storage"]) != quantity(plan["requestsStorage"]) + size:
+            problems.append(f"quota requests.storage {quota['requests.storage']} is not the plan's "
+                            f"{plan['requestsStorage']} plus the backups claim")
+        if int(quota["persistentvolumeclaims"]) != plan["persistentVolumeClaims"] + 1:
+            problems.append("quota persistentvolumeclaims does not count the backups claim")
+    config = named.get(("ConfigMap", f"{FULLNAME}-backup"))
+    files = sorted(p.name for p in (CHART / "files" / "backup").iterdir())
+    if config is None or sorted(config["data"]) != files:
+        problems.append(f"ConfigMap {FULLNAME}-backup does not ship files/backup ({files})")
+    elif any(config["data"][n] != (CHART / "files" / "backup" / n).read_text() for n in files):
+        problems.append(f"ConfigMap {FULLNAME}-backup's files differ from files/backup")
+
+    if values.get("networkPolicy", {}).get("enabled", True):
+        policy = next((p for p in policies if p["metadata"]["name"] == f"{FULLNAME}-backup"), None)
+        if policy is None:
+            problems.append("no NetworkPolicy for backup pods")
+        else:
+            egress = policy["spec"].get("egress") or []
+            to_mysql = any(p.get("port") == 3306 for rule in egress for p in rule.get("ports", [])
+                           if any((peer.get("podSelector") or {}).get("matchLabels", {}).get(
+                               "app.kubernetes.io/component") == "mysql" for peer in rule["to"]))
+            if not to_mysql:
+                problems.append("backup pods may not reach MySQL")
+            ports = {p.get("port") for rule in egress for p in rule.get("ports", [])} - {3306}
+            if s3:
+                endpoint = backup["s3"].get("endpoint", "")
+                match = re.match(r"^(https?)://[^/:]+(?::(\d+))?", endpoint)
+                want = int(match.group(2) or (80 if match.group(1) == "http" else 443)) if match else 443
+                if ports != {want}:
+                    problems.append(f"backup pods may reach ports {ports}, want only the S3 port {want}")
+            elif ports:
+                problems.append(f"backup pods to a PVC may reach ports {ports}")
+            if policy["spec"].get("ingress") != []:
+                problems.append("something may reach backup pods")
+        if mysql_policy and not any(
+                (peer.get("podSelector") or {}).get("matchLabels", {}).get(
+                    "app.kubernetes.io/component") == "backup"
+                for rule in mysql_policy["spec"]["ingress"] for peer in rule["from"]):
+            problems.append("the MySQL policy does not admit backup pods")
+    require(not problems, "\n".join(problems))
+    return f"{'bucket' if s3 else 'PVC'} target, {len(inits) + len(mains)} steps"
+
+
+def check_backup_scripts(workdir: Path) -> str:
+    """bash -n of every script, shellcheck of run.sh with what it sources."""
+    scripts = CHART / "files" / "backup"
+    done = []
+    for path in sorted(scripts.glob("*.sh")):
+        result = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
+        require(result.returncode == 0, f"bash -n {path.name}:\n{result.stderr}")
+    done.append("bash -n")
+    require((scripts / "run.sh").read_text().startswith("#!/bin/bash\n"),
+            "run.sh must start with #!/bin/bash (the Job runs it with bash)")
+    if shutil.which("shellcheck"):
+        result = subprocess.run(["shellcheck", "-x", "-P", ".", "run.sh"], cwd=scripts,
+                                capture_output=True, text=True)
+        require(result.returncode == 0, f"shellcheck:\n{result.stdout}{result.stderr}")
+        done.append("shellcheck")
+    else:
+        done.append("shellcheck not installed")
+    return ", ".join(done)
+
+
 def rejected(values: dict[str, Any], mentions: str) -> None:
     try:
         render(values)
@@ -1217,6 +1429,18 @@ def bad_values_cases(good: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]
         good, {"extraDomains": [f"a{i}.example.org" for i in range(21)]}), "extraDomains"
     yield "extra domains twice", merged(
         good, {"extraDomains": ["a.example.org", "a.example.org"]}), "extraDomains"
+    yield "backup bucket with upper case", merged(
+        good, {"backup": {"enabled": True, "s3": {"bucket": "Urumi-Backups"}}}), "bucket"
+    yield "backup endpoint without a scheme", merged(
+        good, {"backup": {"s3": {"endpoint": "minio.minio:9000"}}}), "endpoint"
+    yield "backup prefix with a leading slash", merged(
+        good, {"backup": {"s3": {"prefix": "/urumi"}}}), "prefix"
+    yield "backup prefix with ..", merged(
+        good, {"backup": {"s3": {"prefix": "urumi/../x"}}}), "prefix"
+    yield "unknown key under backup", merged(good, {"backup": {"schedule": "@daily"}}), "schedule"
+    yield "backup enabled as a string", merged(good, {"backup": {"enabled": "yes"}}), "enabled"
+    yield "backup pvc size without a unit pattern", merged(
+        good, {"backup": {"pvc": {"size": "ten"}}}), "size"
     yield "setup Job TTL under 7 days", merged(
         good, {"setupJob": {"ttlSecondsAfterFinished": 3600}}), "ttlSecondsAfterFinished"
 
@@ -1276,6 +1500,22 @@ def main() -> int:
             {"slug": "wordpress-seo", "version": "25.3"}]})
         cases["large+extraDomains+tls"] = merged(BASE_VALUES, {
             "plan": "large", "ingress": tls, "extraDomains": extra + [BASE_VALUES["domain"]]})
+        # Backups, to a bucket (MinIO in the cluster; AWS) and to the PVC target.
+        cases["small+backup-s3"] = merged(BASE_VALUES, {"plan": "small", "backup": {
+            "enabled": True, "s3": {"endpoint": "http://minio.minio:9000", "bucket": "urumi-backups",
+                                    "credentialsSecret": "urumi-backup-s3"}}})
+        cases["large+backup-s3-aws+ingress"] = merged(BASE_VALUES, {
+            "plan": "large", "ingress": tls, "images": {"pullSecrets": ["registry-mirror"]},
+            "backup": {"enabled": True, "s3": {
+                "endpoint": "https://s3.eu-west-1.amazonaws.com", "region": "eu-west-1",
+                "bucket": "acme.urumi-backups", "prefix": "urumi/prod",
+                "credentialsSecret": "urumi-backup-s3", "pathStyle": False},
+                "images": {"awsCli": {"digest": "sha256:" + "2" * 64}}}})
+        cases["medium+backup-pvc"] = merged(BASE_VALUES, {"plan": "medium", "backup": {
+            "enabled": True, "pvc": {"size": "20Gi", "storageClass": "fast-ssd"}}})
+        cases["small+backup-pvc-without-networkpolicy"] = merged(BASE_VALUES, {
+            "plan": "small", "backup": {"enabled": True}, "networkPolicy": {"enabled": False}})
+        cases["small+suspended+backup-s3"] = merged(cases["small+backup-s3"], {"suspended": True})
         # The platform values k8s/ deploys Urumi with (--chart-values), under a store's own.
         platform = k8s_store_values()
         if platform is not None:
@@ -1284,7 +1524,8 @@ def main() -> int:
         cases.update(canary.cases(BASE_VALUES))
 
         for kube in KUBE_VERSIONS:
-            for name in ("small", "large+ingress+tls", "small+suspended+ingress+tls", "small+canary"):
+            for name in ("small", "large+ingress+tls", "small+suspended+ingress+tls", "small+canary",
+                         "small+backup-s3", "medium+backup-pvc"):
                 report.check(f"helm lint --strict [{name}, Kubernetes {kube}]",
                              lambda v=cases[name], k=kube: lint(v, k))
 
@@ -1307,6 +1548,8 @@ def main() -> int:
                          lambda d=docs, v=values: check_store_semantics(d, v))
             report.check(f"order canary: rendered only when enabled, as the contract says [{name}]",
                          lambda d=docs, v=values: canary.check_objects(d, v))
+            report.check(f"backup machinery (README \"Backups\") [{name}]",
+                         lambda d=docs, v=values: check_backup(d, v))
             if name in PLANS:
                 report.check(f"plan fits its quota and limit range [{name}]",
                              lambda d=docs, p=name: check_plan_fits(d, p))
@@ -1332,6 +1575,10 @@ def main() -> int:
             "small -> large, volumeExpansion": ("small", "large", {"volumeExpansion": True}),
             "small -> small suspended": ("small", "small", {"after": {"suspended": True}}),
             "medium suspended -> large": ("medium", "large", {"before": {"suspended": True}}),
+            "small -> small with backups to a PVC": ("small", "small", {"after": {
+                "backup": {"enabled": True}}}),
+            "small with backups to a PVC -> large, volumeExpansion": ("small", "large", {
+                "volumeExpansion": True, "backup": {"enabled": True}}),
             "small -> small, wordpress.version + plugins + extraDomains": ("small", "small", {"after": {
                 "wordpress": {"version": "7.2.1"}, "plugins": [{"slug": "akismet"}],
                 "extraDomains": ["www.cafe-urumi.shops.example.com"]}}),
@@ -1366,6 +1613,10 @@ def main() -> int:
                          lambda: check_setup_script_flow(documents(renders["small"][1]), workdir))
             report.check("setup Job script plugins (fake wp: install, pin, re-run, remove)",
                          lambda: check_setup_script_plugins(documents(renders["small"][1]), workdir))
+        report.check("backup Job scripts syntax", lambda: check_backup_scripts(workdir))
+        report.check("templates refuse a backup bucket without credentialsSecret",
+                     lambda: render_fails(merged(cases["small"], {"backup": {
+                         "enabled": True, "s3": {"bucket": "urumi-backups"}}}), "credentialsSecret"))
 
         for description, values, mentions in [*bad_values_cases(cases["small"]),
                                               *canary.bad_values(cases["small"])]:
