@@ -261,4 +261,16 @@ struct SagaBackupTests {
         #expect(operation.phase == "rolling-back")
         #expect(operation.steps.map(\.name).suffix(3) == [.restoreSnapshot, .rollback, .recover])
     }
+
+    @Test func aSuspendedStoreIsNotBackedUpItsDatabaseIsStopped() throws {
+        var saga = try readyStore()
+        try saga.send(.change(.suspend, StoreChange(suspended: true), operation: "op-s", by: "alice"))
+        saga.run()
+        try #require(saga.state?.status == .suspended)
+        #expect(throws: ProvisioningError.self) { try saga.send(backup()) }
+        let order = BackupOrder(backup: "bk-final", reason: .final, deleteAfter: true, keepUntil: saga.now)
+        #expect(throws: ProvisioningError.self) { try saga.send(.deleteAfterBackup(order, operation: "op-f", by: "alice")) }
+        // Without the final backup, as asked.
+        #expect(try saga.send(.delete(by: "alice")).map(\.type) == ["store.deletion-requested.v1"])
+    }
 }

@@ -105,7 +105,10 @@ struct PodProblem: Sendable, Hashable {
     static func lastFailure(in pods: [JSONValue], preferredContainer: String = "setup") -> String? {
         for pod in pods.sorted(by: { createdBefore($1, $0) }) {
             let rank = { (status: JSONValue) in status["name"]?.string == preferredContainer ? 0 : 1 }
-            let statuses = (pod[path: "status", "containerStatuses"]?.array ?? []).sorted { rank($0) < rank($1) }
+            // Init containers too: a backup Job's steps run as init containers, and the one
+            // that failed says why in its termination message.
+            let statuses = ((pod[path: "status", "containerStatuses"]?.array ?? [])
+                + (pod[path: "status", "initContainerStatuses"]?.array ?? [])).sorted { rank($0) < rank($1) }
             for status in statuses {
                 guard let terminated = status[path: "state", "terminated"] ?? status[path: "lastState", "terminated"],
                     let code = terminated["exitCode"]?.int, code != 0

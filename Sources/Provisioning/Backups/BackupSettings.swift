@@ -109,7 +109,8 @@ public enum BackupPlanner {
             // A backup deletion is an operation too: not while another runs.
             return state.operationRunning ? nil : .expire(expired)
         }
-        guard state.status == .ready || state.status == .suspended, !state.operationRunning,
+        // Not while suspended: the database is stopped.
+        guard state.status == .ready, !state.operationRunning,
             let schedule = settings.schedules[state.plan]
         else { return nil }
         let every = Double(schedule.every.components.seconds)

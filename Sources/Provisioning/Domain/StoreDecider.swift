@@ -101,6 +101,11 @@ public enum StoreDecider {
             if state.deletionProtection {
                 throw .conflict(state.id, "store has deletion protection; turn it off first (PATCH deletionProtection: false)")
             }
+            if state.status == .suspended {
+                throw .conflict(
+                    state.id,
+                    "store is suspended, so its final backup cannot run (its database is stopped); resume it first, or delete with final_backup=false")
+            }
             return try decideBackup(.backup, order, operation: operation, by: by, state: state)
         }
     }
@@ -109,9 +114,13 @@ public enum StoreDecider {
         _ kind: OperationKind, _ order: BackupOrder, operation: String, by: String, state: StoreState
     ) throws(ProvisioningError) -> [StoreEvent] {
         if let running = state.operation { throw .operationRunning(state.id, operation: running.id, kind: running.kind) }
+        // A suspended store's MySQL is stopped: there is nothing to dump until it runs again.
+        if state.status == .suspended, kind != .deleteBackup {
+            throw .conflict(state.id, "store is suspended (its database is stopped); resume it first")
+        }
         guard state.status == .ready || state.status == .suspended else {
             throw .conflict(
-                state.id, "store is \(state.status.rawValue); only a ready or suspended store can be backed up or restored")
+                state.id, "store is \(state.status.rawValue); only a ready store can be backed up or restored")
         }
         let config = state.applied ?? state.desired
         return [
