@@ -85,6 +85,8 @@ struct BackupJobs: Sendable {
         if let rewriteFrom, rewriteFrom != target.spec.domain {
             variables += [("URUMI_URL_FROM", "https://\(rewriteFrom)"), ("URUMI_URL_TO", "https://\(target.spec.domain)")]
         }
+        // Another store's data: its admin login is replaced by this store's own.
+        if owner != target.id { variables.append(("URUMI_RESET_ADMIN", "true")) }
         for key in ["initContainers", "containers"] {
             guard let containers = podSpec[key]?.array else { continue }
             podSpec[key] = .array(containers.map { Self.setting(variables, on: $0) })

@@ -47,6 +47,14 @@ replaces them by name), then where things are. */}}
   value: ""
 - name: URUMI_URL_TO
   value: ""
+- name: URUMI_RESET_ADMIN
+  value: "false"
+- name: ADMIN_USER_FILE
+  value: /etc/urumi/secrets/wordpress-admin-user
+- name: ADMIN_PASSWORD_FILE
+  value: /etc/urumi/secrets/wordpress-admin-password
+- name: ADMIN_EMAIL
+  value: {{ .Values.adminEmail | quote }}
 - name: URUMI_BACKUP_MANIFEST
   value: ""
 - name: HOME
@@ -242,6 +250,12 @@ template:
           defaultMode: 0440
           items:
             {{- include "store.wordpressSecretItems" . | nindent 12 }}
+            # A clone's restore sets this store's own admin login (the source's came with
+            # the database).
+            - key: wordpress-admin-user
+              path: wordpress-admin-user
+            - key: wordpress-admin-password
+              path: wordpress-admin-password
       {{- if $s3 }}
       - name: s3-credentials
         secret:

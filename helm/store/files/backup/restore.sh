@@ -132,6 +132,9 @@ restore_finish() {
       rewrite_urls "$from" "$to"
       rewritten=true
     fi
+    if is_true "${URUMI_RESET_ADMIN:-}"; then
+      reset_admin
+    fi
     if wpc plugin is-active woocommerce; then
       log "wp wc update"
       wpc wc update
@@ -142,6 +145,21 @@ restore_finish() {
   printf '{"restored":%s,"scrubbed":%s,"rewritten":%s}' "$(json_str "$BACKUP_ID")" \
     "$scrubbed" "$rewritten" >"$STATE_DIR/result.json"
   report_result
+}
+
+# reset_admin: a clone's database came with the source's admin; the clone's own login (its
+# Secret, which Urumi shows as the store's credentials) is set, creating the user if needed.
+reset_admin() {
+  local user password
+  user=$(cat "${ADMIN_USER_FILE:?}") || fail "cannot read the admin user from $ADMIN_USER_FILE"
+  password=$(cat "${ADMIN_PASSWORD_FILE:?}") || fail "cannot read the admin password from $ADMIN_PASSWORD_FILE"
+  if wpc user get "$user" --field=ID >/dev/null 2>&1; then
+    log "setting this store's password on admin user $user"
+    wpc user update "$user" --user_pass="$password" --skip-email >/dev/null
+  else
+    log "creating admin user $user (the source's admin had another name)"
+    wpc user create "$user" "${ADMIN_EMAIL:?}" --role=administrator --user_pass="$password" >/dev/null
+  fi
 }
 
 # WP-CLI on the restored site. search-replace runs without plugins and themes (their code
