@@ -1086,7 +1086,8 @@ def check_backup(docs: list[dict[str, Any]], values: dict[str, Any]) -> str:
     mysql_policy = next((p for p in policies if p["metadata"]["name"] == f"{FULLNAME}-mysql"), None)
     if not backup.get("enabled"):
         require(not backup_objects, f"backup.enabled is false, yet: {backup_objects}")
-        require(not any(d["kind"] == "CronJob" for d in docs), "a CronJob without backups")
+        require(not any(d["kind"] == "CronJob" and d["metadata"]["name"] == f"{FULLNAME}-backup" for d in docs),
+                "a backup CronJob without backups")
         if mysql_policy:
             require("backup" not in json.dumps(mysql_policy["spec"]),
                     "the MySQL policy admits backup pods although backups are off")
