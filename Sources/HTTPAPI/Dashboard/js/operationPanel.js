@@ -4,7 +4,7 @@
 // detail view, the cards (compact) and the table's "current step" cell.
 
 import { STEP_STATUS, dateTime, duration, el, since, time } from './format.js';
-import { OUTCOMES, ROLLBACK_STEPS, describeChange, kindLabel, operationStepName } from './operationWords.js';
+import { OUTCOMES, describeChange, isCompensationStep, kindLabel, operationStepName } from './operationWords.js';
 
 /** "Update: plan → medium". */
 export function operationTitle(operation) {
@@ -17,8 +17,8 @@ export function operationProgress(store, { compact = false } = {}) {
   const operation = store.operation;
   if (!operation) return null;
   const rollingBack = operation.phase === 'rolling-back';
-  const applySteps = operation.steps.filter((s) => !ROLLBACK_STEPS.includes(s.name));
-  const rollbackSteps = operation.steps.filter((s) => ROLLBACK_STEPS.includes(s.name));
+  const applySteps = operation.steps.filter((s) => !isCompensationStep(operation.kind, s.name));
+  const rollbackSteps = operation.steps.filter((s) => isCompensationStep(operation.kind, s.name));
   return el('div', {
     class: 'operation', 'data-testid': 'operation', 'data-operation': operation.id, 'data-phase': operation.phase,
   },
