@@ -73,8 +73,13 @@ export function createBackupList({ canChange, onChanged, onCreated, confirm, ann
       const answer = await request(id);
       if (store?.id !== id) return;
       onChanged(answer);
-      status.textContent = said(answer);
-      announce(status.textContent);
+      const told = said(answer);
+      // `{ refused }`: the server answered but did not do it (said as an alert, not a success).
+      if (typeof told === 'object') alert.textContent = told.refused;
+      else {
+        status.textContent = told;
+        announce(told);
+      }
     } catch (error) {
       if (store?.id === id) refused(what, error);
       else if (!(error instanceof ApiError)) throw error;
@@ -117,10 +122,15 @@ export function createBackupList({ canChange, onChanged, onCreated, confirm, ann
       if (button.isConnected) button.focus();
       return;
     }
-    await run('Delete backup', button, (id) => deleteBackup(id, record.id, newIdempotencyKey()),
-      (answer) => (answer.operation
-        ? `Deleting backup ${record.id} (operation ${answer.operation.id}).`
-        : `Backup ${record.id} deleted.`));
+    await run('Delete backup', button, (id) => deleteBackup(id, record.id, newIdempotencyKey()), (answer) => {
+      if (answer.operation) return `Deleting backup ${record.id} (operation ${answer.operation.id}).`;
+      // No operation: done at once (a deleted store's backup), or the server answered with an
+      // earlier attempt of the same deletion (`replayed`) and the backup is still there.
+      const still = (answer.store?.backups ?? []).some((b) => b.id === record.id && b.status !== 'deleting');
+      return still
+        ? { refused: `Backup ${record.id} was not deleted: the server answered with an earlier attempt of this deletion.` }
+        : `Backup ${record.id} deleted.`;
+    });
   }
 
   function openClone(record) {

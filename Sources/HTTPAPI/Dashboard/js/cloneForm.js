@@ -42,7 +42,7 @@ export function createCloneForm({ store, backup, onCreated, onClose, announce })
     el('div', { class: 'field field-check' },
       el('label', { for: 'k-scrub' }, scrub, ' Scrub customer data'),
       el('p', { id: 'k-scrub-hint', class: 'field-hint' },
-        'Customers, orders and e-mail addresses are replaced by placeholders in the copy.')),
+        'Names, e-mails and addresses of customers and orders are removed from the copy before it goes live.')),
     el('div', { class: 'form-actions form-actions-row' }, submit, cancel),
     formError, success);
 

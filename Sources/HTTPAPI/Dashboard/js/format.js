@@ -123,6 +123,12 @@ export function eventSummary(event) {
   if (operation && d.revision != null) parts.push(`revision ${d.revision}`);
   if (operation && d.toRevision != null) parts.push(`to revision ${d.toRevision}`);
   if (d.domain && event.type.includes('requested')) parts.push(`${d.domain}, ${d.plan} plan`);
+  // Backups: which one (a string in the backup events, an order in a change request), its size.
+  const backup = typeof d.backup === 'string' ? d.backup : d.backup?.backup;
+  if (backup) parts.push(`backup ${backup}`);
+  if (d.backup?.safety) parts.push(`safety backup ${d.backup.safety}`);
+  if (d.manifest?.totalBytes != null) parts.push(bytes(d.manifest.totalBytes));
+  if (d.cloneOf?.backup) parts.push(`clone of backup ${d.cloneOf.backup}${d.cloneOf.scrub ? ', scrubbed' : ''}`);
   return parts.join(' · ');
 }
 
