@@ -312,6 +312,61 @@ def test_deleting_a_store_with_the_box_unchecked_keeps_no_backup(tab, stores, se
     assert body["items"] == [], body
 
 
+def test_a_failed_backup_is_listed_with_its_error_cleaned_up_and_can_be_removed(tab, stores, server, shot):
+    store_id, _ = stores[MAIN]
+    server.stop()
+    server.start(extra=["--sim-fail", "change-snapshot=1"])
+    try:
+        expect(tab.locator("#connection")).to_have_attribute("data-state", "live", timeout=15_000)
+        dialog = open_detail(tab, MAIN)
+        dialog.get_by_role("button", name="Back up now").click()
+        failed = dialog.locator('li[data-backup-id][data-status="failed"]')
+        expect(failed).to_have_count(1, timeout=20_000)
+        expect(failed).to_contain_text("Failed")
+        expect(failed).to_contain_text("simulated failure of change-snapshot")
+        expect(failed.get_by_role("button", name=re.compile(r"^(Restore|Clone)"))).to_have_count(0)
+        first = dialog.get_by_role("list", name="Operation history").locator("li").first
+        expect(first).to_contain_text("Failed, cleaned up")
+        expect(first).to_contain_text("Backup")
+        expect(dialog.locator(".detail-summary .badge")).to_have_attribute("data-status", "ready")
+        failed.scroll_into_view_if_needed()
+        shot(tab, "48-backup-failed", full_page=False)
+
+        failed_id = failed.get_attribute("data-backup-id")
+        failed.get_by_role("button", name=re.compile(r"^Delete")).click()
+        tab.get_by_role("dialog", name="Delete this manual backup?").get_by_role("button", name="Delete backup").click()
+        expect(dialog.locator(f'li[data-backup-id="{failed_id}"]')).to_have_count(0, timeout=20_000)
+        expect(dialog.get_by_test_id("backup-status")).to_contain_text(f"Backup {failed_id} deleted")
+        close_detail(dialog)
+    finally:
+        server.stop()
+        server.start()
+    expect(tab.locator("#connection")).to_have_attribute("data-state", "live", timeout=15_000)
+
+
+def test_a_phone_shows_the_backups_and_the_clone_form_without_sideways_scroll(browser, server, stores, shot):
+    store_id, _ = stores[MAIN]
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        page.goto(server.url + f"/?q={MAIN.replace(' ', '%20')}", wait_until="domcontentloaded")
+        sign_in(page, os.environ["URUMI_ADMIN_TOKEN"])
+        expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=15_000)
+        page.locator(f'#store-list .store[data-store-id="{store_id}"]').get_by_role(
+            "button", name=f"Details of {MAIN}").tap()
+        dialog = page.locator("#detail")
+        item = dialog.locator('li[data-backup-id][data-status="completed"]').first
+        item.get_by_role("button", name=re.compile(r"^Clone")).tap()
+        expect(dialog.locator("form.clone-form")).to_be_visible()
+        widths = dialog.evaluate("d => [d.scrollWidth, d.clientWidth, d.getBoundingClientRect().right]")
+        assert widths[0] <= widths[1] and widths[2] <= 375, f"dialog overflows: {widths}"
+        item.scroll_into_view_if_needed()
+        shot(page, "49-phone-backups", full_page=False)
+    finally:
+        context.close()
+
+
 def test_a_viewer_sees_the_backups_but_no_backup_controls(browser, server, stores):
     context, page = open_page(browser, server, os.environ["URUMI_VIEWER_TOKEN"])
     try:

@@ -60,6 +60,19 @@ export const OUTCOMES = {
   cancelled: { label: 'Cancelled', symbol: '–' },
 };
 
+/** A backup, restore or backup deletion that failed is cleaned up, not "rolled back" (it
+ * changed no config): its outcome in words that say so. */
+const CLEAN_UP_OUTCOMES = {
+  'rolled-back': { label: 'Failed, cleaned up', symbol: '✗' },
+  'rollback-failed': { label: 'Failed, clean-up failed', symbol: '✗' },
+};
+
+/** The word and symbol of a finished operation's outcome. */
+export function outcomeOf(record) {
+  const special = CONFIG_KINDS.has(record.kind) ? null : CLEAN_UP_OUTCOMES[record.outcome];
+  return special ?? OUTCOMES[record.outcome] ?? { label: record.outcome, symbol: '?' };
+}
+
 export const kindLabel = (kind) => OPERATION_KINDS[kind] ?? kind;
 export const operationStepName = (step) => OPERATION_STEP_NAMES[step] ?? step;
 
