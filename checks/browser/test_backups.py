@@ -100,6 +100,23 @@ def close_detail(dialog):
     expect(dialog).to_be_hidden()
 
 
+def scroll_to(locator):
+    """Scrolls an element into view for a screenshot, in the page at once: the detail view
+    redraws parts of itself on every event, so a wait for a stable element can lose it."""
+    locator.evaluate("e => e.scrollIntoView({ block: 'nearest' })")
+
+
+@pytest.fixture(autouse=True)
+def detail_closed_after(request):
+    """A test that fails with the detail open leaves it closed for the next one."""
+    yield
+    if "tab" in request.fixturenames:
+        tab = request.getfixturevalue("tab")
+        for selector in ("dialog.confirm[open]", "#detail[open]"):
+            if tab.locator(selector).count():
+                tab.keyboard.press("Escape")
+
+
 def backups(dialog):
     return dialog.get_by_role("list", name="Backups").locator("li[data-backup-id]")
 
@@ -137,7 +154,7 @@ def test_back_up_now_shows_the_backup_running_then_completed_with_its_size(tab, 
     assert "backing-up" in tab.evaluate("window.__badges"), "the store never showed as backing up"
     # The history shows the backup operation with its own word.
     expect(dialog.get_by_role("list", name="Operation history").locator("li").first).to_contain_text("Backup")
-    item.scroll_into_view_if_needed()
+    scroll_to(item)
     shot(tab, "40-backup-completed", full_page=False)
     close_detail(dialog)
 
@@ -168,7 +185,7 @@ def test_restore_asks_first_then_goes_through_restoring_back_to_ready_with_a_saf
     expect(operation).to_contain_text("Restore")
     expect(operation.locator('.step[data-step="quiesce"]')).to_be_visible()
     expect(row(tab, store_id).locator(".badge")).to_have_attribute("data-status", "restoring")
-    operation.scroll_into_view_if_needed()
+    scroll_to(operation)
     shot(tab, "42-restoring", full_page=False)
 
     expect(badge).to_have_attribute("data-status", "ready", timeout=20_000)
@@ -181,7 +198,7 @@ def test_restore_asks_first_then_goes_through_restoring_back_to_ready_with_a_saf
     expect(dialog.get_by_role("list", name="Operation history").locator("li").first).to_contain_text("Restore")
     badges = tab.evaluate("window.__badges")
     assert badges == ["ready", "restoring", "ready"], badges
-    dialog.get_by_role("list", name="Backups").scroll_into_view_if_needed()
+    scroll_to(dialog.get_by_role("list", name="Backups"))
     shot(tab, "43-restored", full_page=False)
     close_detail(dialog)
 
@@ -202,7 +219,7 @@ def test_a_request_while_an_operation_runs_shows_the_servers_detail(tab, stores,
     expect(message).to_contain_text(problem["detail"])
     expect(message).to_contain_text(f"A restore is running: operation {running} (restore)")
     expect(message).to_have_attribute("role", "alert")
-    message.scroll_into_view_if_needed()
+    scroll_to(message)
     shot(tab, "44-operation-running", full_page=False)
     expect(dialog.locator(".detail-summary .badge")).to_have_attribute("data-status", "ready", timeout=20_000)
     close_detail(dialog)
@@ -216,6 +233,7 @@ def test_a_backup_is_cloned_into_a_new_store_that_becomes_ready(tab, stores, ser
     item.get_by_role("button", name=re.compile(r"^Clone")).click()
     form = dialog.locator("form.clone-form")
     expect(form).to_be_visible()
+    expect(item.get_by_role("button", name=re.compile(r"^Clone"))).to_have_attribute("aria-expanded", "true")
     expect(form.get_by_label("Scrub customer data")).to_be_checked()
     expect(form.get_by_label("Store name")).to_be_focused()
 
@@ -227,7 +245,7 @@ def test_a_backup_is_cloned_into_a_new_store_that_becomes_ready(tab, stores, ser
     form.get_by_label("Domain").fill(clone_domain)
     form.get_by_label("Admin e-mail").fill("clone@example.com")
     form.get_by_label("Plan").select_option("medium")
-    form.scroll_into_view_if_needed()
+    scroll_to(form)
     shot(tab, "45-clone-form", full_page=False)
     with tab.expect_request(lambda r: r.method == "POST" and r.url.endswith("/stores")) as sent:
         form.get_by_role("button", name="Create clone").click()
@@ -294,7 +312,7 @@ def test_deleting_a_store_with_the_final_backup_box_checked_keeps_a_final_backup
     expect(final.get_by_role("button", name=re.compile(r"^Clone"))).to_be_visible()
     expect(final.get_by_role("button", name=re.compile(r"^Restore"))).to_have_count(0)
     expect(dialog.get_by_role("button", name="Back up now")).to_be_hidden()
-    final.scroll_into_view_if_needed()
+    scroll_to(final)
     shot(tab, "47-deleted-with-final-backup", full_page=False)
     close_detail(dialog)
     status, body = server.request("GET", f"/stores/{store_id}/backups")
@@ -329,7 +347,7 @@ def test_a_failed_backup_is_listed_with_its_error_cleaned_up_and_can_be_removed(
         expect(first).to_contain_text("Failed, cleaned up")
         expect(first).to_contain_text("Backup")
         expect(dialog.locator(".detail-summary .badge")).to_have_attribute("data-status", "ready")
-        failed.scroll_into_view_if_needed()
+        scroll_to(failed)
         shot(tab, "48-backup-failed", full_page=False)
 
         failed_id = failed.get_attribute("data-backup-id")
@@ -361,7 +379,7 @@ def test_a_phone_shows_the_backups_and_the_clone_form_without_sideways_scroll(br
         expect(dialog.locator("form.clone-form")).to_be_visible()
         widths = dialog.evaluate("d => [d.scrollWidth, d.clientWidth, d.getBoundingClientRect().right]")
         assert widths[0] <= widths[1] and widths[2] <= 375, f"dialog overflows: {widths}"
-        item.scroll_into_view_if_needed()
+        scroll_to(item)
         shot(page, "49-phone-backups", full_page=False)
     finally:
         context.close()

@@ -147,12 +147,15 @@ export function createBackupList({ canChange, onChanged, onCreated, confirm, ann
     });
     clone = { id: record.id, form };
     entry.cloneSlot.replaceChildren(form.element);
+    entry.actions.querySelector('[data-backup-action="clone"]')?.setAttribute('aria-expanded', 'true');
     form.focus();
   }
 
   function closeClone() {
     if (!clone) return;
-    items.get(clone.id)?.cloneSlot.replaceChildren();
+    const entry = items.get(clone.id);
+    entry?.cloneSlot.replaceChildren();
+    entry?.actions.querySelector('[data-backup-action="clone"]')?.setAttribute('aria-expanded', 'false');
     clone = null;
   }
 
@@ -171,7 +174,8 @@ export function createBackupList({ canChange, onChanged, onCreated, confirm, ann
   });
 
   function actionButton(action, label, record, extraClass) {
-    return el('button', { type: 'button', class: extraClass ?? false, 'data-backup-action': action },
+    const expanded = action === 'clone' ? String(clone?.id === record.id) : false;
+    return el('button', { type: 'button', class: extraClass ?? false, 'data-backup-action': action, 'aria-expanded': expanded },
       label, el('span', { class: 'visually-hidden' }, ` the ${backupName(record).toLowerCase()}`));
   }
 
