@@ -135,7 +135,6 @@ def test_back_up_now_shows_the_backup_running_then_completed_with_its_size(tab, 
     with tab.expect_response(lambda r: r.url.endswith("/backups") and r.request.method == "POST") as answer:
         dialog.get_by_role("button", name="Back up now").click()
     assert answer.value.status == 202
-    expect(dialog.get_by_test_id("backup-status")).to_contain_text("Backing up")
     item = backups(dialog).first
     expect(item).to_have_attribute("data-status", "completed", timeout=20_000)
     expect(item).to_have_attribute("data-reason", "manual")
@@ -145,6 +144,7 @@ def test_back_up_now_shows_the_backup_running_then_completed_with_its_size(tab, 
     expect(item).to_contain_text("ago")
     expect(item).to_contain_text("by browser-admin")
     expect(dialog.get_by_test_id("backup-summary")).to_contain_text("1 completed backup")
+    expect(dialog.get_by_test_id("backup-status")).to_contain_text(re.compile(r"✓ Backup finished \(operation .*\): \d"))
     expect(dialog.locator(".detail-summary .badge")).to_have_attribute("data-status", "ready")
 
     listed = server.request("GET", f"/stores/{store_id}/backups")[1]["items"]
@@ -190,6 +190,7 @@ def test_restore_asks_first_then_goes_through_restoring_back_to_ready_with_a_saf
 
     expect(badge).to_have_attribute("data-status", "ready", timeout=20_000)
     expect(row(tab, store_id).locator(".badge")).to_have_attribute("data-status", "ready")
+    expect(dialog.get_by_test_id("backup-status")).to_contain_text("✓ Restore finished")
     safety = dialog.locator('li[data-backup-id][data-reason="safety"]')
     expect(safety).to_have_count(1)
     expect(safety).to_have_attribute("data-status", "completed")
@@ -279,7 +280,7 @@ def test_deleting_a_backup_removes_it_from_the_list(tab, stores, server, shot):
     confirm.get_by_role("button", name="Delete backup").click()
     expect(dialog.locator(f'li[data-backup-id="{safety_id}"]')).to_have_count(0, timeout=20_000)
     expect(backups(dialog)).to_have_count(count - 1)
-    expect(dialog.get_by_test_id("backup-status")).to_contain_text(f"Deleting backup {safety_id}")
+    expect(dialog.get_by_test_id("backup-status")).to_contain_text("✓ Delete backup finished")
     listed = [b["id"] for b in server.request("GET", f"/stores/{store_id}/backups")[1]["items"]]
     assert safety_id not in listed
     expect(dialog.get_by_role("heading", name="Backups")).to_be_visible()
@@ -347,6 +348,10 @@ def test_a_failed_backup_is_listed_with_its_error_cleaned_up_and_can_be_removed(
         expect(first).to_contain_text("Failed, cleaned up")
         expect(first).to_contain_text("Backup")
         expect(dialog.locator(".detail-summary .badge")).to_have_attribute("data-status", "ready")
+        told = dialog.get_by_test_id("backup-error")
+        expect(told).to_contain_text("Backup failed, cleaned up")
+        expect(told).to_contain_text("simulated failure of change-snapshot")
+        expect(dialog.get_by_test_id("backup-status")).to_be_empty()
         scroll_to(failed)
         shot(tab, "48-backup-failed", full_page=False)
 

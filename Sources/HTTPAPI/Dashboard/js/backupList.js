@@ -10,7 +10,7 @@
 import { ApiError, backupStore, deleteBackup, newIdempotencyKey, restoreStore } from './api.js';
 import { createCloneForm } from './cloneForm.js';
 import { bytes, dateTime, el, since } from './format.js';
-import { operationRunningMessage } from './operationWords.js';
+import { kindLabel, operationRunningMessage, outcomeOf } from './operationWords.js';
 
 export const BACKUP_STATUS = {
   running: { label: 'Running', symbol: '◐' },
@@ -49,6 +49,7 @@ export function createBackupList({ canChange, onChanged, onCreated, confirm, ann
   let busy = false;
   const items = new Map(); // backup id -> { li, head, actions, cloneSlot, status }
   let clone = null; // { id, form } of the open clone form
+  let requested = null; // the operation this section started, until its outcome is said
 
   function clearMessages() {
     alert.textContent = '';
@@ -72,6 +73,7 @@ export function createBackupList({ canChange, onChanged, onCreated, confirm, ann
     try {
       const answer = await request(id);
       if (store?.id !== id) return;
+      requested = answer.operation?.id ?? null;
       onChanged(answer);
       const told = said(answer);
       // `{ refused }`: the server answered but did not do it (said as an alert, not a success).
@@ -243,6 +245,24 @@ export function createBackupList({ canChange, onChanged, onCreated, confirm, ann
     return entry.li;
   }
 
+  /** Once the operation this section started has ended, says how, where the user asked. */
+  function reportOutcome(next) {
+    if (!requested || next.operation?.id === requested) return;
+    const record = (next.operations ?? []).find((r) => r.id === requested);
+    if (!record) return;
+    requested = null;
+    const what = kindLabel(record.kind);
+    if (record.outcome === 'succeeded') {
+      const written = (next.backups ?? []).find((b) => b.operation === record.id && b.reason !== 'safety');
+      const size = written?.manifest?.totalBytes;
+      status.textContent = `✓ ${what} finished (operation ${record.id})${size != null ? `: ${bytes(size)}` : ''}.`;
+    } else {
+      status.textContent = '';
+      alert.textContent = `${what} ${outcomeOf(record).label.toLowerCase()} (operation ${record.id})`
+        + `${record.reason ? `: ${record.reason}` : ''}.`;
+    }
+  }
+
   return {
     element,
     /** A newer view of the store: its backups, newest first, and what the user may do now. */
@@ -275,6 +295,7 @@ export function createBackupList({ canChange, onChanged, onCreated, confirm, ann
       backUp.hidden = !shop;
       note.hidden = !(admin && next.operation);
       note.textContent = 'An operation is under way. A store runs one at a time: a backup or a restore asked for now is refused until it ends.';
+      reportOutcome(next);
       if (!shop && next.status === 'deleted' && records.length) {
         summary.textContent += ' The store is deleted: its backups can still be cloned into a new store.';
       }
