@@ -95,8 +95,9 @@ export function createStore(spec, key) {
   return request('POST', 'stores', { body: spec, headers: { 'Idempotency-Key': key } });
 }
 
-export function deleteStore(id) {
-  return request('DELETE', `stores/${encodeURIComponent(id)}`);
+/** Deletes a store; by default the server takes a final backup first (`finalBackup: false` skips it). */
+export function deleteStore(id, { finalBackup = true } = {}) {
+  return request('DELETE', `stores/${encodeURIComponent(id)}${finalBackup ? '' : '?final_backup=false'}`);
 }
 
 export function retryStore(id) {
@@ -132,6 +133,21 @@ export function addDomain(id, domain, key) {
 
 export function removeDomain(id, domain, key) {
   return operation('DELETE', `stores/${encodeURIComponent(id)}/domains/${encodeURIComponent(domain)}`, undefined, key);
+}
+
+/** Backs the store up now: an operation of kind `backup` (202), like the day-two ones. */
+export function backupStore(id, key) {
+  return operation('POST', `stores/${encodeURIComponent(id)}/backups`, undefined, key);
+}
+
+/** Replaces the store's data with backup `backup` (a safety backup is taken first). */
+export function restoreStore(id, backup, key) {
+  return operation('POST', `stores/${encodeURIComponent(id)}/restore`, { backup }, key);
+}
+
+/** Removes one backup (an operation of kind `delete-backup`, or at once for a deleted store). */
+export function deleteBackup(id, backup, key) {
+  return operation('DELETE', `stores/${encodeURIComponent(id)}/backups/${encodeURIComponent(backup)}`, undefined, key);
 }
 
 /** The WordPress admin login (admin only; the server records that it was read). */

@@ -52,6 +52,11 @@ const detail = setupDetail($('#detail'), {
     setCluster(answer.cluster);
     list.show(answer.store);
   },
+  // A clone made from a backup: a new store in the list (like one from the form).
+  onCreated(answer) {
+    setCluster(answer.cluster);
+    list.created(answer.store);
+  },
   confirm,
   announce,
   canChange,
@@ -76,25 +81,42 @@ async function runAction(action, view, button) {
     openDetail(list.view(view.id) ?? view, button);
     return;
   }
-  if (action === 'delete' && !(await confirmDelete(view))) {
+  const choice = action === 'delete' ? await confirmDelete(view) : true;
+  if (!choice) {
     button.focus();
     return;
   }
   try {
-    const answer = action === 'delete' ? await deleteStore(view.id) : await retryStore(view.id);
+    const answer = action === 'delete'
+      ? await deleteStore(view.id, { finalBackup: choice.option ?? true })
+      : await retryStore(view.id);
     list.show(answer.store);
     list.refresh(view.id, answer.position);
-    announce(action === 'delete' ? `Deleting store ${view.name}.` : `Retrying store ${view.name}.`);
+    announce(action !== 'delete' ? `Retrying store ${view.name}.`
+      : answer.status === 'backing-up' ? `Taking a final backup of ${view.name}, then deleting it.`
+        : `Deleting store ${view.name}.`);
   } catch (error) {
     showPageError(`${action === 'delete' ? 'Delete' : 'Retry'} of ${view.name} failed: ${error.message}`);
   }
 }
 
+/** A store with a shop (its data in the cluster) can be backed up before it goes. */
+const HAS_SHOP = ['ready', 'suspended', 'updating', 'backing-up', 'restoring'];
+
 function confirmDelete(view) {
+  const backup = HAS_SHOP.includes(view.status);
   return confirm({
     heading: `Delete ${view.name}?`,
-    body: `${view.domain} and everything in its namespace will be removed. This cannot be undone.`,
+    body: `${view.domain} and everything in its namespace will be removed. This cannot be undone`
+      + `${backup ? ', except from a final backup' : ''}.`,
     confirmLabel: 'Delete store',
+    option: backup
+      ? {
+        label: 'Take a final backup first',
+        hint: 'The store is deleted once the backup is complete; the backup is kept for a while and can be cloned.',
+        checked: true,
+      }
+      : null,
   });
 }
 

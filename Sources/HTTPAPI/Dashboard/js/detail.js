@@ -1,10 +1,11 @@
 // The store detail dialog: what the store can do next (retry, delete, suspend, resume, its
 // admin login), URLs, the config it runs, the day-two operation under way (live from the
-// stream) and the finished ones, the change form and the domains (admins), provisioning
-// steps, errors, leftovers and the event timeline (GET /stores/{id}/events, then extended
+// stream) and the finished ones, the change form and the domains (admins), the backups
+// (backupList.js), provisioning steps, errors, leftovers and the event timeline (GET /stores/{id}/events, then extended
 // live from the page's stream).
 
 import { ApiError, newIdempotencyKey, resumeStore, storeCredentials, storeEvents, suspendStore } from './api.js';
+import { createBackupList } from './backupList.js';
 import { createChangeForm } from './changeForm.js';
 import { createDomainList } from './domainList.js';
 import { STEP_NAMES, dateTime, duration, el, eventSummary, eventTitle, time } from './format.js';
@@ -13,9 +14,9 @@ import { operationRunningMessage, pluginText } from './operationWords.js';
 import { actionButton, changeButtons, link, statusBadge, stepList } from './storeCard.js';
 
 /** A store whose release is installed: ready, or changing, or suspended (its data kept). */
-const serving = (store) => ['ready', 'updating', 'suspended'].includes(store.status);
+const serving = (store) => ['ready', 'updating', 'suspended', 'backing-up', 'restoring'].includes(store.status);
 
-export function setupDetail(dialog, { onAction, onChanged, confirm, announce, canChange, canReadCredentials }) {
+export function setupDetail(dialog, { onAction, onChanged, onCreated, confirm, announce, canChange, canReadCredentials }) {
   const title = dialog.querySelector('#detail-title');
   const body = dialog.querySelector('#detail-body');
   const actions = dialog.querySelector('#detail-actions');
@@ -24,13 +25,15 @@ export function setupDetail(dialog, { onAction, onChanged, confirm, announce, ca
   const summary = el('div', { class: 'detail-summary' });
   const progress = el('div', { class: 'detail-progress', 'aria-live': 'off' });
   const manage = el('div', { class: 'detail-manage' });
+  const backupSlot = el('div', { class: 'detail-backups' });
   const history = el('section', { class: 'detail-section', 'aria-labelledby': 'history-heading' });
   const provisioning = el('section', { class: 'detail-section', 'aria-labelledby': 'provisioning-heading' });
   const timeline = el('ol', { class: 'timeline', 'aria-label': 'Event timeline' });
   const timelineState = el('p', { class: 'muted' });
-  body.replaceChildren(summary, progress, manage, history, provisioning, el('h3', {}, 'Timeline'), timelineState, timeline);
+  body.replaceChildren(summary, progress, manage, backupSlot, history, provisioning, el('h3', {}, 'Timeline'), timelineState, timeline);
 
-  let current = null; // { id, store, cluster, seen: Set of event ids, events: [], parts: [change form, domains] }
+  // { id, store, cluster, seen: Set of event ids, events: [], parts: [change form, domains], backups }
+  let current = null;
   let opener = null;
 
   dialog.querySelector('[data-close]').addEventListener('click', () => dialog.close());
@@ -38,6 +41,7 @@ export function setupDetail(dialog, { onAction, onChanged, confirm, announce, ca
     current = null;
     credentials.replaceChildren(); // the password leaves the page with the dialog
     manage.replaceChildren(); // the forms are built for the next store opened
+    backupSlot.replaceChildren();
     alert.textContent = '';
     if (opener?.isConnected) opener.focus();
   });
@@ -234,12 +238,24 @@ export function setupDetail(dialog, { onAction, onChanged, confirm, announce, ca
       current.operable = operable;
     }
     for (const part of current.parts) part.update(store);
+    current.backups.update(store);
   }
 
   return {
     open(store, cluster, from) {
       opener = from ?? document.activeElement;
-      current = { id: store.id, store, seen: new Set(), events: [], parts: [], operable: null };
+      const backups = createBackupList({
+        canChange,
+        onChanged: (answer) => {
+          alert.textContent = '';
+          onChanged(answer);
+        },
+        onCreated,
+        confirm,
+        announce,
+      });
+      backupSlot.replaceChildren(backups.element);
+      current = { id: store.id, store, seen: new Set(), events: [], parts: [], operable: null, backups };
       timeline.replaceChildren();
       credentials.replaceChildren();
       alert.textContent = '';

@@ -28,7 +28,26 @@ export const STORE_STATUS = {
   deleted: { label: 'Deleted', symbol: '–' },
   updating: { label: 'Updating', symbol: '⟳' },
   suspended: { label: 'Suspended', symbol: '‖' },
+  'backing-up': { label: 'Backing up', symbol: '⤓' },
+  restoring: { label: 'Restoring', symbol: '⤒' },
 };
+
+/** Statuses of a store while a day-two operation (a change, a backup, a restore) runs. */
+export const OPERATING_STATUSES = ['updating', 'backing-up', 'restoring'];
+
+/** A size in bytes as people read it: "72 B", "3.4 MB", "1.2 GB" (powers of 1024). */
+export function bytes(count) {
+  if (count == null || !Number.isFinite(count)) return '';
+  if (count < 1024) return `${count} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = count / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
 
 export function duration(ms) {
   if (ms == null) return '';
@@ -104,6 +123,12 @@ export function eventSummary(event) {
   if (operation && d.revision != null) parts.push(`revision ${d.revision}`);
   if (operation && d.toRevision != null) parts.push(`to revision ${d.toRevision}`);
   if (d.domain && event.type.includes('requested')) parts.push(`${d.domain}, ${d.plan} plan`);
+  // Backups: which one (a string in the backup events, an order in a change request), its size.
+  const backup = typeof d.backup === 'string' ? d.backup : d.backup?.backup;
+  if (backup) parts.push(`backup ${backup}`);
+  if (d.backup?.safety) parts.push(`safety backup ${d.backup.safety}`);
+  if (d.manifest?.totalBytes != null) parts.push(bytes(d.manifest.totalBytes));
+  if (d.cloneOf?.backup) parts.push(`clone of backup ${d.cloneOf.backup}${d.cloneOf.scrub ? ', scrubbed' : ''}`);
   return parts.join(' · ');
 }
 

@@ -5,7 +5,9 @@
 
 export const PAGE_SIZE = 25;
 export const VIEWS = ['auto', 'table', 'cards'];
-const STATUSES = ['provisioning', 'ready', 'updating', 'suspended', 'compensating', 'failed', 'deleting', 'deleted'];
+const STATUSES = [
+  'provisioning', 'ready', 'updating', 'backing-up', 'restoring', 'suspended', 'compensating', 'failed', 'deleting', 'deleted',
+];
 /** The status filter's choices: the default shows every store that is not deleted. */
 export const STATUS_FILTERS = ['active', 'all', ...STATUSES];
 

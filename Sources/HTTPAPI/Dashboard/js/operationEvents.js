@@ -4,7 +4,7 @@
 // applied config. Anything it cannot work out exactly (an operation this view does not know,
 // a step it does not have) gives null, and the caller asks the server for that one store.
 
-import { OPERATION_STEPS, ROLLBACK_STEPS } from './operationWords.js';
+import { CONFIG_KINDS, OPERATION_STEPS, ROLLBACK_STEPS, isCompensationStep } from './operationWords.js';
 
 /** How many finished operations a store's view keeps (StoreState.operationHistoryLimit). */
 const HISTORY_LIMIT = 20;
@@ -48,7 +48,8 @@ export function applyOperationEvent(view, next, event) {
         status: 'failed', finishedAt: at, lastError: d.error, nextAttemptAt: d.nextAttemptAt ?? null,
       }));
     case 'store.rollback-started.v1': {
-      if (operation.phase !== 'applying') return null;
+      // A backup, restore or backup deletion undoes what it got to: the server knows which steps.
+      if (operation.phase !== 'applying' || !CONFIG_KINDS.has(operation.kind)) return null;
       const steps = [...operation.steps.map((s) => ({ ...s })), ...ROLLBACK_STEPS.map(pending)];
       return {
         ...next,
@@ -62,7 +63,8 @@ export function applyOperationEvent(view, next, event) {
       return finished(view, next, d.applied, d.revision, false, record(operation, at, 'succeeded', d));
     case 'store.change-failed.v1':
       // The store goes back to the config it ran before: the applied one, untouched meanwhile.
-      if (!view.applied) return null;
+      // A failed backup operation also settles its backups: the server's view has them.
+      if (!view.applied || !CONFIG_KINDS.has(operation.kind)) return null;
       return finished(view, next, view.applied, d.revision, !d.rolledBack,
         record(operation, at, d.rolledBack ? 'rolled-back' : 'rollback-failed', d));
     default:
@@ -72,6 +74,8 @@ export function applyOperationEvent(view, next, event) {
 
 function requested(view, next, d, at) {
   const steps = OPERATION_STEPS[d.kind];
+  // A backup operation adds (or marks) a backup in the store's list: asked for, not guessed.
+  if (!CONFIG_KINDS.has(d.kind)) return null;
   if (view.operation || !steps || !d.to || !d.operation) return null;
   if (view.status !== 'ready' && view.status !== 'suspended') return null;
   return {
@@ -103,7 +107,9 @@ function withStep(next, operation, name, edit) {
   const step = steps.find((s) => s.name === name);
   if (!step) return null;
   edit(step);
-  const phase = operation.phase === 'applying' ? OPERATION_STEPS[operation.kind] : ROLLBACK_STEPS;
+  const phase = operation.phase === 'applying'
+    ? OPERATION_STEPS[operation.kind]
+    : steps.map((s) => s.name).filter((name) => isCompensationStep(operation.kind, name));
   const current = phase?.find((stepName) => steps.find((s) => s.name === stepName)?.status !== 'succeeded') ?? null;
   return { ...next, operation: { ...operation, steps, currentStep: current } };
 }

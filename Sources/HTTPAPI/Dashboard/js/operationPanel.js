@@ -4,7 +4,7 @@
 // detail view, the cards (compact) and the table's "current step" cell.
 
 import { STEP_STATUS, dateTime, duration, el, since, time } from './format.js';
-import { OUTCOMES, ROLLBACK_STEPS, describeChange, kindLabel, operationStepName } from './operationWords.js';
+import { CONFIG_KINDS, describeChange, isCompensationStep, kindLabel, operationStepName, outcomeOf } from './operationWords.js';
 
 /** "Update: plan → medium". */
 export function operationTitle(operation) {
@@ -17,8 +17,8 @@ export function operationProgress(store, { compact = false } = {}) {
   const operation = store.operation;
   if (!operation) return null;
   const rollingBack = operation.phase === 'rolling-back';
-  const applySteps = operation.steps.filter((s) => !ROLLBACK_STEPS.includes(s.name));
-  const rollbackSteps = operation.steps.filter((s) => ROLLBACK_STEPS.includes(s.name));
+  const applySteps = operation.steps.filter((s) => !isCompensationStep(operation.kind, s.name));
+  const rollbackSteps = operation.steps.filter((s) => isCompensationStep(operation.kind, s.name));
   return el('div', {
     class: 'operation', 'data-testid': 'operation', 'data-operation': operation.id, 'data-phase': operation.phase,
   },
@@ -32,7 +32,8 @@ export function operationProgress(store, { compact = false } = {}) {
   rollingBack
     ? el('div', { class: 'rollback', 'data-testid': 'rollback' },
       el('p', { class: 'rollback-note' },
-        el('strong', {}, 'Rolling back: '), operation.rollbackReason ?? 'a step failed'),
+        el('strong', {}, CONFIG_KINDS.has(operation.kind) ? 'Rolling back: ' : 'Cleaning up: '),
+        operation.rollbackReason ?? 'a step failed'),
       stepsList(rollbackSteps, 'rollback', compact, 'Steps of the rollback'))
     : null);
 }
@@ -86,7 +87,7 @@ export function operationHistory(store) {
 }
 
 function historyItem(record) {
-  const outcome = OUTCOMES[record.outcome] ?? { label: record.outcome, symbol: '?' };
+  const outcome = outcomeOf(record);
   const took = Date.parse(record.finishedAt) - Date.parse(record.requestedAt);
   const facts = [`by ${record.requestedBy}`, el('time', { datetime: record.finishedAt }, dateTime(record.finishedAt))];
   if (Number.isFinite(took)) facts.push(`took ${duration(Math.max(0, took))}`);

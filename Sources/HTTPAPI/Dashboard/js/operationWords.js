@@ -9,10 +9,24 @@ export const OPERATION_STEPS = {
   suspend: ['apply', 'workloads'],
   'add-domain': ['apply', 'certificate'],
   'remove-domain': ['apply'],
+  backup: ['snapshot'],
+  restore: ['snapshot', 'quiesce', 'restore', 'apply', 'workloads', 'setup'],
+  'delete-backup': ['discard'],
 };
 
-/** The steps that undo a failed operation. */
+/** The steps that undo a failed config change. */
 export const ROLLBACK_STEPS = ['rollback', 'recover'];
+
+/** The kinds that change the store's config (a failure is undone by `helm rollback`). The
+ * backup kinds leave it alone; their compensation depends on how far they got (the server
+ * says which steps it runs). */
+export const CONFIG_KINDS = new Set(['update', 'suspend', 'resume', 'add-domain', 'remove-domain']);
+
+/** Whether `step` belongs to the undoing of an operation of `kind` (not to its own steps). */
+export function isCompensationStep(kind, step) {
+  const own = OPERATION_STEPS[kind];
+  return own ? !own.includes(step) : ROLLBACK_STEPS.includes(step);
+}
 
 export const OPERATION_STEP_NAMES = {
   apply: 'Apply (helm upgrade)',
@@ -21,6 +35,11 @@ export const OPERATION_STEP_NAMES = {
   certificate: 'Certificate',
   rollback: 'Roll back',
   recover: 'Recover',
+  snapshot: 'Snapshot (backup Job)',
+  quiesce: 'Maintenance page up',
+  restore: 'Restore Job',
+  'restore-snapshot': 'Restore the safety backup',
+  discard: 'Remove backup files',
 };
 
 export const OPERATION_KINDS = {
@@ -29,6 +48,9 @@ export const OPERATION_KINDS = {
   resume: 'Resume',
   'add-domain': 'Add domain',
   'remove-domain': 'Remove domain',
+  backup: 'Backup',
+  restore: 'Restore',
+  'delete-backup': 'Delete backup',
 };
 
 export const OUTCOMES = {
@@ -37,6 +59,19 @@ export const OUTCOMES = {
   'rollback-failed': { label: 'Rollback failed', symbol: '✗' },
   cancelled: { label: 'Cancelled', symbol: '–' },
 };
+
+/** A backup, restore or backup deletion that failed is cleaned up, not "rolled back" (it
+ * changed no config): its outcome in words that say so. */
+const CLEAN_UP_OUTCOMES = {
+  'rolled-back': { label: 'Failed, cleaned up', symbol: '✗' },
+  'rollback-failed': { label: 'Failed, clean-up failed', symbol: '✗' },
+};
+
+/** The word and symbol of a finished operation's outcome. */
+export function outcomeOf(record) {
+  const special = CONFIG_KINDS.has(record.kind) ? null : CLEAN_UP_OUTCOMES[record.outcome];
+  return special ?? OUTCOMES[record.outcome] ?? { label: record.outcome, symbol: '?' };
+}
 
 export const kindLabel = (kind) => OPERATION_KINDS[kind] ?? kind;
 export const operationStepName = (step) => OPERATION_STEP_NAMES[step] ?? step;
@@ -61,6 +96,9 @@ export function describeChange(change = {}, kind) {
   if (change.removeDomain) parts.push(`− ${change.removeDomain}`);
   if (!parts.length && kind === 'suspend') parts.push('maintenance page, workloads at zero');
   if (!parts.length && kind === 'resume') parts.push('workloads back');
+  if (!parts.length && kind === 'backup') parts.push('database and files');
+  if (!parts.length && kind === 'restore') parts.push('data replaced by a backup, after a safety backup');
+  if (!parts.length && kind === 'delete-backup') parts.push('backup files removed');
   return parts.join(' · ');
 }
 
@@ -68,6 +106,8 @@ export function describeChange(change = {}, kind) {
 export function operationRunningMessage(error) {
   const { operation, operationKind } = error.problem ?? {};
   const kind = operationKind ? ` (${kindLabel(operationKind).toLowerCase()})` : '';
-  return `An update is running: operation ${operation ?? 'unknown'}${kind}. `
+  return `${RUNNING_NOUN[operationKind] ?? 'An update'} is running: operation ${operation ?? 'unknown'}${kind}. `
     + 'A store runs one operation at a time: wait until it ends, then try again.';
 }
+
+const RUNNING_NOUN = { backup: 'A backup', restore: 'A restore', 'delete-backup': 'A backup deletion' };

@@ -3,7 +3,7 @@
 // the list listens. Shared pieces (badge, steps, timing, links) are used by the table and the
 // detail view too.
 
-import { STEP_NAMES, STEP_STATUS, STORE_STATUS, dateTime, duration, el, since, time } from './format.js';
+import { OPERATING_STATUSES, STEP_NAMES, STEP_STATUS, STORE_STATUS, dateTime, duration, el, since, time } from './format.js';
 import { operationProgress, rollbackAttention } from './operationPanel.js';
 
 /** The status badge: a symbol and a word, coloured by CSS from `data-status`. */
@@ -60,8 +60,9 @@ export function timing(store) {
     parts.push(el('span', { class: 'total' }, 'provisioning for ', since(store.createdAt, 'elapsed')));
   } else if (store.status === 'failed' && store.updatedAt) {
     parts.push(el('span', {}, 'failed ', el('time', { datetime: store.updatedAt }, dateTime(store.updatedAt))));
-  } else if (store.status === 'updating' && store.operation) {
-    parts.push(el('span', { class: 'total' }, 'updating for ', since(store.operation.requestedAt, 'elapsed')));
+  } else if (OPERATING_STATUSES.includes(store.status) && store.operation) {
+    const doing = STORE_STATUS[store.status].label.toLowerCase();
+    parts.push(el('span', { class: 'total' }, `${doing} for `, since(store.operation.requestedAt, 'elapsed')));
   } else if (store.status === 'suspended' && store.updatedAt) {
     parts.push(el('span', {}, 'suspended ', el('time', { datetime: store.updatedAt }, dateTime(store.updatedAt))));
   }

@@ -36,6 +36,7 @@ export function viewFromRequested(event) {
     helmRevision: null,
     operation: null,
     operations: [],
+    backups: [],
     version: event.version,
   };
 }
@@ -86,6 +87,9 @@ function withProvisioningStep(view) {
   return { ...view, currentStep: current?.name ?? null, lastError: error?.lastError ?? null };
 }
 
+/** The status a store shows while an operation of this kind runs (others: updating). */
+const RUNNING_STATUS = { backup: 'backing-up', restore: 'restoring' };
+
 /** The status a store has after an event of `type` (when the type alone says so), else null. */
 export function statusAfter(event) {
   switch (event.type) {
@@ -104,7 +108,7 @@ export function statusAfter(event) {
     case 'store.deleted.v1':
       return 'deleted';
     case 'store.change-requested.v1':
-      return 'updating';
+      return RUNNING_STATUS[event.data?.kind] ?? 'updating';
     case 'store.suspended.v1':
       return 'suspended';
     case 'store.changed.v1':

@@ -2,7 +2,7 @@
 // status, plan, current step, age. A row is updated in place; the focused name button stays
 // focused because the button itself is kept.
 
-import { STEP_NAMES, STORE_STATUS, duration, el, since } from './format.js';
+import { OPERATING_STATUSES, STEP_NAMES, STORE_STATUS, duration, el, since } from './format.js';
 import { operationStepLine } from './operationPanel.js';
 import { failedStepOf, statusBadge } from './storeCard.js';
 
@@ -22,7 +22,7 @@ export function currentStep(store) {
     return el('span', { class: 'current-step muted' }, total != null ? `all done in ${duration(total)}` : 'all done');
   }
   if (store.status === 'deleted') return el('span', { class: 'current-step muted' }, '—');
-  if (store.status === 'updating' && store.operation) return operationStepLine(store);
+  if (OPERATING_STATUSES.includes(store.status) && store.operation) return operationStepLine(store);
   if (store.status === 'suspended') return el('span', { class: 'current-step muted' }, 'maintenance page up');
   const step = store.steps.find((s) => s.name === store.currentStep);
   if (!step) return el('span', { class: 'current-step muted' }, STORE_STATUS[store.status]?.label ?? store.status);
