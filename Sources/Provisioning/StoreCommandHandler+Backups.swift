@@ -39,9 +39,15 @@ extension StoreCommandHandler {
     {
         let operation = Self.operationID("delete-backup:\(id):\(backup)")
         let order = BackupOrder(backup: backup, expired: expired)
+        // A repeat is the deletion running, or done (the backup gone); after a deletion that
+        // failed (the backup still listed) the same request tries again.
         return try await operate(
             .deleteBackup(order, operation: operation, by: metadata.actor), operation: operation, idempotent: true,
-            id: id, metadata: metadata)
+            id: id, metadata: metadata
+        ) { state in
+            state.operation?.id == operation
+                || (state.operations.contains { $0.id == operation } && !state.backups.contains { $0.id == backup })
+        }
     }
 
     /// Deletes the store; when it has a shop, a final backup is taken first (kept until
@@ -66,12 +72,15 @@ extension StoreCommandHandler {
     /// Runs an operation's command; when `idempotent`, an operation with the same id already
     /// on the store (running or finished) is the answer instead of a new one.
     private func operate(
-        _ command: StoreCommand, operation: String, idempotent: Bool, id: StoreID, metadata: EventMetadata
+        _ command: StoreCommand, operation: String, idempotent: Bool, id: StoreID, metadata: EventMetadata,
+        isRepeat: ((StoreState) -> Bool)? = nil
     ) async throws -> Outcome {
         var repeated = false
         let outcome = try await run(command, id: id, metadata: metadata) { state in
             guard idempotent, let state else { return false }
-            repeated = state.operation?.id == operation || state.operations.contains { $0.id == operation }
+            repeated =
+                isRepeat?(state)
+                ?? (state.operation?.id == operation || state.operations.contains { $0.id == operation })
             return repeated
         }
         let started = outcome.state.operation?.id == operation

@@ -219,4 +219,21 @@ struct BackupRouteTests {
             #expect(bad.status == 400)
         }
     }
+
+    @Test func aBackupDeletionThatFailedCanBeAskedForAgain() async throws {
+        let app = InMemoryApp(simulation: SimulationSettings(latency: .zero, failures: ["change-discard": 1]))
+        try await app.run { client in
+            let id = try await StoreOperationRouteTests.readyStore(app, client, domain: "retrydel.example.com")
+            let backup = try await Self.backedUp(app, client, id)
+            _ = try await Self.settled(client, id)
+            let first = try await client.json(.delete, "/stores/\(id)/backups/\(backup)")
+            #expect(first.status == 202)
+            _ = try await app.event("store.change-failed.v1", of: id)
+            let store = try await Self.settled(client, id)
+            #expect((store["backups"] as? [[String: Any]])?.first?["status"] as? String == "completed", "still there")
+            let second = try await client.json(.delete, "/stores/\(id)/backups/\(backup)")
+            #expect(second.status == 202, "a new attempt, not the failed one replayed: \(second.body)")
+            #expect((second.body["operation"] as? [String: Any])?["backup"] as? [String: Any] != nil)
+        }
+    }
 }

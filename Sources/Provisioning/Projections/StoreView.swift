@@ -99,8 +99,12 @@ public struct OperationView: Sendable, Hashable, Codable {
     public let rollbackReason: String?
     public let requestedBy: String
     public let requestedAt: Date
+    /// A backup, restore or backup deletion: the backup it works on (and a restore's safety
+    /// backup, a final backup's `deleteAfter`).
+    public let backup: BackupOrder?
 
     public init(_ operation: StoreOperation) {
+        backup = operation.backup
         id = operation.id
         kind = operation.kind
         change = operation.change
