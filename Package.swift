@@ -86,6 +86,7 @@ let package = Package(
             name: "UrumiApp",
             dependencies: [
                 "Auth", "Cluster", "EventStore", "HTTPAPI", "Postgres", "PostgresEvents", "PostgresReadModels", "PostgresSessions", "Provisioning",
+                "PersonalData", "PostgresPersonalData",
                 "Simulator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -130,11 +131,23 @@ let package = Package(
             dependencies: [
                 "Postgres",
                 "PostgresEvents",
+                "PostgresPersonalData",
                 "EventStore",
                 "Provisioning",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        // Personal data sealed with a key per store (AES-GCM through swift-crypto, already
+        // used by Auth): the key ring and an in-memory vault.
+        .target(
+            name: "PersonalData",
+            dependencies: ["Provisioning", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The stores' keys in PostgreSQL (store_keys), beside the log.
+        .target(
+            name: "PostgresPersonalData",
+            dependencies: ["Postgres", "PersonalData", "Provisioning", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Dashboard sessions on PostgreSQL.
         .target(name: "PostgresSessions", dependencies: ["Postgres", "Auth"]),
@@ -142,6 +155,8 @@ let package = Package(
             name: "urumi",
             dependencies: [
                 "Auth",
+                "PersonalData",
+                "PostgresPersonalData",
                 "PostgresEvents",
                 "PostgresReadModels",
                 "EventStore",
@@ -161,6 +176,8 @@ let package = Package(
                 "Postgres",
                 "PostgresEvents",
                 "PostgresReadModels",
+                "PersonalData",
+                "PostgresPersonalData",
                 "Simulator",
                 "UrumiApp",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -184,7 +201,7 @@ let package = Package(
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "TestSupport", "UrumiApp", "HTTPAPI", "Provisioning", "EventStore", "Simulator",
+                "TestSupport", "UrumiApp", "HTTPAPI", "Provisioning", "EventStore", "Simulator", "PersonalData",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -203,6 +220,8 @@ let package = Package(
                 "Postgres",
                 "PostgresEvents",
                 "PostgresReadModels",
+                "PersonalData",
+                "PostgresPersonalData",
                 "EventStore",
                 "urumi",
                 "UrumiApp",
@@ -235,6 +254,8 @@ let package = Package(
                 "EventStore",
                 "PostgresEvents",
                 "PostgresReadModels",
+                "PersonalData",
+                "PostgresPersonalData",
                 "Postgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Postgres
 import PostgresEvents
+import PostgresPersonalData
 import Provisioning
 import ServiceLifecycle
 import Synchronization
@@ -197,7 +198,12 @@ public final class PostgresStoreProjector: LogConsumer, Service {
             let state = try StoreProjection.decode(try row.decode(String.self, "state"))
             states[state.id] = state
         }
-        let changed = try StoreProjection.apply(batch, to: &states)
+        // The keys of the stores whose events hold sealed fields, read in this transaction.
+        let sealed = Set(
+            batch.filter { StoreEvent.sealedTypes.contains($0.type) }.compactMap { StoreID(streamID: $0.streamID) })
+        let keys: any PersonalKeyRing =
+            sealed.isEmpty ? NoPersonalKeys() : try await PostgresPersonalDataVault.keyRing(for: sealed, on: connection)
+        let changed = try StoreProjection.apply(batch, to: &states, keys: keys)
         guard !changed.isEmpty else {
             if let checkpoint { try await move(to: checkpoint, on: connection) }
             return

@@ -4,6 +4,7 @@ import Foundation
 import HTTPAPI
 import Logging
 import PostgresEvents
+import PostgresPersonalData
 import PostgresReadModels
 import Provisioning
 
@@ -22,7 +23,7 @@ struct Audit: AsyncParsableCommand {
     @Option(help: "Only this store's events (store id).")
     var store: String?
 
-    @Option(help: "Only these event types, comma-separated (e.g. store.requested.v1,store.failed.v1).")
+    @Option(help: "Only these event types, comma-separated (e.g. store.requested.v2,store.failed.v1).")
     var type: String?
 
     @Option(help: "Only events recorded for this actor (token name, or 'system').")
@@ -62,7 +63,7 @@ struct Audit: AsyncParsableCommand {
             filter.after = cursor
         }
         let pool = try database.makePool(logger: Logger(label: "urumi.audit"))
-        let events = try await failing {
+        let (events, keys) = try await failing {
             let store = PostgresEventStore(pool: pool, logger: Logger(label: "urumi.audit"))
             var found: [RecordedEvent] = []
             var page = filter
@@ -73,15 +74,17 @@ struct Audit: AsyncParsableCommand {
                 guard let last = batch.last, batch.count == page.limit else { break }
                 page.after = last.cursor
             }
+            let keys = try await PostgresPersonalDataVault(pool: pool).keyRing(for: found)
             await pool.close()
-            return found
+            return (found, keys)
         }
         // The same JSON and CSV as GET /audit (token hashes left out the same way).
         switch format {
         case .json:
-            print(try EventExport.json(events, next: events.count == filter.limit ? events.last!.cursor.description : nil))
+            print(try EventExport.json(
+                    events, next: events.count == filter.limit ? events.last!.cursor.description : nil, keys: keys))
         case .csv:
-            print(EventExport.csv(events), terminator: "")
+            print(EventExport.csv(events, keys: keys), terminator: "")
         case .table:
             print(pad("CURSOR", 16) + pad("RECORDED AT", 26) + pad("STORE", 38) + pad("TYPE", 36) + "ACTOR")
             for event in events {

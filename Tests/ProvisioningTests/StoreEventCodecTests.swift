@@ -74,7 +74,17 @@ private let samples: [(StoreEvent, String)] = [
         "store.change-failed.v1"
     ),
     (.deletionProtectionChanged(.init(enabled: true, by: "alice")), "store.deletion-protection-changed.v1"),
+    (.requested(sealedRequest), "store.requested.v2"),
+    (.forgotten(.init(by: "alice")), "store.forgotten.v1"),
 ]
+
+/// Today's request: the e-mail sealed with the store's key (an opaque value to the domain).
+let sealedRequest: StoreEvent.Requested = {
+    var request = StoreEvent.Requested(storeId: Fixtures.id, spec: Fixtures.spec, requestedBy: "alice")
+    request.adminEmail = .sealed(
+        SealedText(key: Fixtures.id.description, sealed: "Wm9vYmFyLW5vbmNlLWNpcGhlcnRleHQtYW5kLXRhZy1oZXJl"))
+    return request
+}()
 
 private let changeRequested = StoreEvent.ChangeRequested(
     operation: "op-1", kind: .update,
@@ -117,11 +127,14 @@ struct StoreEventCodecTests {
 
     @Test func theKnownTypesAreExactlyTheWireNamesOfEveryCase() {
         #expect(Set(samples.map(\.1)) == StoreEvent.knownTypes)
-        #expect(StoreEvent.knownTypes.count == 24)
-        #expect(StoreEvent.knownTypes.allSatisfy { $0.hasPrefix("store.") && $0.hasSuffix(".v1") })
+        #expect(StoreEvent.knownTypes.count == 26)
+        #expect(StoreEvent.knownTypes.allSatisfy { $0.hasPrefix("store.") && ($0.hasSuffix(".v1") || $0.hasSuffix(".v2")) })
+        // Today's names and the superseded ones read through upcasters.
+        #expect(StoreEventUpcasters.supersededTypes == ["store.requested.v1"])
+        #expect(Set(StoreEvent.Kind.allCases.map(\.rawValue)).isDisjoint(with: StoreEventUpcasters.supersededTypes))
     }
 
-    @Test(arguments: ["store.plan-changed.v1", "store.requested.v2", "StoreRequested", "requested", ""])
+    @Test(arguments: ["store.plan-changed.v1", "store.requested.v3", "store.forgotten.v2", "StoreRequested", "requested", ""])
     func anUnknownTypeDecodesToNil(type: String) throws {
         let event = NewEvent(type: type, data: "{}", metadata: EventMetadata(actor: "alice"))
         #expect(try StoreEvent(recorded(event)) == nil)
@@ -183,7 +196,7 @@ struct StoreEventCodecTests {
     @Test func domainsAreClaimedByTheirRequestsAndReleasedByDeletionOrTheOperationThatDropsThem() {
         for (event, name) in samples {
             switch (name, event) {
-            case ("store.requested.v1", _):
+            case ("store.requested.v1", _), ("store.requested.v2", _):
                 #expect(event.claims == ["domain:shop.example.com"])
                 #expect(event.releases.isEmpty)
             case ("store.deleted.v1", .deleted(let deleted)):

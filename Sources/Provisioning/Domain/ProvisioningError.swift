@@ -16,6 +16,9 @@ public enum ProvisioningError: Error, Sendable, Hashable, CustomStringConvertibl
     case operationRunning(StoreID, operation: String, kind: OperationKind)
     /// The host name is not one of the store's extra domains.
     case domainNotOnStore(StoreID, String)
+    /// The store's personal data is in the log in clear (an old `store.requested.v1`):
+    /// destroying a key cannot forget it.
+    case legacyPersonalData(StoreID)
     /// The cluster did not answer (a transient cluster error); the same request may work later.
     case clusterUnavailable(String)
 
@@ -32,6 +35,9 @@ public enum ProvisioningError: Error, Sendable, Hashable, CustomStringConvertibl
             "store \(id) is running operation \(operation) (\(kind.rawValue)); wait for it to finish"
         case .domainNotOnStore(let id, let domain): "\(domain) is not an extra domain of store \(id)"
         case .clusterUnavailable(let reason): "the cluster is unavailable: \(reason)"
+        case .legacyPersonalData(let id):
+            "store \(id) was requested before personal data was sealed: its e-mail is in the log in clear "
+                + "(store.requested.v1); run `urumi events seal-legacy` first"
         }
     }
 }

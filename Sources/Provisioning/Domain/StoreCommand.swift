@@ -7,6 +7,8 @@ public enum StoreCommand: Sendable, Hashable {
     case retry(by: String)
     /// A day-two operation: `change` (validated on its own) made to the store's config.
     case change(OperationKind, StoreChange, operation: String, by: String)
+    /// Forget the store's personal data: destroy its key (the events stay, for audit).
+    case forget(by: String)
     /// Turn deletion protection on or off (with, optionally, a change in the same append).
     indirect case protect(Bool, then: StoreCommand?, by: String)
 }

@@ -58,6 +58,8 @@ extension Recorded: CustomStringConvertible {
             "\(e.kind.rawValue) at revision \(e.revision.map(String.init) ?? "-")"
         case .deletionProtectionChanged(let e):
             "\(e.enabled ? "on" : "off") by \(e.by)"
+        case .forgotten(let e):
+            "by \(e.by)"
         case .changeFailed(let e):
             "\(e.kind.rawValue) \(e.rolledBack ? "rolled back" : "NOT rolled back") at revision \(e.revision.map(String.init) ?? "-"): \(e.reason)"
         }
