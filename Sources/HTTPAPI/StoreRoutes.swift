@@ -252,14 +252,8 @@ struct StoreRoutes {
         }
         let events = try await environment.events.readStream(id.streamID)
         guard !events.isEmpty else { throw ProvisioningError.storeNotFound(id) }
-        // Times are compared as the API writes them (to the millisecond): an event's own
-        // `recordedAt`, passed back as `at`, includes that event.
-        func millis(_ date: Date) -> Double { (date.timeIntervalSinceReferenceDate * 1000).rounded() }
-        let then = events.prefix { event in
-            if let at { return millis(event.recordedAt) <= millis(at) }
-            return event.version <= version!
-        }
-        guard let last = then.last, let state = try await fold(Array(then)) else {
+        let then = StoreProjection.history(events, at: at, version: version)
+        guard let last = then.last, let state = try await fold(then) else {
             throw Problem(
                 .notFound, status: .notFound, title: "Store not found",
                 detail: "store \(id) did not exist yet at \(atText ?? "version \(versionText ?? "")")")

@@ -44,7 +44,11 @@ struct Audit: AsyncParsableCommand {
     @Option(help: "table, csv or json.")
     var format: Format = .table
 
+    @Option(help: "With --store: the store as it was at this ISO 8601 time, folded from its stream (table or json).")
+    var at: String?
+
     func run() async throws {
+        if let at { return try await storeAsOf(at) }
         var filter = AuditFilter(limit: limit)
         guard (1...100_000).contains(limit) else { throw ValidationError("--limit must be 1-100000") }
         if let store {
@@ -95,6 +99,40 @@ struct Audit: AsyncParsableCommand {
             }
             if events.count == filter.limit, let last = events.last { print("more: --after \(last.cursor)") }
         }
+    }
+
+    /// `--store ID --at T`: the store as its stream tells it up to the last event recorded at or
+    /// before T (as `GET /stores/{id}?at=T`), its personal fields opened (or "[erased]").
+    private func storeAsOf(_ text: String) async throws {
+        guard let store, let id = StoreID(store.lowercased()) else { throw ValidationError("--at needs --store ID") }
+        guard type == nil, actor == nil, since == nil, until == nil, after == nil else {
+            throw ValidationError("--at answers the store at that time: --type, --actor, --since, --until and --after do not apply")
+        }
+        guard format != .csv else { throw ValidationError("--at prints a store: --format table or json") }
+        let instant = try date(text, "--at")
+        let pool = try database.makePool(logger: Logger(label: "urumi.audit"))
+        let (state, last) = try await failing {
+            do {
+                let stream = try await PostgresEventStore(pool: pool, logger: Logger(label: "urumi.audit")).readStream(id.streamID)
+                guard !stream.isEmpty else { throw ProvisioningError.storeNotFound(id) }
+                let then = StoreProjection.history(stream, at: instant)
+                let keys = try await PostgresPersonalDataVault(pool: pool).keyRing(for: then)
+                let state = try StoreProjection.fold(then, keys: keys)
+                await pool.close()
+                return (state, then.last)
+            } catch {
+                await pool.close()
+                throw error
+            }
+        }
+        guard let state, let last else {
+            FileHandle.standardError.write(Data("urumi: store \(id) did not exist yet at \(text)\n".utf8))
+            throw ExitCode.failure
+        }
+        if format == .table {
+            Swift.print("as of \(StoreEvent.formatDate(last.recordedAt)) (version \(last.version), \(last.type))")
+        }
+        try print(state, json: format == .json)
     }
 
     private func date(_ text: String, _ flag: String) throws -> Date {

@@ -191,8 +191,7 @@ struct Stores: AsyncParsableCommand {
             try await withEvents(common.database) { events, pool in
                 var stream = try await events.readStream(id.streamID)
                 guard !stream.isEmpty else { throw ProvisioningError.storeNotFound(id) }
-                if let instant { stream = Array(stream.prefix { $0.recordedAt <= instant }) }
-                if let version { stream = Array(stream.prefix { $0.version <= version }) }
+                stream = StoreProjection.history(stream, at: instant, version: version)
                 let keys = try await PostgresPersonalDataVault(pool: pool).keyRing(for: stream)
                 guard let state = try StoreProjection.fold(stream, keys: keys) else {
                     throw ValidationError("store \(id) did not exist yet then")
@@ -281,7 +280,8 @@ struct Stores: AsyncParsableCommand {
 }
 
 /// One store: a few lines, or `StoreView` as JSON (what the API shows).
-private func print(_ state: StoreState, json: Bool) throws {
+/// Prints a store: a few lines, or its JSON as the API shows it.
+func print(_ state: StoreState, json: Bool) throws {
     let view = StoreView(state)
     if json {
         Swift.print(try StoreProjection.encodeJSON(view))

@@ -69,6 +69,19 @@ public enum StoreProjection {
         return try fold(events, keys: try await vault.keyRing(for: events))
     }
 
+    /// The head of a store's stream as it was at `at` (events recorded at or before it, compared
+    /// to the millisecond as the API writes times: an event's own time includes it) or up to
+    /// stream version `version`: what time travel folds.
+    public static func history(_ events: [RecordedEvent], at: Date? = nil, version: Int64? = nil) -> [RecordedEvent] {
+        func millis(_ date: Date) -> Double { (date.timeIntervalSinceReferenceDate * 1000).rounded() }
+        return Array(
+            events.prefix { event in
+                if let at, millis(event.recordedAt) > millis(at) { return false }
+                if let version, event.version > version { return false }
+                return true
+            })
+    }
+
     /// Folds one store's recorded events (its whole stream, in order).
     public static func fold(_ events: [RecordedEvent], keys: any PersonalKeyRing) throws -> StoreState? {
         var state: StoreState?
