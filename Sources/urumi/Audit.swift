@@ -47,8 +47,12 @@ struct Audit: AsyncParsableCommand {
     @Option(help: "With --store: the store as it was at this ISO 8601 time, folded from its stream (table or json).")
     var at: String?
 
+    @Option(help: "Read the events from this archive file (urumi events archive) instead of the live log.")
+    var archive: String?
+
     func run() async throws {
         if let at { return try await storeAsOf(at) }
+        if let archive { return try await fromArchive(archive) }
         var filter = AuditFilter(limit: limit)
         guard (1...100_000).contains(limit) else { throw ValidationError("--limit must be 1-100000") }
         if let store {
@@ -82,11 +86,14 @@ struct Audit: AsyncParsableCommand {
             await pool.close()
             return (found, keys)
         }
-        // The same JSON and CSV as GET /audit (token hashes left out the same way).
+        try printEvents(events, keys: keys, more: events.count == filter.limit)
+    }
+
+    /// The same JSON and CSV as GET /audit (token hashes left out the same way), or a table.
+    private func printEvents(_ events: [RecordedEvent], keys: any PersonalKeyRing, more: Bool) throws {
         switch format {
         case .json:
-            print(try EventExport.json(
-                    events, next: events.count == filter.limit ? events.last!.cursor.description : nil, keys: keys))
+            print(try EventExport.json(events, next: more ? events.last!.cursor.description : nil, keys: keys))
         case .csv:
             print(EventExport.csv(events, keys: keys), terminator: "")
         case .table:
@@ -97,8 +104,39 @@ struct Audit: AsyncParsableCommand {
                     pad(event.cursor.description, 16) + pad(StoreEvent.formatDate(event.recordedAt), 26) + pad(store, 38)
                         + pad(event.type, 36) + event.metadata.actor)
             }
-            if events.count == filter.limit, let last = events.last { print("more: --after \(last.cursor)") }
+            if more, let last = events.last { print("more: --after \(last.cursor)") }
         }
+    }
+
+    /// `--archive FILE`: the archived events (filtered like the log), printed as the audit prints
+    /// them; personal fields opened with the stores' keys when the database is at hand.
+    private func fromArchive(_ path: String) async throws {
+        var filter = AuditFilter(limit: limit)
+        if let store {
+            guard let id = StoreID(store.lowercased()) else { throw ValidationError("--store must be a store id") }
+            filter.stream = id.streamID
+        }
+        if let type { filter.types = type.split(separator: ",").map(String.init) }
+        filter.actor = actor
+        filter.since = try since.map { try date($0, "--since") }
+        filter.until = try until.map { try date($0, "--until") }
+        let lines = try await failing { try LogArchive.load(URL(fileURLWithPath: path)).1 }
+        let events = Array(try lines.map { try $0.recorded() }.filter { filter.matches($0) }.prefix(limit))
+        var keys: any PersonalKeyRing = NoPersonalKeys()
+        if (try? database.resolvedURL()) != nil {
+            let pool = try database.makePool(logger: Logger(label: "urumi.audit"))
+            keys = try await failing {
+                do {
+                    let keys = try await PostgresPersonalDataVault(pool: pool).keyRing(for: events)
+                    await pool.close()
+                    return keys
+                } catch {
+                    await pool.close()
+                    throw error
+                }
+            }
+        }
+        try printEvents(events, keys: keys, more: false)
     }
 
     /// `--store ID --at T`: the store as its stream tells it up to the last event recorded at or

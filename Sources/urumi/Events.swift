@@ -11,7 +11,7 @@ import Provisioning
 /// release that can no longer read an old event is found before it is deployed.
 struct Events: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The event log itself.", subcommands: [Check.self, SealLegacy.self])
+        abstract: "The event log itself.", subcommands: [Check.self, SealLegacy.self, Archive.self])
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -134,6 +134,66 @@ extension Events {
                 print("\(count) requests hold the admin e-mail in clear")
             } else {
                 print("sealed \(count) requests; \(left) left in clear")
+            }
+        }
+    }
+}
+
+extension Events {
+    /// `urumi events archive`: retention (docs/decisions/retention.md).
+    struct Archive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move the streams of stores deleted long ago to a compressed archive file (verified first), out of the live log.",
+            discussion: "Read them back with `urumi audit --archive FILE`.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Stores deleted more than this long ago: 30d, 12h, 45m, 0d (all deleted stores).")
+        var deletedBefore: String
+        @Option(help: "The archive file to write (gzip'd JSON lines; refused if it exists).")
+        var to: String
+        @Flag(help: "Write and verify the archive, but remove nothing from the log.") var dryRun = false
+        @Flag(help: "Print the result as JSON.") var json = false
+
+        func run() async throws {
+            guard let age = Self.duration(deletedBefore) else {
+                throw ValidationError("--deleted-before must be a number with d, h or m, e.g. 30d")
+            }
+            let file = URL(fileURLWithPath: to)
+            guard !FileManager.default.fileExists(atPath: file.path) else { throw ValidationError("\(to) exists already") }
+            let pool = try database.makePool(logger: Logger(label: "urumi.events"))
+            let report = try await failing {
+                do {
+                    let streams = try await LogArchive.deletedStreams(before: Date().addingTimeInterval(-age), pool: pool)
+                    let report =
+                        streams.isEmpty
+                        ? LogArchive.Report(streams: 0, events: 0, removed: false)
+                        : try await LogArchive.archive(streams: streams, to: file, pool: pool, dryRun: dryRun)
+                    await pool.close()
+                    return report
+                } catch {
+                    await pool.close()
+                    throw error
+                }
+            }
+            if json {
+                print(try StoreProjection.encodeJSON(report))
+            } else if report.streams == 0 {
+                print("no store was deleted before then: nothing archived")
+            } else {
+                print(
+                    "archived \(report.events) events of \(report.streams) deleted stores to \(to) (verified)"
+                        + (report.removed ? "; removed from the live log" : "; dry run: the log is unchanged"))
+            }
+        }
+
+        /// Seconds in `30d`, `12h`, `45m`.
+        static func duration(_ text: String) -> TimeInterval? {
+            guard let unit = text.last, let number = Double(text.dropLast()), number >= 0 else { return nil }
+            switch unit {
+            case "d": return number * 86_400
+            case "h": return number * 3_600
+            case "m": return number * 60
+            default: return nil
             }
         }
     }
