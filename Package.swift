@@ -89,6 +89,7 @@ let package = Package(
             name: "UrumiApp",
             dependencies: [
                 "Auth", "Cluster", "EventStore", "HTTPAPI", "Postgres", "PostgresEvents", "PostgresReadModels", "PostgresSessions", "Provisioning",
+                "PersonalData", "PostgresPersonalData",
                 "Simulator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -133,11 +134,23 @@ let package = Package(
             dependencies: [
                 "Postgres",
                 "PostgresEvents",
+                "PostgresPersonalData",
                 "EventStore",
                 "Provisioning",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        // Personal data sealed with a key per store (AES-GCM through swift-crypto, already
+        // used by Auth): the key ring and an in-memory vault.
+        .target(
+            name: "PersonalData",
+            dependencies: ["Provisioning", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The stores' keys in PostgreSQL (store_keys), beside the log.
+        .target(
+            name: "PostgresPersonalData",
+            dependencies: ["Postgres", "PersonalData", "Provisioning", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Dashboard sessions on PostgreSQL.
         .target(name: "PostgresSessions", dependencies: ["Postgres", "Auth"]),
@@ -145,6 +158,8 @@ let package = Package(
             name: "urumi",
             dependencies: [
                 "Auth",
+                "PersonalData",
+                "PostgresPersonalData",
                 "PostgresEvents",
                 "PostgresReadModels",
                 "EventStore",
@@ -164,6 +179,8 @@ let package = Package(
                 "Postgres",
                 "PostgresEvents",
                 "PostgresReadModels",
+                "PersonalData",
+                "PostgresPersonalData",
                 "Simulator",
                 "UrumiApp",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -187,7 +204,7 @@ let package = Package(
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "TestSupport", "UrumiApp", "HTTPAPI", "Provisioning", "EventStore", "Simulator",
+                "TestSupport", "UrumiApp", "HTTPAPI", "Provisioning", "EventStore", "Simulator", "PersonalData",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -206,6 +223,8 @@ let package = Package(
                 "Postgres",
                 "PostgresEvents",
                 "PostgresReadModels",
+                "PersonalData",
+                "PostgresPersonalData",
                 "EventStore",
                 "urumi",
                 "UrumiApp",
@@ -238,6 +257,8 @@ let package = Package(
                 "EventStore",
                 "PostgresEvents",
                 "PostgresReadModels",
+                "PersonalData",
+                "PostgresPersonalData",
                 "Postgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -5,6 +5,8 @@ import Provisioning
 public struct APIEnvironment: Sendable {
     public let commands: StoreCommandHandler
     public let credentials: StoreCredentialsService
+    /// The stores' keys, to open sealed fields in the events the API shows.
+    public let vault: any PersonalDataVault
     public let readModel: any StoreReadModel
     /// The log, for SSE catch-up.
     public let events: any EventStore
@@ -26,13 +28,14 @@ public struct APIEnvironment: Sendable {
     public var backupsAvailable = true
 
     public init(
-        commands: StoreCommandHandler, credentials: StoreCredentialsService, readModel: any StoreReadModel, events: any EventStore, audit: any EventAudit,
+        commands: StoreCommandHandler, credentials: StoreCredentialsService, vault: any PersonalDataVault, readModel: any StoreReadModel, events: any EventStore, audit: any EventAudit,
         broadcaster: EventBroadcaster?, cluster: ClusterInfo,
         readiness: @escaping @Sendable () async -> Bool, auth: AuthSettings,
         metrics: (@Sendable () async -> String)? = nil
     ) {
         self.commands = commands
         self.credentials = credentials
+        self.vault = vault
         self.readModel = readModel
         self.events = events
         self.audit = audit

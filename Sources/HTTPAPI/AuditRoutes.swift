@@ -60,13 +60,14 @@ struct AuditRoutes {
         guard format == "json" || format == "csv" else { throw bad("format", "must be json or csv") }
 
         let found = try await environment.audit.audit(filter)
+        let keys = try await environment.vault.keyRing(for: found)
         let next = found.count == filter.limit ? found.last?.cursor.description : nil
         if format == "csv" {
             var headers: HTTPFields = [.contentType: "text/csv; charset=utf-8"]
             if let next { headers[HTTPField.Name("Urumi-Next-Cursor")!] = next }
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: EventExport.csv(found))))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: EventExport.csv(found, keys: keys))))
         }
-        return try APIJSON.response(EventExport.Page(items: found.map(PublicEvent.init), next: next))
+        return try APIJSON.response(EventExport.Page(items: found.map { PublicEvent($0, keys: keys) }, next: next))
     }
 
     private func date(_ text: String?, _ field: String) throws -> Date? {

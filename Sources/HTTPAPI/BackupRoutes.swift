@@ -38,7 +38,8 @@ struct BackupRoutes {
             view = found
         } else {
             // Not in the list yet (just created): the stream is the truth.
-            guard let state = try StoreProjection.fold(try await environment.events.readStream(id.streamID)) else {
+            let events = try await environment.events.readStream(id.streamID)
+            guard let state = try StoreProjection.fold(events, keys: try await environment.vault.keyRing(for: events)) else {
                 throw ProvisioningError.storeNotFound(id)
             }
             view = StoreView(state)

@@ -1,6 +1,7 @@
 import EventStore
 import Foundation
 import Logging
+import Provisioning
 import NIOCore
 import ServiceLifecycle
 import Synchronization
@@ -52,13 +53,18 @@ public final class EventBroadcaster: Service, LogConsumer {
     }
 
     let configuration: Configuration
+    /// Opens sealed fields once per batch, for every client.
+    let vault: any PersonalDataVault
     let logger: Logger
     let clock: any Clock<Duration>
     private let state = Mutex(State())
     private let started = WakeSignal()
 
-    public init(configuration: Configuration = Configuration(), clock: any Clock<Duration>, logger: Logger) {
+    public init(
+        configuration: Configuration = Configuration(), vault: any PersonalDataVault, clock: any Clock<Duration>, logger: Logger
+    ) {
         self.configuration = configuration
+        self.vault = vault
         self.clock = clock
         self.logger = logger
     }
@@ -88,12 +94,20 @@ public final class EventBroadcaster: Service, LogConsumer {
     public func consume(_ batch: [RecordedEvent]) async {
         guard !batch.isEmpty, !state.withLock({ $0.closed }) else { return }
         // Rendered once here, not once per client: with a thousand clients the JSON is the cost.
+        let keys: any PersonalKeyRing
+        do {
+            keys = try await vault.keyRing(for: batch)
+        } catch {
+            // Rendered without keys, a sealed field reads "[sealed]": never its ciphertext.
+            logger.warning("could not read the stores' keys for SSE", metadata: ["error": "\(error)"])
+            keys = NoPersonalKeys()
+        }
         var rendered: [(RecordedEvent, ByteBuffer)] = []
         rendered.reserveCapacity(batch.count)
         var all = ByteBuffer()
         for event in batch {
             do {
-                let frame = try SSEFrame.render(event)
+                let frame = try SSEFrame.render(event, keys: keys)
                 all.writeImmutableBuffer(frame)
                 rendered.append((event, frame))
             } catch {

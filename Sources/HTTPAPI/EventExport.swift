@@ -26,15 +26,16 @@ public enum EventExport {
     }
 
     /// The JSON of an audit page.
-    public static func json(_ events: [RecordedEvent], next: String?) throws -> String {
-        String(decoding: try APIJSON.encoder.encode(Page(items: events.map(PublicEvent.init), next: next)), as: UTF8.self)
+    public static func json(_ events: [RecordedEvent], next: String?, keys: any PersonalKeyRing) throws -> String {
+        let items = events.map { PublicEvent($0, keys: keys) }
+        return String(decoding: try APIJSON.encoder.encode(Page(items: items, next: next)), as: UTF8.self)
     }
 
     static let csvHeader =
         "id,recorded_at,store_id,stream,version,type,actor,correlation_id,causation_id,request_id,data"
 
     /// The events as RFC 4180 CSV, header first, CRLF line ends.
-    public static func csv(_ events: [RecordedEvent]) -> String {
+    public static func csv(_ events: [RecordedEvent], keys: any PersonalKeyRing) -> String {
         var out = csvHeader + "\r\n"
         for event in events {
             let fields: [String] = [
@@ -42,7 +43,7 @@ public enum EventExport {
                 StoreID(streamID: event.streamID)?.description ?? "", event.streamID.rawValue, "\(event.version)",
                 event.type, event.metadata.actor, event.metadata.correlationID?.uuidString.lowercased() ?? "",
                 event.metadata.causationID?.uuidString.lowercased() ?? "", event.metadata.requestID ?? "",
-                (try? String(decoding: APIJSON.encoder.encode(PublicEvent(event).data), as: UTF8.self)) ?? "{}",
+                (try? String(decoding: APIJSON.encoder.encode(PublicEvent(event, keys: keys).data), as: UTF8.self)) ?? "{}",
             ]
             out += fields.map(escape).joined(separator: ",") + "\r\n"
         }

@@ -21,6 +21,7 @@ public struct Problem: HTTPResponseError, Sendable {
         case domainInUse = "domain-in-use"
         case idempotencyKeyReused = "idempotency-key-reused"
         case operationRunning = "operation-running"
+        case legacyPersonalData = "legacy-personal-data"
         case unavailable
         case internalError = "internal-error"
 

@@ -24,6 +24,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return problem
         case let error as ProvisioningError:
             return problem(for: error)
+        case PersonalDataError.forgotten(let id):
+            return Problem(.conflict, status: .conflict, title: "Store forgotten", detail: "store \(id) was forgotten")
         case is InvalidPageCursor:
             return Problem(
                 .badParameter, status: .badRequest, title: "Invalid parameter", detail: "after is not a valid page cursor",
@@ -91,6 +93,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return Problem(.notFound, status: .notFound, title: "Domain not found", detail: error.description)
         case .backupNotFound:
             return Problem(.notFound, status: .notFound, title: "Backup not found", detail: error.description)
+        case .legacyPersonalData:
+            return Problem(
+                .legacyPersonalData, status: .conflict, title: "Personal data in clear in the log", detail: error.description)
         case .clusterUnavailable(let reason):
             return Problem(.unavailable, status: .serviceUnavailable, title: "Service unavailable", detail: "the cluster did not answer; retry shortly (\(reason))")
         }

@@ -4,7 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Provisioning
 
-/// `/stores`: create, list, show, delete, retry.
+/// `/stores`: create, list, show, delete, retry, forget.
 struct StoreRoutes {
     typealias Context = APIContext
 
@@ -17,6 +17,7 @@ struct StoreRoutes {
         stores.get(":id", use: show)
         stores.delete(":id", use: delete)
         stores.post(":id/retry", use: retry)
+        stores.post(":id/forget", use: forget)
         stores.get(":id/credentials", use: credentials)
     }
 
@@ -206,7 +207,7 @@ struct StoreRoutes {
             // the store's own stream, which is the truth and is never held back.
             if try await !environment.readModel.waitUntil(cursor, timeout: .seconds(2)) {
                 let events = try await environment.events.readStream(id.streamID)
-                guard let state = try StoreProjection.fold(events) else { throw ProvisioningError.storeNotFound(id) }
+                guard let state = try await fold(events) else { throw ProvisioningError.storeNotFound(id) }
                 let reached = (events.last?.cursor ?? .start) >= cursor
                 return try APIJSON.response(StoreResponse(store: StoreView(state), cluster: environment.cluster, upToDate: reached))
             }
@@ -216,7 +217,7 @@ struct StoreRoutes {
         }
         // Not in the store list (yet): a store created a moment ago while the projector lags.
         // The store's stream is the truth; a store is "not found" only when it has none.
-        guard let state = try StoreProjection.fold(try await environment.events.readStream(id.streamID)) else {
+        guard let state = try await fold(try await environment.events.readStream(id.streamID)) else {
             throw ProvisioningError.storeNotFound(id)
         }
         return try APIJSON.response(StoreResponse(store: StoreView(state), cluster: environment.cluster, upToDate: true))
@@ -240,6 +241,18 @@ struct StoreRoutes {
     @Sendable func retry(_ request: Request, context: Context) async throws -> Response {
         let outcome = try await environment.commands.retry(try storeID(context), metadata: metadata(context))
         return try commandResponse(outcome, status: .accepted)
+    }
+
+    /// Admin (a POST): destroys the store's key; its personal fields read "[erased]" from now on,
+    /// everywhere. Recorded as `store.forgotten.v1` (by whom, nothing personal). 200: it is done.
+    @Sendable func forget(_ request: Request, context: Context) async throws -> Response {
+        let outcome = try await environment.commands.forget(try storeID(context), metadata: metadata(context))
+        return try commandResponse(outcome, status: .ok)
+    }
+
+    /// A store's events folded, their sealed fields opened with the store's key.
+    private func fold(_ events: [RecordedEvent]) async throws -> StoreState? {
+        try StoreProjection.fold(events, keys: try await environment.vault.keyRing(for: events))
     }
 
     /// Admin only (a GET that reveals a secret): the WordPress admin login, audited.
@@ -280,14 +293,8 @@ struct StoreRoutes {
         }
         let events = try await environment.events.readStream(id.streamID)
         guard !events.isEmpty else { throw ProvisioningError.storeNotFound(id) }
-        // Times are compared as the API writes them (to the millisecond): an event's own
-        // `recordedAt`, passed back as `at`, includes that event.
-        func millis(_ date: Date) -> Double { (date.timeIntervalSinceReferenceDate * 1000).rounded() }
-        let then = events.prefix { event in
-            if let at { return millis(event.recordedAt) <= millis(at) }
-            return event.version <= version!
-        }
-        guard let last = then.last, let state = try StoreProjection.fold(Array(then)) else {
+        let then = StoreProjection.history(events, at: at, version: version)
+        guard let last = then.last, let state = try await fold(then) else {
             throw Problem(
                 .notFound, status: .notFound, title: "Store not found",
                 detail: "store \(id) did not exist yet at \(atText ?? "version \(versionText ?? "")")")

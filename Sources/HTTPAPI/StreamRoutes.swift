@@ -45,6 +45,7 @@ struct StreamRoutes {
             throw Problem(.unavailable, status: .serviceUnavailable, title: "Stream unavailable", detail: "the event stream is starting or stopping")
         }
         let events = environment.events
+        let vault = environment.vault
         let resumeFrom = after
         let body = ResponseBody { writer in
             do {
@@ -55,8 +56,9 @@ struct StreamRoutes {
                     while last < registration.position {
                         let page = try await events.readAll(after: last, limit: 500)
                         guard !page.isEmpty else { break }
+                        let keys = try await vault.keyRing(for: page)
                         for event in page {
-                            if filter.matches(event) { try await writer.write(try SSEFrame.render(event)) }
+                            if filter.matches(event) { try await writer.write(try SSEFrame.render(event, keys: keys)) }
                             last = event.cursor
                         }
                     }
@@ -106,7 +108,7 @@ struct StreamRoutes {
 
 /// One server-sent event: `id:` the log cursor, `event:` the type, `data:` one line of JSON.
 enum SSEFrame {
-    static func render(_ event: RecordedEvent) throws -> ByteBuffer {
-        ByteBuffer(string: "id: \(event.cursor)\nevent: \(event.type)\ndata: \(try PublicEvent(event).line())\n\n")
+    static func render(_ event: RecordedEvent, keys: any PersonalKeyRing) throws -> ByteBuffer {
+        ByteBuffer(string: "id: \(event.cursor)\nevent: \(event.type)\ndata: \(try PublicEvent(event, keys: keys).line())\n\n")
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Postgres
 import PostgresEvents
+import PostgresPersonalData
 import Provisioning
 import ServiceLifecycle
 import Synchronization
@@ -180,6 +181,18 @@ public final class PostgresStoreProjector: LogConsumer, Service {
         try await pool.withConnection { try await checkpoint(on: $0) }
     }
 
+    /// The tables a projection writes: the live read models, or the shadow ones an online
+    /// rebuild fills beside them (`schema/0031_projection_rebuild.sql`). Fixed names only.
+    struct Tables: Sendable {
+        let view: String
+        let queue: String
+        /// The checkpoint rows moved with the rows.
+        let checkpoints: [String]
+
+        static let live = Tables(view: "store_view", queue: "saga_queue", checkpoints: names)
+        static let shadow = Tables(view: "store_view_next", queue: "saga_queue_next", checkpoints: ["rebuild"])
+    }
+
     /// Folds `batch` into the stored states of the stores it touches and writes the rows (and
     /// the checkpoint, when given) in one statement.
     static func apply(
@@ -190,22 +203,50 @@ public final class PostgresStoreProjector: LogConsumer, Service {
             if let checkpoint { try await move(to: checkpoint, on: connection) }
             return
         }
+        var states = try await states(of: ids, on: connection, in: .live)
+        let changed = try await fold(batch, into: &states, on: connection)
+        try await write(changed.map { states[$0]! }, on: connection, in: .live, movingCheckpointTo: checkpoint)
+    }
+
+    /// The stored states of `ids` in `tables`.
+    static func states(of ids: Set<StoreID>, on connection: PostgresConnection, in tables: Tables) async throws
+        -> [StoreID: StoreState]
+    {
         var states: [StoreID: StoreState] = [:]
         let rows = try await connection.query(
-            "select state::text as state from store_view where store_id = any(\(ids.map(\.uuid))::uuid[])")
+            "select state::text as state from \(unsafeRaw: tables.view) where store_id = any(\(ids.map(\.uuid))::uuid[])")
         for row in rows {
             let state = try StoreProjection.decode(try row.decode(String.self, "state"))
             states[state.id] = state
         }
-        let changed = try StoreProjection.apply(batch, to: &states)
-        guard !changed.isEmpty else {
-            if let checkpoint { try await move(to: checkpoint, on: connection) }
+        return states
+    }
+
+    /// Folds `batch` into `states`, opening sealed fields with the keys read on `connection`;
+    /// returns the stores that changed.
+    static func fold(_ batch: [RecordedEvent], into states: inout [StoreID: StoreState], on connection: PostgresConnection)
+        async throws -> Set<StoreID>
+    {
+        // The keys of the stores whose events hold sealed fields, read in this transaction.
+        let sealed = Set(
+            batch.filter { StoreEvent.sealedTypes.contains($0.type) }.compactMap { StoreID(streamID: $0.streamID) })
+        let keys: any PersonalKeyRing =
+            sealed.isEmpty ? NoPersonalKeys() : try await PostgresPersonalDataVault.keyRing(for: sealed, on: connection)
+        return try StoreProjection.apply(batch, to: &states, keys: keys)
+    }
+
+    /// Writes the rows of `states` into `tables` (and moves their checkpoint, when given), in one statement.
+    static func write(
+        _ states: [StoreState], on connection: PostgresConnection, in tables: Tables, movingCheckpointTo checkpoint: LogCursor?
+    ) async throws {
+        guard !states.isEmpty else {
+            if let checkpoint { try await move(to: checkpoint, on: connection, names: tables.checkpoints) }
             return
         }
         var viewRows: [ViewRow] = []
         var queueRows: [QueueRow] = []
-        for id in changed.sorted() {
-            let state = states[id]!
+        for state in states.sorted(by: { $0.id < $1.id }) {
+            let id = state.id
             let view = StoreView(state)
             viewRows.append(
                 ViewRow(
@@ -220,7 +261,7 @@ public final class PostgresStoreProjector: LogConsumer, Service {
         try await connection.query(
             """
             with view_rows as (
-                insert into store_view (store_id, name, domain, plan, status, current_step, needs_attention, \
+                insert into \(unsafeRaw: tables.view) (store_id, name, domain, plan, status, current_step, needs_attention, \
                 created_at, updated_at, version, view_text, state)
                 select r.store_id, r.name, r.domain, r.plan, r.status, r.current_step, r.needs_attention, \
                 r.created_at, r.updated_at, r.version, r.view_text, r.state
@@ -234,7 +275,7 @@ public final class PostgresStoreProjector: LogConsumer, Service {
                 state = excluded.state
                 returning 1
             ), queue_rows as (
-                insert into saga_queue (store_id, open, due_at, version)
+                insert into \(unsafeRaw: tables.queue) (store_id, open, due_at, version)
                 select r.store_id, r.open, r.due_at, r.version
                 from jsonb_to_recordset(\(try json(queueRows))::jsonb) as r(store_id uuid, open boolean, \
                 due_at timestamptz, version bigint)
@@ -243,12 +284,12 @@ public final class PostgresStoreProjector: LogConsumer, Service {
             )
             update projection_checkpoints set txid = \(cursor.transactionID)::xid8, position = \(cursor.position), \
             updated_at = now()
-            where \(checkpoint != nil) and name = any(\(names)::text[])
+            where \(checkpoint != nil) and name = any(\(tables.checkpoints)::text[])
             """)
     }
 
-    /// Moves both checkpoints (a batch with nothing to write).
-    static func move(to checkpoint: LogCursor, on connection: PostgresConnection) async throws {
+    /// Moves the checkpoints (a batch with nothing to write).
+    static func move(to checkpoint: LogCursor, on connection: PostgresConnection, names: [String] = names) async throws {
         try await connection.query(
             """
             update projection_checkpoints set txid = \(checkpoint.transactionID)::xid8, \
@@ -283,28 +324,5 @@ public final class PostgresStoreProjector: LogConsumer, Service {
         let open: Bool
         let due_at: Date?
         let version: Int64
-    }
-}
-
-extension PostgresStoreProjector {
-    /// Replays the whole log into empty read models, in one transaction (a running projector
-    /// waits on the advisory lock meanwhile); returns the number of events replayed.
-    public static func rebuild(pool: PostgresPool, batchSize: Int = 1000) async throws -> Int {
-        try await pool.withTransaction { connection in
-            try await connection.query("select pg_advisory_xact_lock(\(lockKey))")
-            try await connection.query("delete from store_view")
-            try await connection.query("delete from saga_queue")
-            var cursor = LogCursor.start
-            var count = 0
-            while true {
-                let batch = try await PostgresEventStore.readAll(on: connection, after: cursor, limit: batchSize)
-                guard let last = batch.last else { break }
-                try await apply(batch, on: connection)
-                cursor = last.cursor
-                count += batch.count
-            }
-            try await move(to: cursor, on: connection)
-            return count
-        }
     }
 }

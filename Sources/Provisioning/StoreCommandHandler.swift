@@ -17,10 +17,15 @@ public struct StoreCommandHandler: Sendable {
     }
 
     let events: any EventStore
+    /// The stores' keys: personal fields are sealed before they are written, opened when read.
+    let vault: any PersonalDataVault
     let newID: @Sendable () -> StoreID
 
-    public init(events: any EventStore, newID: @escaping @Sendable () -> StoreID = { StoreID() }) {
+    public init(
+        events: any EventStore, vault: any PersonalDataVault, newID: @escaping @Sendable () -> StoreID = { StoreID() }
+    ) {
         self.events = events
+        self.vault = vault
         self.newID = newID
     }
 
@@ -36,7 +41,9 @@ public struct StoreCommandHandler: Sendable {
         // The event store replays a key only for the same stream, so a repeat must name the
         // same store: with a key, the id is derived from it rather than drawn afresh.
         let id = scopedKey.map(StoreID.derived(from:)) ?? newID()
-        let decided = try StoreDecider.decide(.create(id: id, spec: spec, by: metadata.actor), id: id, state: nil)
+        let clear = try StoreDecider.decide(.create(id: id, spec: spec, by: metadata.actor), id: id, state: nil)
+        var decided: [StoreEvent] = []
+        for event in clear { decided.append(try await event.sealingPersonalData(with: vault)) }
         let cloneFields = spec.cloneOf.map { ["\($0.store)", $0.backup, String($0.scrub)] } ?? []
         let fingerprint = Fingerprint.of(
             ([spec.name, spec.domain, spec.adminEmail, spec.plan.rawValue] + cloneFields).joined(separator: "\n"))
@@ -51,11 +58,13 @@ public struct StoreCommandHandler: Sendable {
             let storeID = StoreID(streamID: result.stream) ?? id
             if !result.replayed {
                 // What was just written, folded here: no read back.
-                var state = decided.reduce(StoreState?.none) { StoreState.evolve($0, $1, at: Date()) }
+                var state = zip(decided, clear).reduce(StoreState?.none) {
+                    StoreState.evolve($0, $1.0.openedAs($1.1), at: Date())
+                }
                 state?.version = result.streamVersion
                 if let state { return Outcome(id: storeID, cursor: result.lastCursor, replayed: false, state: state) }
             }
-            guard let state = try await StoreProjection.load(storeID, from: events) else {
+            guard let state = try await StoreProjection.load(storeID, from: events, vault: vault) else {
                 throw ProvisioningError.storeNotFound(storeID)
             }
             return Outcome(id: storeID, cursor: result.lastCursor, replayed: result.replayed, state: state)
@@ -69,6 +78,15 @@ public struct StoreCommandHandler: Sendable {
     /// Deletes a store (cancelling its provisioning if it is still under way).
     public func delete(_ id: StoreID, metadata: EventMetadata) async throws -> Outcome {
         try await run(.delete(by: metadata.actor), id: id, metadata: metadata)
+    }
+
+    /// Forgets the store's personal data: `store.forgotten.v1` is appended and the store's key
+    /// destroyed (by the database in the same transaction; here again, for stores without one).
+    /// A repeat changes nothing; a store whose request predates sealing is refused.
+    public func forget(_ id: StoreID, metadata: EventMetadata) async throws -> Outcome {
+        let outcome = try await run(.forget(by: metadata.actor), id: id, metadata: metadata)
+        try await vault.destroyKey(of: id)
+        return outcome
     }
 
     /// Runs a failed store again.
@@ -123,7 +141,7 @@ public struct StoreCommandHandler: Sendable {
         // The saga appends to the same stream; on a version conflict, decide again on the
         // fresh state (a handful of tries is plenty: saga appends are seconds apart).
         for _ in 0..<5 {
-            let state = try await StoreProjection.load(id, from: events)
+            let state = try await StoreProjection.load(id, from: events, vault: vault)
             if try isRepeat(state), let state { return Outcome(id: id, cursor: nil, replayed: true, state: state) }
             let decided = try StoreDecider.decide(command, id: id, state: state)
             guard let state else { throw ProvisioningError.storeNotFound(id) }
@@ -164,7 +182,7 @@ extension StoreCommandHandler {
     /// The source of a clone, checked: the store exists (or existed: a deleted store's final
     /// backup can be cloned) and the backup is complete.
     func cloneSource(_ request: CloneRequest) async throws -> CloneSource {
-        guard let source = try await StoreProjection.load(request.store, from: events) else {
+        guard let source = try await StoreProjection.load(request.store, from: events, vault: vault) else {
             throw ProvisioningError.validation([FieldError(field: "from.store", message: "no store with id \(request.store)")])
         }
         guard source.completedBackup(request.backup) != nil else {

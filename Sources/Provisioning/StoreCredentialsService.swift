@@ -6,14 +6,16 @@ import Foundation
 public struct StoreCredentialsService: Sendable {
     let events: any EventStore
     let driver: any ClusterDriver
+    let vault: any PersonalDataVault
 
-    public init(events: any EventStore, driver: any ClusterDriver) {
+    public init(events: any EventStore, driver: any ClusterDriver, vault: any PersonalDataVault) {
         self.events = events
         self.driver = driver
+        self.vault = vault
     }
 
     public func credentials(_ id: StoreID, metadata: EventMetadata) async throws -> StoreCredentials {
-        guard let state = try await StoreProjection.load(id, from: events) else { throw ProvisioningError.storeNotFound(id) }
+        guard let state = try await StoreProjection.load(id, from: events, vault: vault) else { throw ProvisioningError.storeNotFound(id) }
         guard state.isPresent(.helm), state.status != .deleted else {
             throw ProvisioningError.conflict(id, "store is \(state.status.rawValue) and has no installed release")
         }

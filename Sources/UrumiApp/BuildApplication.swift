@@ -16,18 +16,20 @@ public func buildApplication(
     metrics: ServerMetrics = ServerMetrics(), onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> APIApplication {
     let coordinator = SagaCoordinator(
-        events: dependencies.events, queue: dependencies.queue, driver: dependencies.driver,
+        events: dependencies.events, vault: dependencies.vault, queue: dependencies.queue, driver: dependencies.driver,
         configuration: settings.saga, logger: logger, clock: dependencies.clock, now: dependencies.now,
         random: dependencies.random)
-    let broadcaster = EventBroadcaster(configuration: settings.stream, clock: dependencies.clock, logger: logger)
+    let broadcaster = EventBroadcaster(
+        configuration: settings.stream, vault: dependencies.vault, clock: dependencies.clock, logger: logger)
     let follower = LogFollower(
         events: dependencies.events, consumers: [dependencies.projection] + dependencies.logConsumers + [broadcaster, coordinator],
         clock: dependencies.clock, logger: logger, start: dependencies.followerStart)
     let driver = dependencies.driver
-    let commands = StoreCommandHandler(events: dependencies.events)
+    let commands = StoreCommandHandler(events: dependencies.events, vault: dependencies.vault)
     var environment = APIEnvironment(
         commands: commands,
-        credentials: StoreCredentialsService(events: dependencies.events, driver: driver),
+        credentials: StoreCredentialsService(events: dependencies.events, driver: driver, vault: dependencies.vault),
+        vault: dependencies.vault,
         readModel: dependencies.readModel, events: dependencies.events, audit: dependencies.audit,
         broadcaster: broadcaster,
         cluster: ClusterInfo(kind: driver.isSimulated ? "simulated" : "kubernetes", simulated: driver.isSimulated, note: driver.description),

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import Postgres
 import PostgresEvents
+import PostgresPersonalData
 import PostgresReadModels
 import PostgresSessions
 import Provisioning
@@ -42,7 +43,7 @@ extension Dependencies {
         // Pages of the store list served from memory until the log moves (see StorePageCache).
         let pages = StorePageCache(base: PostgresStoreReadModel(pool: pool, progress: projector.progress, clock: clock))
         return Dependencies(
-            events: events, audit: events, projection: projector,
+            events: events, vault: PostgresPersonalDataVault(pool: pool), audit: events, projection: projector,
             readModel: pages,
             queue: PostgresSagaQueue(pool: pool, changes: projector.progress),
             followerStart: { try await projector.startCursor() },

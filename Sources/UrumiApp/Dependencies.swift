@@ -1,6 +1,7 @@
 import Auth
 import EventStore
 import Foundation
+import PersonalData
 import Provisioning
 import ServiceLifecycle
 import Simulator
@@ -10,6 +11,8 @@ import Simulator
 /// graph built from either is the same (`buildApplication`).
 public struct Dependencies: Sendable {
     public var events: any EventStore
+    /// The stores' keys (personal fields are sealed with them, outside the log).
+    public var vault: any PersonalDataVault
     public var audit: any EventAudit
     /// Folds the log into the read model and the saga queue (fed by the log follower).
     public var projection: any LogConsumer
@@ -57,10 +60,11 @@ extension Dependencies {
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) -> Dependencies {
         let events = InMemoryEventStore(clock: clock, now: now)
-        let projection = InMemoryStoreProjection(clock: clock, now: now)
+        let vault = InMemoryPersonalDataVault()
+        let projection = InMemoryStoreProjection(clock: clock, now: now, vault: vault)
         let inventory = InMemorySimulatedInventory()
         return Dependencies(
-            events: events, audit: events, projection: projection, readModel: projection, queue: projection,
+            events: events, vault: vault, audit: events, projection: projection, readModel: projection, queue: projection,
             followerStart: { try await projection.checkpoint() },
             driver: SimulatedCluster(settings: simulation, inventory: inventory, clock: clock),
             sessions: InMemorySessionStore(now: now), clock: clock, now: now, random: random,

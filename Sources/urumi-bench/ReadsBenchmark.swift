@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresEvents
+import PostgresPersonalData
 import Provisioning
 
 /// `urumi-bench reads`: N stores loaded as real events (`StoreLoader`), a real `urumi serve`
@@ -64,7 +65,9 @@ struct ReadsBenchmark: AsyncParsableCommand {
         logger.logLevel = .warning
         let result = try await BenchDatabase.with(serverURL: server, maxConnections: 8, logger: logger) { database in
             let loadStart = ContinuousClock.now
-            let ids = try await StoreLoader.load(stores, into: PostgresEventStore(pool: database.pool, logger: logger))
+            let ids = try await StoreLoader.load(
+                stores, into: PostgresEventStore(pool: database.pool, logger: logger),
+                vault: PostgresPersonalDataVault(pool: database.pool))
             let loaded = ContinuousClock.now - loadStart
             return try await BenchServer.with(database) { server in
                 try await server.waitForProjection(stores, pool: database.pool)

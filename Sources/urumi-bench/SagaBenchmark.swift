@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import Postgres
 import PostgresEvents
+import PostgresPersonalData
 import PostgresReadModels
 import Provisioning
 
@@ -112,14 +113,15 @@ struct SagaBenchmark: AsyncParsableCommand {
         let queue = PostgresSagaQueue(pool: pool, changes: projector.progress)
         let driver = SimulatedCluster(
             settings: SimulationSettings(latency: .zero), inventory: PostgresSimulatedInventory(pool: pool), clock: clock)
+        let vault = PostgresPersonalDataVault(pool: pool)
         let coordinator = SagaCoordinator(
-            events: events, queue: queue, driver: driver,
+            events: events, vault: vault, queue: queue, driver: driver,
             configuration: .init(concurrency: concurrency, pollInterval: .milliseconds(200)), logger: logger, clock: clock)
         // The process's one log reader, as in `urumi serve`.
         let follower = LogFollower(
             events: events, consumers: [projector, coordinator], clock: clock, logger: logger,
             start: { try await projector.startCursor() })
-        let commands = StoreCommandHandler(events: events)
+        let commands = StoreCommandHandler(events: events, vault: vault)
         let total = stores
         let creatorCount = creators
 

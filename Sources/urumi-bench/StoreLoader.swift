@@ -7,8 +7,8 @@ import Provisioning
 /// saga's events, as a saga would have recorded them: 70% ready, 20% failed (compensated),
 /// 10% provisioning (at mysql). Eight writers at once.
 enum StoreLoader {
-    static func load(_ count: Int, into events: any EventStore) async throws -> [StoreID] {
-        let commands = StoreCommandHandler(events: events)
+    static func load(_ count: Int, into events: any EventStore, vault: any PersonalDataVault) async throws -> [StoreID] {
+        let commands = StoreCommandHandler(events: events, vault: vault)
         return try await withThrowingTaskGroup(of: [StoreID].self) { group in
             for writer in 0..<8 {
                 group.addTask {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PostgresPersonalData
 import Provisioning
 
 /// `urumi stores backup|backups|restore|delete-backup`: the backup operations, appended to the
@@ -22,8 +23,8 @@ extension Stores {
 
         func run() async throws {
             let id = try common.storeID()
-            try await withEvents(common.database) { events, _ in
-                guard let state = try await StoreProjection.load(id, from: events) else { throw ProvisioningError.storeNotFound(id) }
+            try await withEvents(common.database) { events, pool in
+                guard let state = try await StoreProjection.load(id, from: events, vault: PostgresPersonalDataVault(pool: pool)) else { throw ProvisioningError.storeNotFound(id) }
                 if common.json {
                     Swift.print(try StoreProjection.encodeJSON(state.backups))
                     return

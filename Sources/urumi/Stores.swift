@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Postgres
 import PostgresEvents
+import PostgresPersonalData
 import PostgresReadModels
 import Provisioning
 
@@ -13,8 +14,8 @@ struct Stores: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a store, and change, suspend, resume or re-domain it (each change is an operation in the log).",
         subcommands: [
-            List.self, Show.self, Create.self, Delete.self, Retry.self, Update.self, Suspend.self, Resume.self, AddDomain.self,
-            RemoveDomain.self, Backup.self, Backups.self, Restore.self, DeleteBackup.self,
+            List.self, Show.self, Create.self, Delete.self, Retry.self, Forget.self, Update.self, Suspend.self, Resume.self,
+            AddDomain.self, RemoveDomain.self, Backup.self, Backups.self, Restore.self, DeleteBackup.self,
         ])
 
     struct List: AsyncParsableCommand {
@@ -76,8 +77,8 @@ struct Stores: AsyncParsableCommand {
                 }
                 clone = CloneRequest(store: store, backup: fromBackup, scrub: !noScrub)
             }
-            try await withEvents(database) { events, _ in
-                let outcome = try await StoreCommandHandler(events: events).create(
+            try await withEvents(database) { events, pool in
+                let outcome = try await StoreCommandHandler(events: events, vault: PostgresPersonalDataVault(pool: pool)).create(
                     name: name, domain: domain, adminEmail: adminEmail, plan: plan, metadata: EventMetadata(actor: by),
                     idempotencyKey: idempotencyKey, cloneOf: clone)
                 Swift.print(outcome.id)
@@ -105,6 +106,13 @@ struct Stores: AsyncParsableCommand {
         func run() async throws { try await common.command { try await $0.retry($1, metadata: $2) } }
     }
 
+    struct Forget: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Forget a store's personal data (its admin e-mail): destroys its key; the events stay, the field reads [erased].")
+        @OptionGroup var common: Common
+        func run() async throws { try await common.command { try await $0.forget($1, metadata: $2) } }
+    }
+
     struct Common: ParsableArguments {
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The store's id.")
@@ -128,8 +136,9 @@ struct Stores: AsyncParsableCommand {
             _ body: (StoreCommandHandler, StoreID, EventMetadata) async throws -> StoreCommandHandler.Outcome
         ) async throws {
             let id = try storeID()
-            try await withEvents(database) { events, _ in
-                let outcome = try await body(StoreCommandHandler(events: events), id, EventMetadata(actor: by))
+            try await withEvents(database) { events, pool in
+                let handler = StoreCommandHandler(events: events, vault: PostgresPersonalDataVault(pool: pool))
+                let outcome = try await body(handler, id, EventMetadata(actor: by))
                 try print(outcome.state, json: json)
             }
         }
@@ -149,8 +158,9 @@ struct Stores: AsyncParsableCommand {
         ) async throws {
             let id = try storeID()
             let kind = label
-            try await withEvents(database) { events, _ in
-                let outcome = try await start(StoreCommandHandler(events: events), id, EventMetadata(actor: by))
+            try await withEvents(database) { events, pool in
+                let vault = PostgresPersonalDataVault(pool: pool)
+                let outcome = try await start(StoreCommandHandler(events: events, vault: vault), id, EventMetadata(actor: by))
                 guard let operationID = outcome.operation else {
                     let what = outcome.cursor == nil ? "nothing to change: the store already runs that" : "done"
                     FileHandle.standardError.write(Data("\(what)\n".utf8))
@@ -160,7 +170,7 @@ struct Stores: AsyncParsableCommand {
                 let how = outcome.replayed ? "was already requested with this key" : "requested"
                 FileHandle.standardError.write(Data("operation \(operationID) (\(kind)) \(how)\n".utf8))
                 var state = outcome.state
-                if wait { state = try await follow(id, operation: operationID, events: events) }
+                if wait { state = try await follow(id, operation: operationID, events: events, vault: vault) }
                 try print(state, json: json)
                 if wait, state.operations.last(where: { $0.id == operationID })?.outcome != .succeeded {
                     throw ExitCode.failure
@@ -169,10 +179,14 @@ struct Stores: AsyncParsableCommand {
         }
 
         /// Reads the store's stream until `operation` is in its history (checking twice a second).
-        private func follow(_ id: StoreID, operation: String, events: any EventStore) async throws -> StoreState {
+        private func follow(_ id: StoreID, operation: String, events: any EventStore, vault: any PersonalDataVault)
+            async throws -> StoreState
+        {
             var reported: Set<String> = []
             while true {
-                guard let state = try await StoreProjection.load(id, from: events) else { throw ProvisioningError.storeNotFound(id) }
+                guard let state = try await StoreProjection.load(id, from: events, vault: vault) else {
+                    throw ProvisioningError.storeNotFound(id)
+                }
                 if let running = state.operation, running.id == operation {
                     for step in running.phaseSteps where running[step].status == .succeeded && !reported.contains(step.rawValue) {
                         reported.insert(step.rawValue)
@@ -205,12 +219,12 @@ struct Stores: AsyncParsableCommand {
                 }
                 return date
             }
-            try await withEvents(common.database) { events, _ in
+            try await withEvents(common.database) { events, pool in
                 var stream = try await events.readStream(id.streamID)
                 guard !stream.isEmpty else { throw ProvisioningError.storeNotFound(id) }
-                if let instant { stream = Array(stream.prefix { $0.recordedAt <= instant }) }
-                if let version { stream = Array(stream.prefix { $0.version <= version }) }
-                guard let state = try StoreProjection.fold(stream) else {
+                stream = StoreProjection.history(stream, at: instant, version: version)
+                let keys = try await PostgresPersonalDataVault(pool: pool).keyRing(for: stream)
+                guard let state = try StoreProjection.fold(stream, keys: keys) else {
                     throw ValidationError("store \(id) did not exist yet then")
                 }
                 try print(state, json: common.json)

@@ -11,7 +11,7 @@ import Testing
 struct BackupSchedulerTests {
     static func scheduler(_ app: InMemoryApp, now: Date, settings: BackupSettings = BackupSettings()) -> BackupScheduler {
         BackupScheduler(
-            readModel: app.dependencies.readModel, commands: StoreCommandHandler(events: app.dependencies.events),
+            readModel: app.dependencies.readModel, commands: StoreCommandHandler(events: app.dependencies.events, vault: app.dependencies.vault),
             settings: settings, clock: ContinuousClock(), now: { now }, logger: InMemoryApp.logger)
     }
 

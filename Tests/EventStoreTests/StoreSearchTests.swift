@@ -1,5 +1,6 @@
 import EventStore
 import Foundation
+import PersonalData
 import Postgres
 import PostgresEvents
 import PostgresReadModels
@@ -73,7 +74,7 @@ struct StoreSearchTests {
             while try await PostgresStoreReadModel(pool: database.pool, progress: nil).checkpoint() < last, ContinuousClock.now < deadline {
                 if try await projector.runBatch() == 0 { try await Task.sleep(for: .milliseconds(20)) }
             }
-            let memory = InMemoryStoreProjection(clock: ContinuousClock(), now: Date.init)
+            let memory = InMemoryStoreProjection(clock: ContinuousClock(), now: Date.init, vault: InMemoryPersonalDataVault())
             await memory.consume(all)
             let models: [(String, any StoreReadModel)] = [
                 ("postgres", PostgresStoreReadModel(pool: database.pool, progress: nil)), ("memory", memory),

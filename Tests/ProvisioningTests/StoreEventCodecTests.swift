@@ -115,6 +115,8 @@ private let samples: [(StoreEvent, String)] = [
                         scrub: true)),
                 requestedBy: "alice")), "store.requested.v1"
     ),
+    (.requested(sealedRequest), "store.requested.v2"),
+    (.forgotten(.init(by: "alice")), "store.forgotten.v1"),
 ]
 
 private let manifest = BackupManifest(
@@ -128,6 +130,14 @@ private let manifest = BackupManifest(
 private let restored = StoreEvent.ChangeCompleted(
     operation: "op-2", kind: .restore, applied: StoreConfig(spec: Fixtures.spec), revision: 7, durationMs: 240_000,
     releasedDomains: [], backup: "bk-01jezq3v8m0000000000000001")
+
+/// Today's request: the e-mail sealed with the store's key (an opaque value to the domain).
+let sealedRequest: StoreEvent.Requested = {
+    var request = StoreEvent.Requested(storeId: Fixtures.id, spec: Fixtures.spec, requestedBy: "alice")
+    request.adminEmail = .sealed(
+        SealedText(key: Fixtures.id.description, sealed: "Wm9vYmFyLW5vbmNlLWNpcGhlcnRleHQtYW5kLXRhZy1oZXJl"))
+    return request
+}()
 
 private let changeRequested = StoreEvent.ChangeRequested(
     operation: "op-1", kind: .update,
@@ -170,11 +180,14 @@ struct StoreEventCodecTests {
 
     @Test func theKnownTypesAreExactlyTheWireNamesOfEveryCase() {
         #expect(Set(samples.map(\.1)) == StoreEvent.knownTypes)
-        #expect(StoreEvent.knownTypes.count == 29)
-        #expect(StoreEvent.knownTypes.allSatisfy { $0.hasPrefix("store.") && $0.hasSuffix(".v1") })
+        #expect(StoreEvent.knownTypes.count == 31)
+        #expect(StoreEvent.knownTypes.allSatisfy { $0.hasPrefix("store.") && ($0.hasSuffix(".v1") || $0.hasSuffix(".v2")) })
+        // Today's names and the superseded ones read through upcasters.
+        #expect(StoreEventUpcasters.supersededTypes == ["store.requested.v1"])
+        #expect(Set(StoreEvent.Kind.allCases.map(\.rawValue)).isDisjoint(with: StoreEventUpcasters.supersededTypes))
     }
 
-    @Test(arguments: ["store.plan-changed.v1", "store.requested.v2", "StoreRequested", "requested", ""])
+    @Test(arguments: ["store.plan-changed.v1", "store.requested.v3", "store.forgotten.v2", "StoreRequested", "requested", ""])
     func anUnknownTypeDecodesToNil(type: String) throws {
         let event = NewEvent(type: type, data: "{}", metadata: EventMetadata(actor: "alice"))
         #expect(try StoreEvent(recorded(event)) == nil)
@@ -236,7 +249,7 @@ struct StoreEventCodecTests {
     @Test func domainsAreClaimedByTheirRequestsAndReleasedByDeletionOrTheOperationThatDropsThem() {
         for (event, name) in samples {
             switch (name, event) {
-            case ("store.requested.v1", .requested(let requested)):
+            case ("store.requested.v1", .requested(let requested)), ("store.requested.v2", .requested(let requested)):
                 #expect(event.claims == ["domain:\(requested.domain)"])
                 #expect(event.releases.isEmpty)
             case ("store.deleted.v1", .deleted(let deleted)):

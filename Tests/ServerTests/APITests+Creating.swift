@@ -282,7 +282,7 @@ extension ServerDatabase {
     /// How many stores were ever requested with `domain` (in the log, not the read model).
     func storesRequested(domain: String) async throws -> Int {
         let rows = try await pool.query(
-            "select count(*) as n from events where type = 'store.requested.v1' and data->>'domain' = \(domain)")
+            "select count(*) as n from events where type = 'store.requested.v2' and data->>'domain' = \(domain)")
         return try rows.first!.decode(Int.self, "n")
     }
 }

@@ -38,7 +38,7 @@ struct AuditTests {
             #expect(pairs(anonymous) == pairs(try await database.log(where: "metadata->>'actor' = 'anonymous'")))
             #expect(anonymous.count == 2 * AuditFixture.batchSize + fixture.deleted.count)
             #expect(
-                Set(anonymous.map { $0["type"] as! String }) == ["store.requested.v1", "store.deletion-requested.v1"])
+                Set(anonymous.map { $0["type"] as! String }) == ["store.requested.v2", "store.deletion-requested.v1"])
             let system = try await fixture.audit("actor=system")
             #expect(pairs(system) == pairs(try await database.log(where: "metadata->>'actor' = 'system'")))
             #expect(anonymous.count + system.count == all.count)
@@ -57,7 +57,7 @@ struct AuditTests {
             #expect(try await fixture.audit("since=\(fixture.split)&until=\(fixture.split)").isEmpty)
 
             // filters combine
-            let combined = try await fixture.audit("type=store.requested.v1&actor=anonymous&since=\(fixture.split)")
+            let combined = try await fixture.audit("type=store.requested.v2&actor=anonymous&since=\(fixture.split)")
             #expect(Set(combined.map { $0["storeId"] as! String }) == Set(fixture.secondBatch))
             #expect(combined.count == AuditFixture.batchSize)
 
@@ -108,7 +108,7 @@ struct AuditTests {
 
     @Test func csvIsRFC4180WithTheJSONDataColumnQuoted() async throws {
         try await AuditFixture.with { fixture in
-            let query = "type=store.requested.v1,store.failed.v1"
+            let query = "type=store.requested.v2,store.failed.v1"
             let json = try await fixture.audit(query)
             let response = try await fixture.client.get("/audit?\(query)&format=csv&limit=1000")
             #expect(response.status == 200)
@@ -169,7 +169,7 @@ struct AuditTests {
                 ]
                 let unknown = try await client.get("/audit?type=store.redy.v1")
                 let detail = unknown.json["detail"] as? String ?? ""
-                #expect(detail.contains("store.redy.v1") && detail.contains("known: store.requested.v1"), "\(unknown.text)")
+                #expect(detail.contains("store.redy.v1") && detail.contains("known: store.requested.v2"), "\(unknown.text)")
                 for (query, field) in cases {
                     let response = try await client.get("/audit?\(query)")
                     #expect(response.status == 400, "\(query)")
@@ -200,7 +200,7 @@ struct AuditTests {
             #expect(json.status == 0, "\(json.stderr)")
             let refused = try await runUrumi(["audit", "--database-url", url, "--type", "store.redy.v1"])
             #expect(refused.status != 0)
-            #expect(refused.stderr.contains("known: store.requested.v1"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("known: store.requested.v2"), "\(refused.stderr)")
             let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
             let items = object["items"] as! [[String: Any]]
             #expect(object["next"] is NSNull)

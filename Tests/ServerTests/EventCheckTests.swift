@@ -19,7 +19,7 @@ struct EventCheckTests {
             #expect(clean.status == 0, "\(clean.stderr)")
             let report = try JSONSerialization.jsonObject(with: Data(clean.stdout.utf8)) as? [String: Any]
             let byType = report?["byType"] as? [String: Int] ?? [:]
-            #expect(byType["store.requested.v1"] == 1)
+            #expect(byType["store.requested.v2"] == 1)
             #expect(byType["store.suspended.v1"] == 1)
             #expect((report?["undecodable"] as? [Any])?.isEmpty == true)
 

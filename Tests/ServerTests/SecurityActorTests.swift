@@ -87,7 +87,7 @@ struct SecurityActorTests {
                 let byAlice = try await audit(server, "actor=alice-admin", token: victor)
                 #expect(
                     byAlice.map { $0["type"] as? String ?? "?" }
-                        == ["store.requested.v1", "store.credentials-viewed.v1", "store.deletion-requested.v1"],
+                        == ["store.requested.v2", "store.credentials-viewed.v1", "store.deletion-requested.v1"],
                     "\(byAlice.map { $0["type"] ?? "?" })")
                 let requested = try #require(byAlice.first)
                 #expect((requested["data"] as? [String: Any])?["requestedBy"] as? String == "alice-admin")
@@ -105,7 +105,7 @@ struct SecurityActorTests {
                     port: port, "GET", "/stores/\(id)/events?limit=1000", headers: [bearer(victor)])
                 let events = all.json["items"] as? [[String: Any]] ?? []
                 let callerTypes: Set<String> = [
-                    "store.requested.v1", "store.credentials-viewed.v1", "store.deletion-requested.v1",
+                    "store.requested.v2", "store.credentials-viewed.v1", "store.deletion-requested.v1",
                 ]
                 let saga = events.filter { !callerTypes.contains($0["type"] as? String ?? "") }
                 #expect(saga.count >= 10 + 2, "five steps started and succeeded, ready, then the deletion's work")

@@ -34,6 +34,7 @@ enum APIRoute: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case showStore = "GET /stores/{id}"
     case deleteStore = "DELETE /stores/{id}"
     case retryStore = "POST /stores/{id}/retry"
+    case forgetStore = "POST /stores/{id}/forget"
     case storeEvents = "GET /stores/{id}/events"
     case storeCredentials = "GET /stores/{id}/credentials"
     case audit = "GET /audit"
@@ -230,6 +231,14 @@ struct SecurityAuthMatrixTests {
             path =
                 "/stores/\(verdict == .success ? try await fixture.createStore("matrix-doomed") : fixture.readyStore)"
         case .retryStore: path = "/stores/\(fixture.failedStore)/retry"
+        case .forgetStore:
+            // The admin forgets a ready store of its own (the shared ones keep their e-mails).
+            var target = fixture.readyStore
+            if verdict == .success {
+                target = try await fixture.createStore("matrix-forget")
+                try await fixture.waitForStore(target) { ["ready", "failed"].contains($0["status"] as? String ?? "") }
+            }
+            path = "/stores/\(target)/forget"
         case .storeEvents: path = "/stores/\(fixture.readyStore)/events"
         case .storeCredentials: path = "/stores/\(fixture.readyStore)/credentials"
         case .audit: path = "/audit"
@@ -281,6 +290,8 @@ struct SecurityAuthMatrixTests {
                 #expect(response.text.hasPrefix("retry:"), "\(what)")
             case .createStore:
                 #expect((response.json["store"] as? [String: Any])?["requestedBy"] as? String == caller.actor)
+            case .forgetStore:
+                #expect((response.json["store"] as? [String: Any])?["adminEmail"] as? String == "[erased]", "\(what)")
             default:
                 break
             }

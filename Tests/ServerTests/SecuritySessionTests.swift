@@ -176,7 +176,7 @@ struct SecuritySessionTests {
                 if types.contains("store.deletion-requested.v1") { break }
                 try await Task.sleep(for: .milliseconds(50))
             } while ContinuousClock.now < deadline
-            #expect(types == ["store.requested.v1", "store.deletion-requested.v1"])
+            #expect(types == ["store.requested.v2", "store.deletion-requested.v1"])
 
             // A viewer's session with the right CSRF header is still a viewer.
             let viewing = try await signedIn(port: port, token: viewer)

@@ -117,7 +117,7 @@ struct StreamTests {
                 let byStore = try SSEClient.open(port: server.port, path: "/stream?after=0&store=\(target.uppercased())")
                 let readies = try SSEClient.open(port: server.port, path: "/stream?after=0&types=store.ready.v1")
                 let pair = try SSEClient.open(
-                    port: server.port, path: "/stream?after=0&types=store.requested.v1,store.deleted.v1")
+                    port: server.port, path: "/stream?after=0&types=store.requested.v2,store.deleted.v1")
                 for stream in [byStore, readies, pair] { #expect(try await stream.waitForHead() == 200) }
                 _ = try await byStore.waitForEvent(
                     atOrAfter: try await database.log(where: "stream_id = $1", [targetStream]).last!.id)
@@ -137,7 +137,7 @@ struct StreamTests {
                 let targetLog = all.filter { $0.stream == targetStream }
                 #expect(targetLog.last == all.last, "the target's deletion ends the log")
                 let readyLog = all.filter { $0.type == "store.ready.v1" }
-                let pairLog = all.filter { $0.type == "store.requested.v1" || $0.type == "store.deleted.v1" }
+                let pairLog = all.filter { $0.type == "store.requested.v2" || $0.type == "store.deleted.v1" }
                 #expect(readyLog.count == 6 && pairLog.count == 8)
 
                 #expect(pairs(try await byStore.waitForEvent(atOrAfter: targetLog.last!.id)) == pairs(targetLog))

@@ -181,6 +181,47 @@ def test_an_admin_changes_the_plan_and_watches_the_steps_live(tab, stores, shot)
     close_detail(dialog)
 
 
+def test_the_timeline_shows_the_store_as_of_a_chosen_event(tab, stores, shot):
+    """Time travel: choosing an event of the timeline shows the store as it was just after it
+    (GET /stores/{id}?version=N, folded by the server); "Back to now" returns to the live one."""
+    store_id, _ = stores[MAIN]
+    dialog = open_detail(tab, MAIN)
+    expect(dialog.get_by_test_id("fact-plan")).to_have_text("medium")
+    timeline = dialog.get_by_role("list", name="Event timeline").locator("li")
+    expect(timeline.last).to_contain_text("Changed")
+    banner = dialog.get_by_test_id("as-of")
+    expect(banner).to_be_hidden()
+
+    with tab.expect_request(lambda r: f"/stores/{store_id}?version=1" in r.url) as asked:
+        timeline.first.get_by_role("button", name="Requested").click()
+    assert asked.value.method == "GET"
+    expect(banner).to_contain_text("As of version 1")
+    expect(banner).to_contain_text("Requested")
+    expect(dialog.get_by_test_id("fact-plan")).to_have_text("small")
+    expect(dialog.locator(".detail-summary .badge")).to_contain_text("Provisioning")
+    expect(timeline.first).to_have_class(re.compile(r"\bchosen\b"))
+    expect(timeline.first.get_by_role("button", name="Requested")).to_have_attribute("aria-pressed", "true")
+    shot(tab, "32-as-of-requested", full_page=False)
+
+    # Every event of the stream can be chosen; the one before the change still says small.
+    versions = timeline.evaluate_all("items => items.map(li => Number(li.dataset.version))")
+    assert versions == list(range(1, len(versions) + 1)), versions
+    change = next(i for i, li in enumerate(timeline.all()) if "Change requested" in li.inner_text())
+    timeline.nth(change - 1).locator("button.event-title").click()
+    expect(banner).to_contain_text(f"As of version {change}")
+    expect(dialog.get_by_test_id("fact-plan")).to_have_text("small")
+    expect(dialog.locator(".detail-summary .badge")).to_contain_text("Ready")
+    timeline.last.locator("button.event-title").click()
+    expect(banner).to_contain_text(f"As of version {len(versions)}")
+    expect(dialog.get_by_test_id("fact-plan")).to_have_text("medium")
+
+    dialog.get_by_test_id("back-to-now").click()
+    expect(banner).to_be_hidden()
+    expect(dialog.get_by_test_id("fact-plan")).to_have_text("medium")
+    expect(dialog.locator(".timeline li.chosen")).to_have_count(0)
+    close_detail(dialog)
+
+
 def test_a_smaller_plan_is_not_offered_and_field_errors_show_next_to_fields(tab, stores, server, shot):
     store_id, _ = stores[MAIN]
     dialog = open_detail(tab, MAIN)

@@ -18,6 +18,9 @@ public enum ProvisioningError: Error, Sendable, Hashable, CustomStringConvertibl
     case domainNotOnStore(StoreID, String)
     /// The store has no backup with this id (or it is gone).
     case backupNotFound(StoreID, String)
+    /// The store's personal data is in the log in clear (an old `store.requested.v1`):
+    /// destroying a key cannot forget it.
+    case legacyPersonalData(StoreID)
     /// The cluster did not answer (a transient cluster error); the same request may work later.
     case clusterUnavailable(String)
 
@@ -35,6 +38,9 @@ public enum ProvisioningError: Error, Sendable, Hashable, CustomStringConvertibl
         case .domainNotOnStore(let id, let domain): "\(domain) is not an extra domain of store \(id)"
         case .backupNotFound(let id, let backup): "store \(id) has no backup \(backup)"
         case .clusterUnavailable(let reason): "the cluster is unavailable: \(reason)"
+        case .legacyPersonalData(let id):
+            "store \(id) was requested before personal data was sealed: its e-mail is in the log in clear "
+                + "(store.requested.v1); run `urumi events seal-legacy` first"
         }
     }
 }

@@ -15,6 +15,8 @@ public enum StoreCommand: Sendable, Hashable {
     case deleteBackup(BackupOrder, operation: String, by: String)
     /// Delete the store after a final backup (`order`) when it has a shop; otherwise as `delete`.
     case deleteAfterBackup(BackupOrder, operation: String, by: String)
+    /// Forget the store's personal data: destroy its key (the events stay, for audit).
+    case forget(by: String)
     /// Turn deletion protection on or off (with, optionally, a change in the same append).
     indirect case protect(Bool, then: StoreCommand?, by: String)
 }

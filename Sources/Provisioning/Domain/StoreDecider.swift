@@ -34,6 +34,20 @@ public enum StoreDecider {
             if let then { events += try decide(then, id: id, state: after) }
             return events
 
+        case .forget(let by):
+            guard let state else { throw .storeNotFound(id) }
+            if state.forgottenAt != nil { return [] }
+            guard state.personalDataSealed == true else {
+                throw .legacyPersonalData(state.id)
+            }
+            switch state.status {
+            case .ready, .suspended, .failed, .deleted:
+                return [.forgotten(StoreEvent.ByActor(by: by))]
+            default:
+                // A running saga may still need the e-mail (the chart's values).
+                throw .conflict(state.id, "store is \(state.status.rawValue); forget it once its saga has ended")
+            }
+
         case .retry(let by):
             guard let state else { throw .storeNotFound(id) }
             guard state.status == .failed else {

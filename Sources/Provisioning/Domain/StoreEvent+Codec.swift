@@ -72,15 +72,26 @@ extension StoreEvent {
         case .backupCompleted(let payload): data = try! Self.encoder.encode(payload)
         case .backupFailed(let payload): data = try! Self.encoder.encode(payload)
         case .backupDeleted(let payload), .backupExpired(let payload): data = try! Self.encoder.encode(payload)
+        case .forgotten(let payload): data = try! Self.encoder.encode(payload)
         }
         return NewEvent(id: id, type: type, data: String(decoding: data, as: UTF8.self), metadata: metadata)
     }
 
-    /// Decodes a recorded event; nil for a type this version does not know (skipped, not fatal).
+    /// Decodes a recorded event, opening its sealed personal fields with `keys` (which must
+    /// hold the key of its store when it has any: `PersonalDataVault.keyRing(for:)`); nil for
+    /// a type this version does not know (skipped, not fatal).
+    public init?(_ recorded: RecordedEvent, keys: any PersonalKeyRing) throws {
+        guard let event = try StoreEvent(recorded) else { return nil }
+        self = try event.openingPersonalData(with: keys)
+    }
+
+    /// Decodes a recorded event into today's shape (old versions through their upcasters),
+    /// leaving sealed fields sealed; nil for a type this version does not know.
     public init?(_ recorded: RecordedEvent) throws {
-        let data = Data(recorded.data.utf8)
+        let (type, text) = try StoreEventUpcasters.upcast(type: recorded.type, data: recorded.data)
+        let data = Data(text.utf8)
         func decode<T: Decodable>(_ type: T.Type) throws -> T { try Self.decoder.decode(T.self, from: data) }
-        guard let kind = Kind(rawValue: recorded.type) else { return nil }
+        guard let kind = Kind(rawValue: type) else { return nil }
         switch kind {
         case .requested: self = .requested(try decode(Requested.self))
         case .stepStarted: self = .stepStarted(try decode(StepStarted.self))
@@ -111,6 +122,30 @@ extension StoreEvent {
         case .restored: self = .restored(try decode(ChangeCompleted.self))
         case .backupDeleted: self = .backupDeleted(try decode(BackupRemoved.self))
         case .backupExpired: self = .backupExpired(try decode(BackupRemoved.self))
+        case .forgotten: self = .forgotten(try decode(ByActor.self))
         }
+    }
+
+    /// The event with its personal fields sealed by the store's key (what is written).
+    public func sealingPersonalData(with vault: any PersonalDataVault) async throws -> StoreEvent {
+        guard case .requested(var payload) = self, case .clear(let text) = payload.adminEmail else { return self }
+        payload.adminEmail = .sealed(try await vault.seal(text, for: payload.storeId))
+        return .requested(payload)
+    }
+
+    /// The event with its sealed fields opened (`erased` when the store's key is gone).
+    public func openingPersonalData(with keys: any PersonalKeyRing) throws -> StoreEvent {
+        guard case .requested(var payload) = self else { return self }
+        payload.adminEmail = try payload.adminEmail.opened(for: payload.storeId, with: keys)
+        return .requested(payload)
+    }
+
+    /// A sealed event as it reads once opened, from the clear one it was sealed from (so that
+    /// a command folds what it wrote without asking for the key again).
+    func openedAs(_ clear: StoreEvent) -> StoreEvent {
+        guard case .requested(var payload) = self, case .requested(let before) = clear, case .clear(let text) = before.adminEmail
+        else { return self }
+        payload.adminEmail = .opened(text)
+        return .requested(payload)
     }
 }

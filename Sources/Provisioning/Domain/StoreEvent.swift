@@ -39,27 +39,31 @@ public enum StoreEvent: Sendable, Hashable {
     case restored(ChangeCompleted)
     case backupDeleted(BackupRemoved)
     case backupExpired(BackupRemoved)
+    /// The store's personal data was forgotten: its key is destroyed (the event holds none).
+    case forgotten(ByActor)
 
     public struct Requested: Sendable, Hashable, Codable {
         public let storeId: StoreID
         public let name: String
         public let domain: String
-        public let adminEmail: String
+        /// Sealed with the store's key (`.v2`); in clear in `.v1` events; opened when read.
+        public internal(set) var adminEmail: PersonalText
         public let plan: Plan
         public let requestedBy: String
         /// A clone: the backup it is made from.
         public let cloneOf: CloneSource?
+        /// As the decider makes it: the e-mail in clear, to be sealed before it is written.
         public init(storeId: StoreID, spec: StoreSpec, requestedBy: String) {
             self.storeId = storeId
             self.name = spec.name
             self.domain = spec.domain
-            self.adminEmail = spec.adminEmail
+            self.adminEmail = .clear(spec.adminEmail)
             self.plan = spec.plan
             self.requestedBy = requestedBy
             self.cloneOf = spec.cloneOf
         }
         public var spec: StoreSpec {
-            StoreSpec(name: name, domain: domain, adminEmail: adminEmail, plan: plan, cloneOf: cloneOf)
+            StoreSpec(name: name, domain: domain, adminEmail: adminEmail.text, plan: plan, cloneOf: cloneOf)
         }
     }
 
@@ -155,9 +159,10 @@ public enum StoreEvent: Sendable, Hashable {
         public let fromStep: SagaStep
     }
 
-    /// The wire names of store events: the one place they are written.
+    /// The wire names of store events as written today: the one place they are written
+    /// (superseded versions are read through `StoreEventUpcasters`).
     public enum Kind: String, CaseIterable, Sendable {
-        case requested = "store.requested.v1"
+        case requested = "store.requested.v2"
         case stepStarted = "store.step-started.v1"
         case stepSucceeded = "store.step-succeeded.v1"
         case stepFailed = "store.step-failed.v1"
@@ -186,6 +191,7 @@ public enum StoreEvent: Sendable, Hashable {
         case restored = "store.restored.v1"
         case backupDeleted = "store.backup-deleted.v1"
         case backupExpired = "store.backup-expired.v1"
+        case forgotten = "store.forgotten.v1"
     }
 
     public var kind: Kind {
@@ -219,14 +225,22 @@ public enum StoreEvent: Sendable, Hashable {
         case .restored: .restored
         case .backupDeleted: .backupDeleted
         case .backupExpired: .backupExpired
+        case .forgotten: .forgotten
         }
     }
 
-    /// The wire name, e.g. `store.requested.v1`.
-    public var type: String { kind.rawValue }
+    /// The wire name, e.g. `store.requested.v2`. A request whose e-mail is in clear (read
+    /// from an old event, or not sealed yet) has the shape of `store.requested.v1`.
+    public var type: String {
+        if case .requested(let payload) = self, case .clear = payload.adminEmail { return StoreEventUpcasters.requestedV1 }
+        return kind.rawValue
+    }
 
-    /// Every wire name this version understands.
-    public static let knownTypes: Set<String> = Set(Kind.allCases.map(\.rawValue))
+    /// Every wire name this version understands: today's and the superseded ones it upcasts.
+    public static let knownTypes: Set<String> = Set(Kind.allCases.map(\.rawValue)).union(StoreEventUpcasters.supersededTypes)
+
+    /// Types whose payload holds a sealed personal field (reading them needs the store's key).
+    public static let sealedTypes: Set<String> = [Kind.requested.rawValue]
 
     /// The unique claim a store's domain takes (one live store per domain).
     public static func domainClaim(_ domain: String) -> String { "domain:\(domain)" }

@@ -9,7 +9,13 @@ public struct StoreState: Sendable, Hashable, Codable {
     }
 
     public let id: StoreID
-    public let spec: StoreSpec
+    /// The request (its admin e-mail as read: opened, in clear from an old event, or erased).
+    public internal(set) var spec: StoreSpec
+    /// Whether the log holds the store's personal data sealed with its key (nil or false: the
+    /// request is an old `store.requested.v1` with the e-mail in clear).
+    public var personalDataSealed: Bool?
+    /// When the store's personal data was forgotten (its key destroyed).
+    public var forgottenAt: Date?
     public let requestedBy: String
     public let createdAt: Date
     public var updatedAt: Date
@@ -52,6 +58,7 @@ public struct StoreState: Sendable, Hashable, Codable {
     public init(requested: StoreEvent.Requested, at: Date) {
         self.id = requested.storeId
         self.spec = requested.spec
+        self.personalDataSealed = requested.adminEmail.isSealed
         self.requestedBy = requested.requestedBy
         self.createdAt = at
         self.updatedAt = at
@@ -116,6 +123,10 @@ public struct StoreState: Sendable, Hashable, Codable {
             break
         case .deletionProtectionChanged(let protection):
             deletionProtection = protection.enabled
+        case .forgotten:
+            // The key is gone with this event; what was read before it must not outlive it.
+            spec = StoreSpec(name: spec.name, domain: spec.domain, adminEmail: PersonalText.erasedMarker, plan: spec.plan)
+            forgottenAt = at
         case .changeRequested, .changeStepStarted, .changeStepSucceeded, .changeStepFailed, .rollbackStarted, .changed,
             .suspended, .resumed, .changeFailed, .backupCompleted, .backupFailed, .restored, .backupDeleted,
             .backupExpired:

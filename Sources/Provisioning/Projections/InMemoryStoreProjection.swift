@@ -16,20 +16,24 @@ public final class InMemoryStoreProjection: StoreReadModel, SagaQueue, LogConsum
     public let changes = WakeSignal()
     let clock: any Clock<Duration>
     let now: @Sendable () -> Date
+    let vault: any PersonalDataVault
 
-    public init(clock: any Clock<Duration>, now: @escaping @Sendable () -> Date) {
+    public init(clock: any Clock<Duration>, now: @escaping @Sendable () -> Date, vault: any PersonalDataVault) {
         self.clock = clock
         self.now = now
+        self.vault = vault
     }
 
     // MARK: LogConsumer
 
     public func consume(_ batch: [RecordedEvent]) async {
+        // Without the keys an event holding a sealed field cannot apply (it is skipped below).
+        let keys = (try? await vault.keyRing(for: batch)) ?? NoPersonalKeys()
         state.withLock { state in
             // One event at a time: one that cannot be decoded is skipped (its store keeps its
             // last good state; the log keeps the event), the rest of the batch still applies.
             for event in batch where event.cursor > state.checkpoint {
-                _ = try? StoreProjection.apply([event], to: &state.stores)
+                _ = try? StoreProjection.apply([event], to: &state.stores, keys: keys)
             }
             if let last = batch.last, last.cursor > state.checkpoint { state.checkpoint = last.cursor }
         }

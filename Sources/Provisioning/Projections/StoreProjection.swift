@@ -10,9 +10,12 @@ public enum StoreProjection {
         Set(events.compactMap { StoreID(streamID: $0.streamID) })
     }
 
-    /// Applies `events` (in log order) to `states`; returns the ids that changed.
+    /// Applies `events` (in log order) to `states`, opening sealed fields with `keys`; returns
+    /// the ids that changed.
     @discardableResult
-    public static func apply(_ events: [RecordedEvent], to states: inout [StoreID: StoreState]) throws -> Set<StoreID> {
+    public static func apply(
+        _ events: [RecordedEvent], to states: inout [StoreID: StoreState], keys: any PersonalKeyRing
+    ) throws -> Set<StoreID> {
         var changed = Set<StoreID>()
         for recorded in events {
             guard let id = StoreID(streamID: recorded.streamID) else { continue }
@@ -20,7 +23,7 @@ public enum StoreProjection {
             if let current = states[id], current.version >= recorded.version { continue }
             // An event type this version does not know still advances the version, so that
             // appends fenced on it stay right.
-            let event = try StoreEvent(recorded)
+            let event = try StoreEvent(recorded, keys: keys)
             guard var next = event.map({ StoreState.evolve(states[id], $0, at: recorded.recordedAt) }) ?? states[id]
             else { continue }
             next.version = recorded.version
@@ -57,16 +60,33 @@ public enum StoreProjection {
         try StoreEvent.decoder.decode(StoreView.self, from: Data(text.utf8))
     }
 
-    /// Loads one store's state straight from its stream (the source of truth).
-    public static func load(_ id: StoreID, from store: any EventStore) async throws -> StoreState? {
-        try fold(try await store.readStream(id.streamID))
+    /// Loads one store's state straight from its stream (the source of truth), its personal
+    /// fields opened with the keys of `vault`.
+    public static func load(_ id: StoreID, from store: any EventStore, vault: any PersonalDataVault) async throws
+        -> StoreState?
+    {
+        let events = try await store.readStream(id.streamID)
+        return try fold(events, keys: try await vault.keyRing(for: events))
+    }
+
+    /// The head of a store's stream as it was at `at` (events recorded at or before it, compared
+    /// to the millisecond as the API writes times: an event's own time includes it) or up to
+    /// stream version `version`: what time travel folds.
+    public static func history(_ events: [RecordedEvent], at: Date? = nil, version: Int64? = nil) -> [RecordedEvent] {
+        func millis(_ date: Date) -> Double { (date.timeIntervalSinceReferenceDate * 1000).rounded() }
+        return Array(
+            events.prefix { event in
+                if let at, millis(event.recordedAt) > millis(at) { return false }
+                if let version, event.version > version { return false }
+                return true
+            })
     }
 
     /// Folds one store's recorded events (its whole stream, in order).
-    public static func fold(_ events: [RecordedEvent]) throws -> StoreState? {
+    public static func fold(_ events: [RecordedEvent], keys: any PersonalKeyRing) throws -> StoreState? {
         var state: StoreState?
         for recorded in events {
-            if let event = try StoreEvent(recorded) {
+            if let event = try StoreEvent(recorded, keys: keys) {
                 state = StoreState.evolve(state, event, at: recorded.recordedAt)
             }
             state?.version = recorded.version

@@ -10,7 +10,7 @@ extension SagaCoordinator {
         var logger = self.logger
         logger[metadataKey: "store"] = "\(id)"
         do {
-            guard let loaded = try await StoreProjection.load(id, from: events) else { return }
+            guard let loaded = try await StoreProjection.load(id, from: events, vault: vault) else { return }
             // No reset here: a deletion delivered while the stream was read must still interrupt.
             var runner = SagaRunner(plan: plan, state: loaded)
             var effect = runner.resume(loaded, now: now())
@@ -30,7 +30,7 @@ extension SagaCoordinator {
                     else {
                         // Interrupted (a deletion) or stopped: re-plan from the stream.
                         interrupt.reset()
-                        let reloaded = try await StoreProjection.load(id, from: events) ?? runner.state
+                        let reloaded = try await StoreProjection.load(id, from: events, vault: vault) ?? runner.state
                         effect = runner.resume(reloaded, now: now())
                         continue
                     }

@@ -36,6 +36,8 @@ public final class SagaCoordinator: Service, LogConsumer {
     }
 
     let events: any EventStore
+    /// Opens the personal fields the cluster calls need (the chart's admin e-mail).
+    let vault: any PersonalDataVault
     let queue: any SagaQueue
     let driver: any ClusterDriver
     let configuration: Configuration
@@ -51,11 +53,12 @@ public final class SagaCoordinator: Service, LogConsumer {
     private let shuttingDown = Atomic<Bool>(false)
 
     public init(
-        events: any EventStore, queue: any SagaQueue, driver: any ClusterDriver, configuration: Configuration,
+        events: any EventStore, vault: any PersonalDataVault, queue: any SagaQueue, driver: any ClusterDriver, configuration: Configuration,
         logger: Logger, clock: any Clock<Duration>, now: @escaping @Sendable () -> Date = Date.init,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
         self.events = events
+        self.vault = vault
         self.queue = queue
         self.driver = driver
         self.configuration = configuration

@@ -64,6 +64,8 @@ extension Recorded: CustomStringConvertible {
             "\(e.backup): \(e.reason)"
         case .deletionProtectionChanged(let e):
             "\(e.enabled ? "on" : "off") by \(e.by)"
+        case .forgotten(let e):
+            "by \(e.by)"
         case .changeFailed(let e):
             "\(e.kind.rawValue) \(e.rolledBack ? "rolled back" : "NOT rolled back") at revision \(e.revision.map(String.init) ?? "-"): \(e.reason)"
         }

@@ -91,6 +91,11 @@ export function getStore(id, minPosition) {
 }
 
 /** Asks for a store; the same `key` with the same body never creates a second one. */
+/** The store as it was at stream version `version` (time travel, folded by the server). */
+export function storeAtVersion(id, version) {
+  return request('GET', `stores/${encodeURIComponent(id)}?version=${encodeURIComponent(version)}`);
+}
+
 export function createStore(spec, key) {
   return request('POST', 'stores', { body: spec, headers: { 'Idempotency-Key': key } });
 }

@@ -1,10 +1,14 @@
 // The store detail dialog: what the store can do next (retry, delete, suspend, resume, its
 // admin login), URLs, the config it runs, the day-two operation under way (live from the
 // stream) and the finished ones, the change form and the domains (admins), the backups
-// (backupList.js), provisioning steps, errors, leftovers and the event timeline (GET /stores/{id}/events, then extended
-// live from the page's stream).
+// (backupList.js), provisioning steps, errors, leftovers and the event timeline (GET
+// /stores/{id}/events, then extended live from the page's stream). Choosing an event of the
+// timeline shows the store as it was just after it (GET /stores/{id}?version=N) until "Back to
+// now".
 
-import { ApiError, newIdempotencyKey, resumeStore, storeCredentials, storeEvents, suspendStore } from './api.js';
+import {
+  ApiError, newIdempotencyKey, resumeStore, storeAtVersion, storeCredentials, storeEvents, suspendStore,
+} from './api.js';
 import { createBackupList } from './backupList.js';
 import { createChangeForm } from './changeForm.js';
 import { createDomainList } from './domainList.js';
@@ -23,6 +27,7 @@ export function setupDetail(dialog, { onAction, onChanged, onCreated, confirm, a
   const alert = dialog.querySelector('#detail-alert');
   const credentials = dialog.querySelector('#detail-credentials');
   const summary = el('div', { class: 'detail-summary' });
+  const pastBanner = el('div', { class: 'notice notice-past', 'data-testid': 'as-of', role: 'status', hidden: true });
   const progress = el('div', { class: 'detail-progress', 'aria-live': 'off' });
   const manage = el('div', { class: 'detail-manage' });
   const backupSlot = el('div', { class: 'detail-backups' });
@@ -30,9 +35,12 @@ export function setupDetail(dialog, { onAction, onChanged, onCreated, confirm, a
   const provisioning = el('section', { class: 'detail-section', 'aria-labelledby': 'provisioning-heading' });
   const timeline = el('ol', { class: 'timeline', 'aria-label': 'Event timeline' });
   const timelineState = el('p', { class: 'muted' });
-  body.replaceChildren(summary, progress, manage, backupSlot, history, provisioning, el('h3', {}, 'Timeline'), timelineState, timeline);
+  body.replaceChildren(
+    pastBanner, summary, progress, manage, backupSlot, history, provisioning, el('h3', {}, 'Timeline'), timelineState,
+    timeline);
 
-  // { id, store, cluster, seen: Set of event ids, events: [], parts: [change form, domains], backups }
+  // { id, store, cluster, seen: Set of event ids, events: [], parts: [change form, domains], backups,
+  //   past: { version, store } while an event of the timeline is chosen }
   let current = null;
   let opener = null;
 
@@ -176,6 +184,53 @@ export function setupDetail(dialog, { onAction, onChanged, onCreated, confirm, a
     return [el('dt', {}, term), el('dd', { 'data-testid': testId ?? false }, value)];
   }
 
+  /** Shows the store as it was just after the event at `version` (or now, for null). */
+  async function showAsOf(version) {
+    if (!current) return;
+    const id = current.id;
+    if (version === null) {
+      current.past = null;
+      pastBanner.hidden = true;
+      pastBanner.replaceChildren();
+      renderSummary(current.store, current.cluster);
+      markChosen();
+      return;
+    }
+    const event = current.events.find((e) => e.version === version);
+    pastBanner.hidden = false;
+    pastBanner.replaceChildren(el('span', {}, `Loading the store as of version ${version}…`));
+    try {
+      const past = await storeAtVersion(id, version);
+      if (current?.id !== id) return;
+      current.past = { version, store: past };
+      const back = el('button', { type: 'button', class: 'link-button', 'data-testid': 'back-to-now' }, 'Back to now');
+      back.addEventListener('click', () => showAsOf(null));
+      pastBanner.replaceChildren(
+        el('strong', {}, `As of version ${version}`),
+        ` — just after “${eventTitle(event?.type ?? '')}” at ${dateTime(past.asOfEvent ?? event?.recordedAt)}. `,
+        back);
+      renderSummary(past, current.cluster);
+      markChosen();
+    } catch (error) {
+      if (current?.id === id) pastBanner.replaceChildren(el('span', { class: 'store-error' }, `The store as of version ${version} could not be read: ${error.message}`));
+    }
+  }
+
+  function markChosen() {
+    for (const item of timeline.querySelectorAll('button[data-version]')) {
+      const chosen = current?.past?.version === Number(item.dataset.version);
+      item.setAttribute('aria-pressed', chosen ? 'true' : 'false');
+      item.closest('li').classList.toggle('chosen', chosen);
+    }
+  }
+
+  timeline.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-version]');
+    if (!button || !current) return;
+    const version = Number(button.dataset.version);
+    showAsOf(current.past?.version === version ? null : version);
+  });
+
   function addEvents(events) {
     if (!current) return;
     for (const event of events) {
@@ -185,13 +240,17 @@ export function setupDetail(dialog, { onAction, onChanged, onCreated, confirm, a
     }
     current.events.sort((a, b) => a.version - b.version);
     timeline.replaceChildren(...current.events.map(eventItem));
+    markChosen();
   }
 
   function eventItem(event) {
     const detail = eventSummary(event);
-    return el('li', { 'data-type': event.type },
+    return el('li', { 'data-type': event.type, 'data-version': String(event.version) },
       el('time', { datetime: event.recordedAt }, time(event.recordedAt)),
-      el('span', { class: 'event-title' }, eventTitle(event.type)),
+      el('button', {
+        type: 'button', class: 'link-button event-title', 'data-version': String(event.version), 'aria-pressed': 'false',
+        title: `Show the store as of this event (version ${event.version})`,
+      }, eventTitle(event.type)),
       detail ? el('span', { class: 'event-detail' }, detail) : null,
       el('span', { class: 'event-actor' }, `by ${event.actor}`));
   }
@@ -229,8 +288,10 @@ export function setupDetail(dialog, { onAction, onChanged, onCreated, confirm, a
 
   function render(store, cluster) {
     current.store = store;
+    current.cluster = cluster;
     renderActions(store);
-    renderSummary(store, cluster);
+    // While an event of the timeline is chosen, the summary shows the past; the rest is live.
+    if (!current.past) renderSummary(store, cluster);
     // A store that became ready (or was deleted) while shown gets (or loses) its forms.
     const operable = serving(store);
     if (operable !== current.operable) {
@@ -255,8 +316,10 @@ export function setupDetail(dialog, { onAction, onChanged, onCreated, confirm, a
         announce,
       });
       backupSlot.replaceChildren(backups.element);
-      current = { id: store.id, store, seen: new Set(), events: [], parts: [], operable: null, backups };
+      current = { id: store.id, store, cluster, seen: new Set(), events: [], parts: [], operable: null, backups, past: null };
       timeline.replaceChildren();
+      pastBanner.hidden = true;
+      pastBanner.replaceChildren();
       credentials.replaceChildren();
       alert.textContent = '';
       render(store, cluster);

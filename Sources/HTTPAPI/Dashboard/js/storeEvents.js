@@ -9,7 +9,7 @@ import { OPERATION_EVENTS, applyOperationEvent } from './operationEvents.js';
 
 export const STEPS = ['namespace', 'helm', 'mysql', 'wordpress', 'woocommerce'];
 
-/** A store's first view, from its `store.requested.v1` event (as the server builds it). */
+/** A store's first view, from its `store.requested.v2` event (or an old `.v1`: same fields), as the server builds it. */
 export function viewFromRequested(event) {
   const d = event.data ?? {};
   if (!d.storeId || !d.name || !d.domain) return null;
@@ -53,6 +53,8 @@ export function applyEvent(view, event) {
   switch (event.type) {
     case 'store.credentials-viewed.v1':
       return next;
+    case 'store.forgotten.v1':
+      return { ...next, adminEmail: '[erased]' };
     case 'store.step-started.v1':
       if (!provisioning || !step) return null;
       Object.assign(step, { status: 'running', attempts: d.attempt, startedAt: at, finishedAt: null, nextAttemptAt: null });
@@ -93,6 +95,7 @@ const RUNNING_STATUS = { backup: 'backing-up', restore: 'restoring' };
 /** The status a store has after an event of `type` (when the type alone says so), else null. */
 export function statusAfter(event) {
   switch (event.type) {
+    case 'store.requested.v2':
     case 'store.requested.v1':
     case 'store.retry-requested.v1':
       return 'provisioning';

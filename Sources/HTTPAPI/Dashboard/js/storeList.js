@@ -253,7 +253,7 @@ export function setupStoreList({ canChange, onAction, onCluster, onStoreShown, a
       else refresh(event.storeId, event.id);
       return;
     }
-    if (event.type === 'store.requested.v1') {
+    if (event.type === 'store.requested.v2' || event.type === 'store.requested.v1') {
       const fresh = viewFromRequested(event);
       if (fresh) offer(fresh);
       return;

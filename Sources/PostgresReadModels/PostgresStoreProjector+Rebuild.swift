@@ -1,0 +1,137 @@
+import EventStore
+import Foundation
+import Postgres
+import PostgresEvents
+import Provisioning
+
+extension PostgresStoreProjector {
+    /// Advisory lock key held (for the session) by the one online rebuild that may run at a time.
+    static let rebuildLockKey: Int64 = 0x7572_756D_6933
+
+    /// Replays the whole log into empty read models, in one transaction (a running projector
+    /// waits on the advisory lock meanwhile, and so do readers' read-your-writes); returns the
+    /// number of events replayed.
+    public static func rebuild(pool: PostgresPool, batchSize: Int = 1000) async throws -> Int {
+        try await pool.withTransaction { connection in
+            try await connection.query("select pg_advisory_xact_lock(\(lockKey))")
+            try await connection.query("delete from store_view")
+            try await connection.query("delete from saga_queue")
+            var cursor = LogCursor.start
+            var count = 0
+            while true {
+                let batch = try await PostgresEventStore.readAll(on: connection, after: cursor, limit: batchSize)
+                guard let last = batch.last else { break }
+                try await apply(batch, on: connection)
+                cursor = last.cursor
+                count += batch.count
+            }
+            try await move(to: cursor, on: connection)
+            return count
+        }
+    }
+
+    /// What an online rebuild did.
+    public struct OnlineRebuild: Sendable, Encodable {
+        /// Events folded in all.
+        public let events: Int
+        /// Of which under the projector's lock, just before the swap (appended meanwhile).
+        public let eventsAtSwap: Int
+        /// Stores in the swapped-in store list.
+        public let stores: Int
+        /// Transactions of the catch-up, before the swap.
+        public let batches: Int
+    }
+
+    /// Errors of an online rebuild.
+    public enum RebuildError: Error, CustomStringConvertible {
+        case alreadyRunning
+
+        public var description: String { "another online rebuild is running on this database" }
+    }
+
+    /// Builds the store list and the saga queue again from the whole log *beside* the live
+    /// ones (shadow tables) while the service keeps serving and appending, then swaps them in
+    /// at once. Catch-up batches are transactions of their own and take no lock the service
+    /// needs; the end (the events appended meanwhile, then the swap of rows and checkpoints)
+    /// is one transaction under the projector's lock, so the live projector pauses only for
+    /// it, and readers see the old list or the new one, never a half-built one. The process
+    /// running it runs no saga: the shadow queue has no effect until it is swapped in.
+    ///
+    /// Folded states are kept in memory (the shadow is written, never read back), so a
+    /// rebuild holds every store's state at once: about 3 KB a store.
+    public static func rebuildOnline(pool: PostgresPool, batchSize: Int = 2000) async throws -> OnlineRebuild {
+        try await pool.withConnection { connection in
+            let locked = try await connection.query("select pg_try_advisory_lock(\(rebuildLockKey)) as locked")
+            guard try locked.first?.decode(Bool.self, "locked") == true else { throw RebuildError.alreadyRunning }
+            do {
+                let report = try await rebuildOnline(on: connection, batchSize: batchSize)
+                try await connection.query("select pg_advisory_unlock(\(rebuildLockKey))")
+                return report
+            } catch {
+                if !connection.isBroken { _ = try? await connection.query("select pg_advisory_unlock(\(rebuildLockKey))") }
+                throw error
+            }
+        }
+    }
+
+    /// Catch-up passes before the swap (whatever is left then is applied under the lock).
+    static let catchUpPasses = 5
+
+    /// The newest event a reader can see now.
+    static func head(on connection: PostgresConnection) async throws -> LogCursor {
+        let rows = try await connection.query(
+            """
+            select transaction_id, position from events
+            where transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+            order by transaction_id desc, position desc limit 1
+            """)
+        guard let row = rows.first else { return .start }
+        return LogCursor(
+            transactionID: try row.decode(UInt64.self, "transaction_id"), position: try row.decode(Int64.self, "position"))
+    }
+
+    private static func rebuildOnline(on connection: PostgresConnection, batchSize: Int) async throws -> OnlineRebuild {
+        try await connection.query("select urumi_rebuild_begin()")
+        var states: [StoreID: StoreState] = [:]
+        var cursor = LogCursor.start
+        var events = 0
+        var batches = 0
+        // Catch up in passes, each to the head as it was when the pass began (so a pass ends
+        // however fast writers append); stop when a pass had little to do, or after a few.
+        for _ in 0..<Self.catchUpPasses {
+            let target = try await head(on: connection)
+            var read = 0
+            while cursor < target {
+                let count = try await connection.withTransaction { connection -> Int in
+                    let batch = try await PostgresEventStore.readAll(on: connection, after: cursor, limit: batchSize)
+                    guard let last = batch.last else { return 0 }
+                    let changed = try await fold(batch, into: &states, on: connection)
+                    try await write(changed.map { states[$0]! }, on: connection, in: .shadow, movingCheckpointTo: last.cursor)
+                    cursor = last.cursor
+                    return batch.count
+                }
+                if count == 0 { break }
+                read += count
+                batches += 1
+            }
+            events += read
+            if read < batchSize { break }
+        }
+        // The rest, and the swap, under the projector's lock.
+        let atSwap = try await connection.withTransaction { connection -> Int in
+            try await connection.query("select pg_advisory_xact_lock(\(lockKey))")
+            var count = 0
+            while true {
+                let batch = try await PostgresEventStore.readAll(on: connection, after: cursor, limit: batchSize)
+                guard let last = batch.last else { break }
+                let changed = try await fold(batch, into: &states, on: connection)
+                try await write(changed.map { states[$0]! }, on: connection, in: .shadow, movingCheckpointTo: last.cursor)
+                cursor = last.cursor
+                count += batch.count
+            }
+            try await connection.query("select urumi_rebuild_swap()")
+            return count
+        }
+        return OnlineRebuild(events: events + atSwap, eventsAtSwap: atSwap, stores: states.count, batches: batches)
+    }
+}
