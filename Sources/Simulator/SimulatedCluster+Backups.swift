@@ -6,9 +6,10 @@ import Provisioning
 /// and `wp-content`) copied to and from a bucket that outlives the store, with a manifest whose
 /// checksums are real SHA-256 digests, verified before a restore.
 extension SimulatedCluster {
-    /// What a freshly installed shop holds.
+    /// What a freshly installed shop holds (no personal data: the admin e-mail is only in the
+    /// store's sealed request, so that forgetting the store leaves none of it in the database).
     static func freshData(_ target: StoreTarget) -> String {
-        "shop \(target.spec.name) at https://\(target.spec.domain)/; admin \(target.spec.adminEmail); no orders"
+        "shop \(target.spec.name) at https://\(target.spec.domain)/; no orders"
     }
 
     func snapshot(_ target: StoreTarget) async throws -> [String: String] {
