@@ -34,7 +34,7 @@ struct PublicEvent: Encodable {
 
     /// Every event type a client can meet (store and token events), in one list for the
     /// dashboard (`GET /event-types`) and for checking audit filters.
-    static let knownTypes: [String] = StoreEvent.Kind.allCases.map(\.rawValue) + TokenRegistry.eventTypes
+    static let knownTypes: [String] = StoreEvent.Kind.allCases.map(\.rawValue) + TokenRegistry.eventTypes + RolloutEvent.knownTypes
 
     /// One line of JSON (SSE `data:` must not contain a newline).
     func line() throws -> String {

@@ -20,12 +20,14 @@ public func buildApplication(
         configuration: settings.saga, logger: logger, clock: dependencies.clock, now: dependencies.now,
         random: dependencies.random)
     let broadcaster = EventBroadcaster(configuration: settings.stream, clock: dependencies.clock, logger: logger)
+    let fleet = FleetServices(dependencies, settings: settings.fleet, logger: logger)
     let follower = LogFollower(
-        events: dependencies.events, consumers: [dependencies.projection] + dependencies.logConsumers + [broadcaster, coordinator],
+        events: dependencies.events, consumers: [dependencies.projection] + dependencies.logConsumers + [broadcaster, coordinator, fleet.rolloutCoordinator],
         clock: dependencies.clock, logger: logger, start: dependencies.followerStart)
     let driver = dependencies.driver
-    let environment = APIEnvironment(
-        commands: StoreCommandHandler(events: dependencies.events),
+    let commands = StoreCommandHandler(events: dependencies.events)
+    var environment = APIEnvironment(
+        commands: commands,
         credentials: StoreCredentialsService(events: dependencies.events, driver: driver),
         readModel: dependencies.readModel, events: dependencies.events, audit: dependencies.audit,
         broadcaster: broadcaster,
@@ -36,11 +38,15 @@ public func buildApplication(
                 registry: TokenRegistry(events: dependencies.events), sessions: dependencies.sessions,
                 secureCookies: settings.secureCookies)
             : .none,
-        metrics: { [storageGauges = dependencies.storageGauges, broadcaster, coordinator] in
-            await metrics.scrape(storage: await storageGauges(), broadcaster: broadcaster, coordinator: coordinator)
+        metrics: { [storageGauges = dependencies.storageGauges, broadcaster, coordinator, counts = fleet.counts] in
+            let text = await metrics.scrape(storage: await storageGauges(), broadcaster: broadcaster, coordinator: coordinator)
+            return text + ((try? await counts())?.prometheus ?? "")
         })
+    environment.health = fleet.health
+    environment.rollouts = fleet.rollouts
+    environment.counts = fleet.counts
     return API.application(
         environment, host: settings.host, port: settings.port,
-        services: dependencies.services + [follower, coordinator, broadcaster], logger: logger,
+        services: dependencies.services + [follower, coordinator] + fleet.services + [broadcaster], logger: logger,
         onListening: onListening)
 }

@@ -17,6 +17,8 @@ public struct ServerSettings: Sendable {
     public var schemaDir: String?
     public var authenticate: Bool
     public var secureCookies: Bool
+    /// The order canary's schedule and rollouts.
+    public var fleet = FleetSettings()
 
     public enum ClusterChoice: Sendable {
         case simulated(SimulationSettings)
@@ -45,8 +47,10 @@ public struct ServerSettings: Sendable {
 extension ServerSettings {
     /// The application's part of these settings.
     public var application: ApplicationSettings {
-        ApplicationSettings(
+        var settings = ApplicationSettings(
             host: host, port: port, saga: saga, stream: stream, authenticate: authenticate, secureCookies: secureCookies)
+        settings.fleet = fleet
+        return settings
     }
 }
 
@@ -58,6 +62,8 @@ public struct ApplicationSettings: Sendable {
     public var stream: EventBroadcaster.Configuration
     public var authenticate: Bool
     public var secureCookies: Bool
+    /// The order canary's schedule and rollouts.
+    public var fleet = FleetSettings()
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, saga: SagaCoordinator.Configuration = .init(),

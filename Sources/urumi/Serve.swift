@@ -42,6 +42,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Kubernetes cluster (--cluster kubernetes)") var kubernetes: KubernetesOptions
     @OptionGroup(title: "Sagas") var saga: SagaOptions
     @OptionGroup(title: "Event stream") var stream: StreamOptions
+    @OptionGroup(title: "Fleet: order canary and rollouts") var fleet: FleetOptions
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = ProcessInfo.processInfo.environment["URUMI_LOG_LEVEL"] ?? "info"
@@ -85,10 +86,12 @@ struct Serve: AsyncParsableCommand {
             clusterChoice = .kubernetes(kube)
         }
         let sagaConfiguration = try saga.configuration(defaults: clusterDeadlines)
-        return ServerSettings(
+        var settings = ServerSettings(
             databaseURL: try database.resolvedURL(), poolSize: database.dbPoolSize, host: host, port: resolvedPort,
             cluster: clusterChoice, saga: sagaConfiguration, stream: try stream.configuration(),
             logLevel: level, schemaDir: schemaDir, authenticate: auth == .tokens, secureCookies: secureCookies)
+        settings.fleet = try fleet.settings()
+        return settings
     }
 
     static func environmentPort() throws -> Int {

@@ -74,6 +74,13 @@ private let samples: [(StoreEvent, String)] = [
         "store.change-failed.v1"
     ),
     (.deletionProtectionChanged(.init(enabled: true, by: "alice")), "store.deletion-protection-changed.v1"),
+    (
+        .healthChecked(
+            .init(
+                check: "c1", result: CanaryResult(passed: false, latencyMs: 120, failedStep: "checkout", reason: "500"),
+                consecutiveFailures: 3, degraded: true, rollout: "r1")),
+        "store.health-checked.v1"
+    ),
 ]
 
 private let changeRequested = StoreEvent.ChangeRequested(

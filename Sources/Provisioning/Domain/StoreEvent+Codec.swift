@@ -72,6 +72,7 @@ extension StoreEvent {
         case .backupCompleted(let payload): data = try! Self.encoder.encode(payload)
         case .backupFailed(let payload): data = try! Self.encoder.encode(payload)
         case .backupDeleted(let payload), .backupExpired(let payload): data = try! Self.encoder.encode(payload)
+        case .healthChecked(let payload): data = try! Self.encoder.encode(payload)
         }
         return NewEvent(id: id, type: type, data: String(decoding: data, as: UTF8.self), metadata: metadata)
     }
@@ -111,6 +112,7 @@ extension StoreEvent {
         case .restored: self = .restored(try decode(ChangeCompleted.self))
         case .backupDeleted: self = .backupDeleted(try decode(BackupRemoved.self))
         case .backupExpired: self = .backupExpired(try decode(BackupRemoved.self))
+        case .healthChecked: self = .healthChecked(try decode(HealthChecked.self))
         }
     }
 }

@@ -39,6 +39,8 @@ public enum StoreEvent: Sendable, Hashable {
     case restored(ChangeCompleted)
     case backupDeleted(BackupRemoved)
     case backupExpired(BackupRemoved)
+    /// One run of the order canary (see `Fleet/StoreHealth.swift`).
+    case healthChecked(HealthChecked)
 
     public struct Requested: Sendable, Hashable, Codable {
         public let storeId: StoreID
@@ -186,6 +188,7 @@ public enum StoreEvent: Sendable, Hashable {
         case restored = "store.restored.v1"
         case backupDeleted = "store.backup-deleted.v1"
         case backupExpired = "store.backup-expired.v1"
+        case healthChecked = "store.health-checked.v1"
     }
 
     public var kind: Kind {
@@ -219,6 +222,7 @@ public enum StoreEvent: Sendable, Hashable {
         case .restored: .restored
         case .backupDeleted: .backupDeleted
         case .backupExpired: .backupExpired
+        case .healthChecked: .healthChecked
         }
     }
 
