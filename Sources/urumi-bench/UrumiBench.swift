@@ -6,6 +6,6 @@ struct UrumiBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "urumi-bench",
         abstract: "Benchmarks of Urumi's parts that print figures.",
-        subcommands: [AppendBenchmark.self, SagaBenchmark.self, SSEBenchmark.self, ReadsBenchmark.self]
+        subcommands: [AppendBenchmark.self, SagaBenchmark.self, SSEBenchmark.self, ReadsBenchmark.self, RolloutBenchmark.self]
     )
 }
