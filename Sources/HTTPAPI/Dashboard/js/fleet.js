@@ -1,6 +1,8 @@
 // The fleet: the counts in the header (by status and health) and the rollouts panel (each
-// rollout's waves and stores' progress, with pause, resume and abort for an admin). Both
-// refresh from the REST API when the event stream says something moved (debounced).
+// rollout's waves and stores' progress, with pause, resume and abort for an admin). They are
+// read from the REST API when the page (re)connects and when a rollout event arrives
+// (debounced); a store's own events never make the page fetch (the list applies them), so
+// the counts have a Refresh button of their own.
 
 import { el } from './format.js';
 
@@ -75,12 +77,15 @@ export function setupFleet({ panel, counts, canChange, announce, showError }) {
       const body = await getJSON('stores/counts');
       const degraded = body.byHealth?.degraded ?? 0;
       const failing = body.byHealth?.failing ?? 0;
+      const refresh = el('button', { type: 'button', class: 'link-button', 'data-action': 'refresh-counts' }, 'Refresh');
+      refresh.addEventListener('click', loadCounts);
       counts.replaceChildren(
         el('span', { class: 'count', 'data-count': 'total' }, `${body.total} stores`),
         el('span', { class: 'count', 'data-count': 'ready' }, ` · ${body.byStatus?.ready ?? 0} ready`),
         el('span', { class: 'count health-count', 'data-count': 'degraded', 'data-health': degraded ? 'degraded' : 'ok' },
           ` · ${degraded} degraded`),
-        failing ? el('span', { class: 'count', 'data-count': 'failing' }, ` · ${failing} failing`) : '');
+        failing ? el('span', { class: 'count', 'data-count': 'failing' }, ` · ${failing} failing`) : '',
+        ' ', refresh);
       counts.hidden = false;
     } catch {
       counts.hidden = true;
@@ -111,11 +116,9 @@ export function setupFleet({ panel, counts, canChange, announce, showError }) {
       loadRollouts();
       loadCounts();
     },
-    /** Every event of the stream: rollout events and store ends move the panel and the counts. */
+    /** Every event of the stream: a rollout's events move the panel and the counts. */
     event(event) {
-      if (event.type.startsWith('rollout.') || /(ready|changed|change-failed|deleted|failed|health-checked)\.v1$/.test(event.type)) {
-        refreshSoon();
-      }
+      if (event.type.startsWith('rollout.')) refreshSoon();
     },
   };
 }
