@@ -146,12 +146,12 @@ struct RolloutRoutes: StoreRequestParsing {
                 }
             }
             if let value = fields["ids"], value != .null {
-                if case .array(let items) = value, !items.isEmpty, items.count <= 10_000,
+                if case .array(let items) = value, !items.isEmpty, items.count <= RolloutEvent.storeLimit,
                     case let ids = items.compactMap({ $0.string.flatMap { StoreID($0.lowercased()) } }), ids.count == items.count
                 {
                     selector.ids = ids
                 } else {
-                    errors.append(FieldError(field: "selector.ids", message: "must be a non-empty array of store ids (at most 10000)"))
+                    errors.append(FieldError(field: "selector.ids", message: "must be a non-empty array of store ids (at most \(RolloutEvent.storeLimit))"))
                 }
             }
             if action == .delete && selector.ids == nil {

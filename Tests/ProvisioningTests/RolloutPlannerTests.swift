@@ -227,4 +227,27 @@ struct RolloutPlannerTests {
         let resumed = try! RolloutState.fold(log.recorded)!
         #expect(RolloutPlanner.next(resumed, now: log.now) == .runRollback(wave: 0, Array(wave0.dropFirst())))
     }
+
+    @Test func aBigWavesResultsAreSplitIntoEventsThatFitAndFoldToEveryStore() throws {
+        var log = RolloutLog(1000)
+        let ids = log.state.waves[3]
+        #expect(ids.count == 500)
+        let results = ids.map {
+            RolloutEvent.StoreResult(store: $0, outcome: .succeeded, operation: "op-\($0)", reason: nil, changed: true, canary: .passed)
+        }
+        let events = RolloutEvent.results(3, results, settled: { .storesSettled($0) }, finished: { .waveFinished($0) })
+        #expect(events.map(\.kind) == [.storesSettled, .storesSettled, .waveFinished])
+        for event in events {
+            #expect(event.newEvent(metadata: EventMetadata(actor: "a")).data.utf8.count < 64 * 1024)
+        }
+        for index in 0..<3 {
+            log.append(.waveStarted(.init(wave: index, stores: log.state.waves[index].map { .init(store: $0, from: nil) })))
+            log.append(.waveFinished(.init(wave: index, results: [])))
+        }
+        log.append(.waveStarted(.init(wave: 3, stores: ids.map { .init(store: $0, from: nil) })))
+        for event in events { log.append(event) }
+        #expect(log.state.finishedWaves == 4)
+        #expect(log.state.stores.filter { $0.wave == 3 }.allSatisfy { $0.phase == .succeeded && $0.canary == .passed })
+        #expect(log.next == .complete(.succeeded))
+    }
 }

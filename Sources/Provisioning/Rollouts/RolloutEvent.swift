@@ -8,9 +8,14 @@ public enum RolloutEvent: Sendable, Hashable {
     case requested(Requested)
     case waveStarted(WaveStarted)
     case waveFinished(WaveFinished)
+    /// Results of some of a wave's stores, written just before `waveFinished` in the same
+    /// append when a wave's results do not fit one event (64 KiB).
+    case storesSettled(WaveFinished)
     case halted(Halted)
     case rollbackStarted(WaveStarted)
     case rollbackFinished(WaveFinished)
+    /// As `storesSettled`, for a rollback's results.
+    case rollbackSettled(WaveFinished)
     case paused(ByActor)
     case resumed(ByActor)
     case abortRequested(ByActor)
@@ -135,9 +140,11 @@ public enum RolloutEvent: Sendable, Hashable {
         case requested = "rollout.requested.v1"
         case waveStarted = "rollout.wave-started.v1"
         case waveFinished = "rollout.wave-finished.v1"
+        case storesSettled = "rollout.stores-settled.v1"
         case halted = "rollout.halted.v1"
         case rollbackStarted = "rollout.rollback-started.v1"
         case rollbackFinished = "rollout.rollback-finished.v1"
+        case rollbackSettled = "rollout.rollback-settled.v1"
         case paused = "rollout.paused.v1"
         case resumed = "rollout.resumed.v1"
         case abortRequested = "rollout.abort-requested.v1"
@@ -150,9 +157,11 @@ public enum RolloutEvent: Sendable, Hashable {
         case .requested: .requested
         case .waveStarted: .waveStarted
         case .waveFinished: .waveFinished
+        case .storesSettled: .storesSettled
         case .halted: .halted
         case .rollbackStarted: .rollbackStarted
         case .rollbackFinished: .rollbackFinished
+        case .rollbackSettled: .rollbackSettled
         case .paused: .paused
         case .resumed: .resumed
         case .abortRequested: .abortRequested
@@ -161,6 +170,23 @@ public enum RolloutEvent: Sendable, Hashable {
     }
 
     public static let knownTypes: [String] = Kind.allCases.map(\.rawValue)
+
+    /// Most stores one rollout takes (its request lists them in one event of at most 64 KiB).
+    public static let storeLimit = 1500
+    /// Most store results one event carries.
+    static let resultsPerEvent = 200
+
+    /// A wave's (or a rollback's) results as events that each fit the event size limit: chunks
+    /// as `settled`, the last one as `finished`.
+    static func results(
+        _ wave: Int, _ results: [StoreResult], settled: (WaveFinished) -> RolloutEvent, finished: (WaveFinished) -> RolloutEvent
+    ) -> [RolloutEvent] {
+        var chunks = stride(from: 0, to: results.count, by: resultsPerEvent).map {
+            Array(results[$0..<min(results.count, $0 + resultsPerEvent)])
+        }
+        let last = chunks.popLast() ?? []
+        return chunks.map { settled(WaveFinished(wave: wave, results: $0)) } + [finished(WaveFinished(wave: wave, results: last))]
+    }
 
     /// The stream of one rollout.
     public static func streamID(_ rollout: String) -> StreamID { try! StreamID("rollout-\(rollout)") }
@@ -174,7 +200,8 @@ public enum RolloutEvent: Sendable, Hashable {
         case .registered(let p): data = try! encoder.encode(p)
         case .requested(let p): data = try! encoder.encode(p)
         case .waveStarted(let p), .rollbackStarted(let p): data = try! encoder.encode(p)
-        case .waveFinished(let p), .rollbackFinished(let p): data = try! encoder.encode(p)
+        case .waveFinished(let p), .rollbackFinished(let p), .storesSettled(let p), .rollbackSettled(let p):
+            data = try! encoder.encode(p)
         case .halted(let p): data = try! encoder.encode(p)
         case .paused(let p), .resumed(let p), .abortRequested(let p): data = try! encoder.encode(p)
         case .completed(let p): data = try! encoder.encode(p)
@@ -192,9 +219,11 @@ public enum RolloutEvent: Sendable, Hashable {
         case .requested: self = .requested(try decode(Requested.self))
         case .waveStarted: self = .waveStarted(try decode(WaveStarted.self))
         case .waveFinished: self = .waveFinished(try decode(WaveFinished.self))
+        case .storesSettled: self = .storesSettled(try decode(WaveFinished.self))
         case .halted: self = .halted(try decode(Halted.self))
         case .rollbackStarted: self = .rollbackStarted(try decode(WaveStarted.self))
         case .rollbackFinished: self = .rollbackFinished(try decode(WaveFinished.self))
+        case .rollbackSettled: self = .rollbackSettled(try decode(WaveFinished.self))
         case .paused: self = .paused(try decode(ByActor.self))
         case .resumed: self = .resumed(try decode(ByActor.self))
         case .abortRequested: self = .abortRequested(try decode(ByActor.self))

@@ -42,7 +42,8 @@ public struct RolloutRunner: Sendable {
         while !Task.isCancelled {
             guard let state = try RolloutState.fold(try await events.readStream(stream)) else { return }
             let metadata = EventMetadata(actor: state.request.by, correlationID: UUID(uuidString: id))
-            let event: RolloutEvent
+            var event: RolloutEvent
+            var before: [RolloutEvent] = []
             switch RolloutPlanner.next(state, now: now()) {
             case .none, .idle:
                 return
@@ -54,14 +55,16 @@ public struct RolloutRunner: Sendable {
                 event = .waveStarted(.init(wave: wave, stores: ids.map { RolloutEvent.Entry(store: $0, from: nil) }))
             case .runWave(let wave, let ids):
                 let results = try await runWave(state, wave: wave, ids: ids, metadata: metadata)
-                event = .waveFinished(.init(wave: wave, results: results))
+                before = RolloutEvent.results(wave, results, settled: { .storesSettled($0) }, finished: { .waveFinished($0) })
+                event = before.removeLast()
             case .halt(let wave, let failures):
                 event = .halted(.init(wave: wave, failures: failures, maxFailures: state.request.maxFailures))
             case .startRollback(let wave, let ids):
                 event = .rollbackStarted(.init(wave: wave, stores: ids.map { RolloutEvent.Entry(store: $0, from: nil) }))
             case .runRollback(let wave, let ids):
                 let results = try await runRollback(state, ids: ids, metadata: metadata)
-                event = .rollbackFinished(.init(wave: wave, results: results))
+                before = RolloutEvent.results(wave, results, settled: { .rollbackSettled($0) }, finished: { .rollbackFinished($0) })
+                event = before.removeLast()
             case .complete(let outcome):
                 let changed = state.stores.filter { $0.phase == .succeeded && $0.changed }.count
                 let failed = state.stores.filter { $0.phase == .failed || $0.phase == .rollbackFailed }.count
@@ -69,7 +72,9 @@ public struct RolloutRunner: Sendable {
             }
             do {
                 try await events.append(
-                    AppendRequest(stream: stream, expected: .exact(state.version), events: [event.newEvent(metadata: metadata)]))
+                    AppendRequest(
+                        stream: stream, expected: .exact(state.version),
+                        events: (before + [event]).map { $0.newEvent(metadata: metadata) }))
             } catch EventStoreError.wrongExpectedVersion {
                 continue  // paused, resumed or aborted meanwhile: plan again on the new state
             }

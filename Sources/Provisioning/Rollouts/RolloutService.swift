@@ -127,6 +127,13 @@ public struct RolloutService: Sendable {
         guard !views.isEmpty else {
             throw ProvisioningError.validation([FieldError(field: "selector", message: "matches no store")])
         }
+        guard views.count <= RolloutEvent.storeLimit else {
+            throw ProvisioningError.validation([
+                FieldError(
+                    field: "selector",
+                    message: "matches \(views.count) stores; a rollout takes at most \(RolloutEvent.storeLimit): narrow it (plan, ids)")
+            ])
+        }
         let id = newID()
         let requested = RolloutEvent.Requested(
             rollout: id, action: request.action, change: request.change, selector: request.selector, stores: views.map(\.id),

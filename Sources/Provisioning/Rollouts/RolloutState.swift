@@ -44,6 +44,8 @@ public struct RolloutState: Sendable, Hashable, Codable {
     /// The stores of each wave, in order.
     public let waves: [[StoreID]]
     public var stores: [StoreState]
+    /// Where each store is in `stores`.
+    private let positions: [StoreID: Int]
     /// Waves started and finished (by index).
     public var startedWaves = 0
     public var finishedWaves = 0
@@ -71,6 +73,7 @@ public struct RolloutState: Sendable, Hashable, Codable {
         }
         self.waves = waves
         stores = waves.enumerated().flatMap { index, ids in ids.map { StoreState(store: $0, wave: index) } }
+        positions = Dictionary(stores.enumerated().map { ($1.store, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     public var status: Status {
@@ -88,7 +91,7 @@ public struct RolloutState: Sendable, Hashable, Codable {
     /// The wave started and not finished, if any.
     public var waveInProgress: Int? { startedWaves > finishedWaves ? startedWaves - 1 : nil }
 
-    subscript(store: StoreID) -> Int? { stores.firstIndex { $0.store == store } }
+    subscript(store: StoreID) -> Int? { positions[store] }
 
     public static func evolve(_ state: RolloutState?, _ event: RolloutEvent, at: Date) -> RolloutState? {
         if case .requested(let requested) = event { return state ?? RolloutState(requested, at: at) }
@@ -112,15 +115,9 @@ public struct RolloutState: Sendable, Hashable, Codable {
         case .waveFinished(let wave):
             finishedWaves = max(finishedWaves, wave.wave + 1)
             lastWaveFinishedAt = at
-            for result in wave.results {
-                guard let index = self[result.store] else { continue }
-                stores[index].phase = result.outcome == .succeeded ? .succeeded : .failed
-                stores[index].operation = result.operation
-                stores[index].reason = result.reason
-                stores[index].changed = result.changed
-                stores[index].canary = result.canary
-                if result.outcome == .failed { failures += 1 }
-            }
+            settle(wave)
+        case .storesSettled(let wave):
+            settle(wave)
         case .halted(let halted):
             self.halted = halted
         case .rollbackStarted(let wave):
@@ -131,11 +128,9 @@ public struct RolloutState: Sendable, Hashable, Codable {
             }
         case .rollbackFinished(let wave):
             rollbackFinished = true
-            for result in wave.results {
-                guard let index = self[result.store] else { continue }
-                stores[index].phase = result.outcome == .succeeded ? .rolledBack : .rollbackFailed
-                if result.outcome == .failed { stores[index].reason = result.reason }
-            }
+            settleRollback(wave)
+        case .rollbackSettled(let wave):
+            settleRollback(wave)
         case .paused:
             paused = true
         case .resumed:
@@ -144,6 +139,26 @@ public struct RolloutState: Sendable, Hashable, Codable {
             abortRequested = true
         case .completed(let completed):
             self.completed = completed
+        }
+    }
+
+    mutating func settle(_ wave: RolloutEvent.WaveFinished) {
+            for result in wave.results {
+                guard let index = self[result.store] else { continue }
+                stores[index].phase = result.outcome == .succeeded ? .succeeded : .failed
+                stores[index].operation = result.operation
+                stores[index].reason = result.reason
+                stores[index].changed = result.changed
+                stores[index].canary = result.canary
+                if result.outcome == .failed { failures += 1 }
+            }
+    }
+
+    mutating func settleRollback(_ wave: RolloutEvent.WaveFinished) {
+        for result in wave.results {
+            guard let index = self[result.store] else { continue }
+            stores[index].phase = result.outcome == .succeeded ? .rolledBack : .rollbackFailed
+            if result.outcome == .failed { stores[index].reason = result.reason }
         }
     }
 
