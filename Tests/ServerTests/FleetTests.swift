@@ -254,3 +254,55 @@ extension ServerDatabase {
         return try rows.map { try $0.decode(String.self, "type") }
     }
 }
+
+/// A rollout across a SIGKILL of `urumi serve`: the restarted server resumes the wave in flight
+/// from the rollout's stream, finds the store operations it had started (idempotency keys)
+/// instead of starting others, and finishes; every store changed exactly once.
+@Suite("Rollout durability", .timeLimit(.minutes(5)))
+struct RolloutDurabilityTests {
+    @Test func aKilledServerResumesTheWaveInFlightAndChangesEachStoreOnce() async throws {
+        try await ServerDatabase.with { database in
+            let arguments = ["--sim-latency", "300ms", "--lease-ttl", "2s", "--concurrency", "20", "--health-interval", "0"]
+            var server = try await UrumiProcess(databaseURL: database.url, arguments: arguments)
+            var client = HTTPClient(base: server.baseURL)
+            for index in 0..<12 {
+                #expect(try await client.createStore("Wave \(index)", domain: "wave\(index).example.com").status == 202)
+            }
+            _ = try await client.waitForStores(timeout: .seconds(60)) { stores in
+                stores.count == 12 && stores.allSatisfy { $0["status"] as? String == "ready" }
+            }
+            let created = expectJSON(
+                try await client.post("/rollouts", json: ["change": ["plan": "medium"], "waves": [2, "100%"]]), 202)
+            let id = try #require(created["id"] as? String)
+            // Kill it while the second wave's operations run.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while true {
+                let rollout = expectJSON(try await client.get("/rollouts/\(id)"), 200)
+                let running = (rollout["stores"] as? [[String: Any]] ?? []).filter { $0["phase"] as? String == "running" }
+                if rollout["currentWave"] as? Int == 1, !running.isEmpty { break }
+                if ContinuousClock.now > deadline { throw ProcessFailure.failed("the second wave never started") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            server.kill()
+            #expect(try await database.count("rollout.completed.v1") == 0, "the kill came before the rollout ended")
+
+            server = try await UrumiProcess(databaseURL: database.url, arguments: arguments)
+            defer { server.stop() }
+            client = HTTPClient(base: server.baseURL)
+            let ended = try await FleetTests.waitForRollout(client, id, timeout: .seconds(120))
+            #expect(ended["status"] as? String == "succeeded")
+            #expect((ended["stores"] as? [[String: Any]] ?? []).allSatisfy { $0["phase"] as? String == "succeeded" })
+            let stores = try await client.allStores()
+            #expect(stores.count == 12)
+            for store in stores {
+                #expect(store["plan"] as? String == "medium")
+                let requested = try await database.eventData(ofStore: store["id"] as! String, type: "store.change-requested.v1")
+                #expect(requested.count == 1, "\(store["id"] ?? "?") was asked \(requested.count) times")
+            }
+            let types = try await database.eventTypes(ofStream: "rollout-\(id)")
+            #expect(types.filter { $0 == "rollout.wave-started.v1" }.count == 2)
+            #expect(types.filter { $0 == "rollout.wave-finished.v1" }.count == 2)
+            #expect(types.last == "rollout.completed.v1")
+        }
+    }
+}
