@@ -81,3 +81,40 @@ def test_a_viewer_sees_rollouts_without_controls(browser, server, stores):
     expect(page.locator(".rollout").first).to_be_visible(timeout=15_000)
     expect(page.locator("#rollouts-panel button")).to_have_count(0)
     context.close()
+
+
+def test_a_degraded_store_has_a_badge_and_the_health_filter_finds_it(browser, server, stores, shot):
+    # Restarted with every canary failing and one failure enough: one store is checked twice.
+    server.stop()
+    server.start(extra=["--sim-fail", "canary=1", "--degraded-after", "2"])
+    try:
+        for _ in range(2):
+            status, body = server.request("POST", f"/stores/{stores[1]}/health-checks", {})
+            assert status == 201 and body["outcome"] == "failed", body
+    finally:
+        server.stop()
+        server.start()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server.url + f"/?view=table&q=Roll%20{SUFFIX}", wait_until="domcontentloaded")
+    sign_in(page, os.environ["URUMI_ADMIN_TOKEN"])
+    expect(page.locator("#store-rows tr")).to_have_count(3)
+    degraded = page.locator(f'#store-rows tr[data-store-id="{stores[1]}"] .health-badge')
+    expect(degraded).to_have_attribute("data-health", "degraded")
+    expect(degraded).to_have_text("degraded")
+    expect(page.locator("#store-rows .health-badge")).to_have_count(1)
+    page.locator("#f-health").select_option("degraded")
+    expect(page.locator("#store-rows tr")).to_have_count(1)
+    expect(page.locator("#store-rows tr")).to_have_attribute("data-store-id", stores[1])
+    assert "health=degraded" in page.url
+    shot(page, "health-degraded")
+    # The filter is in the URL: a reload shows the same list.
+    page.reload(wait_until="domcontentloaded")
+    expect(page.locator("#f-health")).to_have_value("degraded")
+    expect(page.locator("#store-rows tr")).to_have_count(1)
+    expect(page.locator("#fleet-counts [data-count='degraded']")).to_contain_text("1 degraded")
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
