@@ -14,7 +14,7 @@ struct KubeResponder: HTTPResponder {
         "pods": ("/api/v1", "Pod"), "statefulsets": ("/apis/apps/v1", "StatefulSet"),
         "deployments": ("/apis/apps/v1", "Deployment"), "jobs": ("/apis/batch/v1", "Job"),
         "secrets": ("/api/v1", "Secret"), "rolebindings": ("/apis/rbac.authorization.k8s.io/v1", "RoleBinding"),
-        "certificates": ("/apis/cert-manager.io/v1", "Certificate"),
+        "certificates": ("/apis/cert-manager.io/v1", "Certificate"), "cronjobs": ("/apis/batch/v1", "CronJob"),
     ]
 
     func respond(to request: Request, context: Context) async throws -> Response {
