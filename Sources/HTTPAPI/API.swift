@@ -21,7 +21,9 @@ public enum API {
         }
         let api = router.group().add(middleware: AuthMiddleware(settings: environment.auth))
         SessionRoutes(environment: environment).register(on: api)
+        FleetRoutes(environment: environment).register(on: api)
         StoreRoutes(environment: environment).register(on: api)
+        RolloutRoutes(environment: environment).register(on: api)
         StoreOperationRoutes(environment: environment).register(on: api)
         BackupRoutes(environment: environment).register(on: api)
         HealthRoutes(environment: environment).register(on: api)

@@ -20,6 +20,12 @@ public struct APIEnvironment: Sendable {
     public let auth: AuthSettings
     /// The Prometheus text for `GET /metrics` (nil: no such route).
     public let metrics: (@Sendable () async -> String)?
+    /// Runs a store's order canary on demand (nil: no `POST /stores/{id}/health-checks`).
+    public var health: HealthChecker?
+    /// Rollouts over many stores (nil: no `/rollouts`).
+    public var rollouts: RolloutService?
+    /// Counts of stores by status, plan, health and version (nil: no `/stores/counts`).
+    public var counts: (@Sendable () async throws -> StoreCounts)?
     /// Rendered list pages by request and position (see `ListBodyCache`).
     let listBodies = ListBodyCache()
     /// Whether DELETE takes a final backup, and for how long it is kept.

@@ -49,6 +49,7 @@ struct PublicEvent: Encodable {
     /// dashboard (`GET /event-types`) and for checking audit filters.
     static let knownTypes: [String] =
         StoreEvent.Kind.allCases.map(\.rawValue) + StoreEventUpcasters.supersededTypes.sorted() + TokenRegistry.eventTypes
+        + RolloutEvent.knownTypes
 
     /// One line of JSON (SSE `data:` must not contain a newline).
     func line() throws -> String {

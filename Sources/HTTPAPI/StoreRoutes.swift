@@ -169,6 +169,9 @@ struct StoreRoutes {
         }
         let search = try searchParameter(query["q"].map(String.init))
         let after = query["after"].map(String.init)
+        if let health = query["health"].map(String.init) {
+            return try await healthFiltered(health, statuses: statuses, search: search, after: after, limit: limit)
+        }
         let page = try await environment.readModel.page(statuses: statuses, search: search, after: after, limit: limit)
         let key = ListBodyCache.Key(
             statuses: statuses.sorted { $0.rawValue < $1.rawValue }, search: search, after: after, limit: limit,

@@ -144,7 +144,7 @@ public final class SimulatedCluster: ClusterDriver {
     }
 
     /// Draws this attempt's fault: hang (until cancelled), permanent or transient failure.
-    private func injectFaults(_ name: String) async throws {
+    func injectFaults(_ name: String) async throws {
         let (hang, fail, flake) = rng.withLock { rng in
             (
                 Double.random(in: 0..<1, using: &rng) < (settings.hangs[name] ?? 0),

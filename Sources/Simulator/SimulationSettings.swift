@@ -27,6 +27,7 @@ public struct SimulationSettings: Sendable, Hashable {
     /// (`undo-helm`), and each step of a day-two operation (`change-apply`, `change-rollback`, ...).
     public static let faultPoints: [String] =
         SagaStep.allCases.map(\.rawValue) + ["undo-namespace", "undo-helm"] + OperationStep.allCases.map { "change-\($0.rawValue)" }
+        + ["canary"]
 
     /// Parses `STEP=P` (P in [0, 1]); `undo-helm`/`undo-namespace` name the undo of a step.
     public static func parseProbability(_ text: String) -> (String, Double)? {

@@ -21,8 +21,9 @@ public func buildApplication(
         random: dependencies.random)
     let broadcaster = EventBroadcaster(
         configuration: settings.stream, vault: dependencies.vault, clock: dependencies.clock, logger: logger)
+    let fleet = FleetServices(dependencies, settings: settings.fleet, logger: logger)
     let follower = LogFollower(
-        events: dependencies.events, consumers: [dependencies.projection] + dependencies.logConsumers + [broadcaster, coordinator],
+        events: dependencies.events, consumers: [dependencies.projection] + dependencies.logConsumers + [broadcaster, coordinator, fleet.rolloutCoordinator],
         clock: dependencies.clock, logger: logger, start: dependencies.followerStart)
     let driver = dependencies.driver
     let commands = StoreCommandHandler(events: dependencies.events, vault: dependencies.vault)
@@ -39,13 +40,17 @@ public func buildApplication(
                 registry: TokenRegistry(events: dependencies.events), sessions: dependencies.sessions,
                 secureCookies: settings.secureCookies)
             : .none,
-        metrics: { [storageGauges = dependencies.storageGauges, broadcaster, coordinator] in
-            await metrics.scrape(storage: await storageGauges(), broadcaster: broadcaster, coordinator: coordinator)
+        metrics: { [storageGauges = dependencies.storageGauges, broadcaster, coordinator, counts = fleet.counts] in
+            let text = await metrics.scrape(storage: await storageGauges(), broadcaster: broadcaster, coordinator: coordinator)
+            return text + ((try? await counts())?.prometheus ?? "")
         })
     environment.backups = settings.backups
     environment.backups.finalBackup = settings.backups.finalBackup && driver.takesBackups
     environment.backupsAvailable = driver.takesBackups
-    var services: [any Service] = dependencies.services + [follower, coordinator, broadcaster]
+    environment.health = fleet.health
+    environment.rollouts = fleet.rollouts
+    environment.counts = fleet.counts
+    var services: [any Service] = dependencies.services + [follower, coordinator] + fleet.services + [broadcaster]
     if let tick = settings.backupTick, driver.takesBackups {
         services.append(
             BackupScheduler(

@@ -19,6 +19,8 @@ public struct ServerSettings: Sendable {
     public var secureCookies: Bool
     /// Backup schedules, retention, and the final backup of a deletion.
     public var backups = BackupSettings()
+    /// The order canary's schedule and rollouts.
+    public var fleet = FleetSettings()
 
     public enum ClusterChoice: Sendable {
         case simulated(SimulationSettings)
@@ -47,9 +49,11 @@ public struct ServerSettings: Sendable {
 extension ServerSettings {
     /// The application's part of these settings.
     public var application: ApplicationSettings {
-        ApplicationSettings(
+        var settings = ApplicationSettings(
             host: host, port: port, saga: saga, stream: stream, authenticate: authenticate, secureCookies: secureCookies,
             backups: backups, backupTick: .seconds(60))
+        settings.fleet = fleet
+        return settings
     }
 }
 
@@ -64,6 +68,8 @@ public struct ApplicationSettings: Sendable {
     public var backups: BackupSettings
     /// How often the backup scheduler looks for due backups and expired ones (nil: it does not run).
     public var backupTick: Duration?
+    /// The order canary's schedule and rollouts.
+    public var fleet = FleetSettings()
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, saga: SagaCoordinator.Configuration = .init(),

@@ -6,6 +6,9 @@ struct UrumiBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "urumi-bench",
         abstract: "Benchmarks of Urumi's parts that print figures.",
-        subcommands: [AppendBenchmark.self, SagaBenchmark.self, SSEBenchmark.self, ReadsBenchmark.self, RebuildBenchmark.self]
+        subcommands: [
+            AppendBenchmark.self, SagaBenchmark.self, SSEBenchmark.self, ReadsBenchmark.self, RebuildBenchmark.self,
+            RolloutBenchmark.self,
+        ]
     )
 }

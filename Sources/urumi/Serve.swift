@@ -43,6 +43,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Sagas") var saga: SagaOptions
     @OptionGroup(title: "Event stream") var stream: StreamOptions
     @OptionGroup(title: "Backups") var backups: BackupOptions
+    @OptionGroup(title: "Fleet: order canary and rollouts") var fleet: FleetOptions
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = ProcessInfo.processInfo.environment["URUMI_LOG_LEVEL"] ?? "info"
@@ -91,6 +92,7 @@ struct Serve: AsyncParsableCommand {
             cluster: clusterChoice, saga: sagaConfiguration, stream: try stream.configuration(),
             logLevel: level, schemaDir: schemaDir, authenticate: auth == .tokens, secureCookies: secureCookies)
         settings.backups = try backups.settings()
+        settings.fleet = try fleet.settings()
         return settings
     }
 

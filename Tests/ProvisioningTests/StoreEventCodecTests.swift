@@ -117,6 +117,13 @@ private let samples: [(StoreEvent, String)] = [
     ),
     (.requested(sealedRequest), "store.requested.v2"),
     (.forgotten(.init(by: "alice")), "store.forgotten.v1"),
+    (
+        .healthChecked(
+            .init(
+                check: "c1", result: CanaryResult(passed: false, latencyMs: 120, failedStep: "checkout", reason: "500"),
+                consecutiveFailures: 3, degraded: true, rollout: "r1")),
+        "store.health-checked.v1"
+    ),
 ]
 
 private let manifest = BackupManifest(
@@ -180,7 +187,7 @@ struct StoreEventCodecTests {
 
     @Test func theKnownTypesAreExactlyTheWireNamesOfEveryCase() {
         #expect(Set(samples.map(\.1)) == StoreEvent.knownTypes)
-        #expect(StoreEvent.knownTypes.count == 31)
+        #expect(StoreEvent.knownTypes.count == 32)
         #expect(StoreEvent.knownTypes.allSatisfy { $0.hasPrefix("store.") && ($0.hasSuffix(".v1") || $0.hasSuffix(".v2")) })
         // Today's names and the superseded ones read through upcasters.
         #expect(StoreEventUpcasters.supersededTypes == ["store.requested.v1"])

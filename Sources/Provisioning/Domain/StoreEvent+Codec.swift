@@ -73,6 +73,7 @@ extension StoreEvent {
         case .backupFailed(let payload): data = try! Self.encoder.encode(payload)
         case .backupDeleted(let payload), .backupExpired(let payload): data = try! Self.encoder.encode(payload)
         case .forgotten(let payload): data = try! Self.encoder.encode(payload)
+        case .healthChecked(let payload): data = try! Self.encoder.encode(payload)
         }
         return NewEvent(id: id, type: type, data: String(decoding: data, as: UTF8.self), metadata: metadata)
     }
@@ -123,6 +124,7 @@ extension StoreEvent {
         case .backupDeleted: self = .backupDeleted(try decode(BackupRemoved.self))
         case .backupExpired: self = .backupExpired(try decode(BackupRemoved.self))
         case .forgotten: self = .forgotten(try decode(ByActor.self))
+        case .healthChecked: self = .healthChecked(try decode(HealthChecked.self))
         }
     }
 

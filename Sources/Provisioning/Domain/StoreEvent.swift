@@ -41,6 +41,8 @@ public enum StoreEvent: Sendable, Hashable {
     case backupExpired(BackupRemoved)
     /// The store's personal data was forgotten: its key is destroyed (the event holds none).
     case forgotten(ByActor)
+    /// One run of the order canary (see `Fleet/StoreHealth.swift`).
+    case healthChecked(HealthChecked)
 
     public struct Requested: Sendable, Hashable, Codable {
         public let storeId: StoreID
@@ -192,6 +194,7 @@ public enum StoreEvent: Sendable, Hashable {
         case backupDeleted = "store.backup-deleted.v1"
         case backupExpired = "store.backup-expired.v1"
         case forgotten = "store.forgotten.v1"
+        case healthChecked = "store.health-checked.v1"
     }
 
     public var kind: Kind {
@@ -226,6 +229,7 @@ public enum StoreEvent: Sendable, Hashable {
         case .backupDeleted: .backupDeleted
         case .backupExpired: .backupExpired
         case .forgotten: .forgotten
+        case .healthChecked: .healthChecked
         }
     }
 

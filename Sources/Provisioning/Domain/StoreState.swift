@@ -52,6 +52,8 @@ public struct StoreState: Sendable, Hashable, Codable {
     public var deletionProtection = false
     /// The store's backups: completed, running, failed (the last few), oldest first.
     public var backups: [BackupRecord] = []
+    /// What the order canary said last (nil: never checked).
+    public var health: StoreHealth?
     /// The stream version this state reflects.
     public var version: Int64 = 0
 
@@ -121,6 +123,8 @@ public struct StoreState: Sendable, Hashable, Codable {
         switch event {
         case .requested, .credentialsViewed:
             break
+        case .healthChecked(let checked):
+            health = StoreHealth(checked, at: at)
         case .deletionProtectionChanged(let protection):
             deletionProtection = protection.enabled
         case .forgotten:

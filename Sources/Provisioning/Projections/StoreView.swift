@@ -42,6 +42,8 @@ public struct StoreView: Sendable, Hashable, Codable {
     /// The store's backups, oldest first (completed ones, those being written or deleted, and
     /// the last few that failed).
     public let backups: [BackupRecord]
+    /// What the order canary said last (nil: never checked).
+    public let health: StoreHealth?
     /// The store stream's version.
     public let version: Int64
 
@@ -76,6 +78,7 @@ public struct StoreView: Sendable, Hashable, Codable {
         operation = state.operation.map(OperationView.init)
         operations = state.operations
         backups = state.backups
+        health = state.health
         version = state.version
     }
 }

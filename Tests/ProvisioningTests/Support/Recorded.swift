@@ -66,6 +66,8 @@ extension Recorded: CustomStringConvertible {
             "\(e.enabled ? "on" : "off") by \(e.by)"
         case .forgotten(let e):
             "by \(e.by)"
+        case .healthChecked(let e):
+            "\(e.outcome.rawValue) \(e.check)\(e.failedStep.map { " at \($0)" } ?? "") failures \(e.consecutiveFailures)\(e.degraded ? " degraded" : "")"
         case .changeFailed(let e):
             "\(e.kind.rawValue) \(e.rolledBack ? "rolled back" : "NOT rolled back") at revision \(e.revision.map(String.init) ?? "-"): \(e.reason)"
         }

@@ -5,6 +5,7 @@
 import { deleteStore, retryStore, session, signIn, signOut, whenUnauthorized } from './api.js';
 import { setupConfirm } from './confirm.js';
 import { setupDetail } from './detail.js';
+import { setupFleet } from './fleet.js';
 import { setupCreateForm } from './form.js';
 import { setupStoreList } from './storeList.js';
 import { openStream } from './stream.js';
@@ -70,6 +71,10 @@ const list = setupStoreList({
   announce,
   showError: showPageError,
   detailId: () => detail.id,
+});
+
+const fleet = setupFleet({
+  panel: $('#rollouts-panel'), counts: $('#fleet-counts'), canChange, announce, showError: showPageError,
 });
 
 function openDetail(view, from) {
@@ -149,13 +154,17 @@ function start(who) {
   openStream({
     onState: setConnection,
     onEvent(event) {
+      fleet.event(event);
       if (!event.storeId) return;
       detail.event(event);
       list.event(event);
     },
     // First open and every reconnect (a server restart): load the page shown once so nothing
     // is stale; the stream itself resumes from Last-Event-ID.
-    onOpen: () => list.load(),
+    onOpen: () => {
+      list.load();
+      fleet.load();
+    },
   });
 }
 

@@ -28,6 +28,7 @@ export function setupStoreList({ canChange, onAction, onCluster, onStoreShown, a
   const notice = $('#list-notice');
   const search = $('#f-search');
   const status = $('#f-status');
+  const health = $('#f-health');
   const pager = { first: $('#page-first'), prev: $('#page-prev'), next: $('#page-next'), label: $('#page-label') };
   const viewButtons = [...document.querySelectorAll('[data-view]')];
 
@@ -155,7 +156,7 @@ export function setupStoreList({ canChange, onAction, onCluster, onStoreShown, a
   function drawChrome() {
     const count = pageIds.length;
     const number = pageNumber();
-    const filtered = query.status !== 'active' || query.q.trim() !== '';
+    const filtered = query.status !== 'active' || query.q.trim() !== '' || (query.health ?? 'any') !== 'any';
     empty.hidden = count > 0;
     empty.textContent = filtered || query.after
       ? 'No stores match the filter and search.'
@@ -290,6 +291,7 @@ export function setupStoreList({ canChange, onAction, onCluster, onStoreShown, a
     applySearch();
   });
   status.addEventListener('change', () => go({ status: status.value, after: null, previous: [] }));
+  health.addEventListener('change', () => go({ health: health.value, after: null, previous: [] }));
 
   pager.next.addEventListener('click', () => {
     if (next === null) return;
@@ -331,6 +333,7 @@ export function setupStoreList({ canChange, onAction, onCluster, onStoreShown, a
   function syncControls() {
     search.value = query.q;
     status.value = query.status;
+    health.value = query.health;
   }
 
   syncControls();

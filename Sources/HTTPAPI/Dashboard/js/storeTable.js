@@ -35,6 +35,17 @@ export function currentStep(store) {
   return el('span', { class: 'current-step', 'data-step': step.name, 'data-step-status': step.status }, parts);
 }
 
+/** The order canary's verdict when it is not good news (a healthy store shows nothing). */
+export function healthBadge(store) {
+  const state = store.health?.state;
+  if (state !== 'degraded' && state !== 'failing') return '';
+  const failures = store.health.consecutiveFailures;
+  return el('span', {
+    class: 'health-badge', 'data-health': state,
+    title: `Order canary failed ${failures} time${failures === 1 ? '' : 's'} in a row${store.health.reason ? `: ${store.health.reason}` : ''}`,
+  }, state === 'degraded' ? ' degraded' : ' canary failing');
+}
+
 export function createRow(store) {
   const name = el('button', { type: 'button', class: 'link-button row-name', 'data-action': 'details' });
   const row = el('tr', { 'data-store-id': store.id },
@@ -56,7 +67,8 @@ export function updateRow(row, store) {
   domain.textContent = store.domain;
   status.replaceChildren(statusBadge(store.status),
     store.needsAttention ? el('span', { class: 'attention-mark', title: 'Needs attention' }, ' ⚠',
-      el('span', { class: 'visually-hidden' }, ' needs attention')) : '');
+      el('span', { class: 'visually-hidden' }, ' needs attention')) : '',
+    healthBadge(store));
   plan.textContent = store.plan;
   step.replaceChildren(currentStep(store));
   ageCell.replaceChildren(since(store.createdAt, 'age'));
