@@ -13,9 +13,9 @@ struct FleetServices {
     let counts: @Sendable () async throws -> StoreCounts
 
     init(_ dependencies: Dependencies, settings: FleetSettings, logger: Logger) {
-        let commands = StoreCommandHandler(events: dependencies.events)
+        let commands = StoreCommandHandler(events: dependencies.events, vault: dependencies.vault)
         health = HealthChecker(
-            events: dependencies.events, canary: dependencies.driver as? any StoreCanaryDriver, degradedAfter: settings.degradedAfter)
+            events: dependencies.events, vault: dependencies.vault, canary: dependencies.driver as? any StoreCanaryDriver, degradedAfter: settings.degradedAfter)
         let runner = RolloutRunner(
             events: dependencies.events, commands: commands, health: health, watch: StoreWatch(), clock: dependencies.clock,
             now: dependencies.now, concurrency: settings.rolloutConcurrency)

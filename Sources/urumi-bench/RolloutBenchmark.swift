@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Postgres
 import PostgresEvents
+import PostgresPersonalData
 import PostgresReadModels
 import Provisioning
 import Simulator
@@ -89,11 +90,12 @@ struct RolloutBenchmark: AsyncParsableCommand {
         let readModel = PostgresStoreReadModel(pool: pool, progress: projector.progress, clock: clock)
         let driver = SimulatedCluster(
             settings: SimulationSettings(latency: .zero), inventory: PostgresSimulatedInventory(pool: pool), clock: clock)
+        let vault = PostgresPersonalDataVault(pool: pool)
         let coordinator = SagaCoordinator(
-            events: events, queue: queue, driver: driver,
+            events: events, vault: vault, queue: queue, driver: driver,
             configuration: .init(concurrency: concurrency, pollInterval: .milliseconds(200)), logger: logger, clock: clock)
-        let commands = StoreCommandHandler(events: events)
-        let health = HealthChecker(events: events, canary: driver)
+        let commands = StoreCommandHandler(events: events, vault: vault)
+        let health = HealthChecker(events: events, vault: vault, canary: driver)
         let runner = RolloutRunner(
             events: events, commands: commands, health: health, watch: StoreWatch(), clock: clock, concurrency: rolloutConcurrency)
         let rollouts = RolloutService(events: events, readModel: readModel)

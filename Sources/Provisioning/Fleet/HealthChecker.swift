@@ -24,16 +24,19 @@ public struct HealthChecker: Sendable {
     }
 
     let events: any EventStore
+    /// Opens the stores' sealed fields when their streams are folded.
+    let vault: any PersonalDataVault
     let canary: (any StoreCanaryDriver)?
     /// How many failed checks in a row make a store `degraded`.
     public let degradedAfter: Int
     let newCheckID: @Sendable () -> String
 
     public init(
-        events: any EventStore, canary: (any StoreCanaryDriver)?, degradedAfter: Int = 3,
+        events: any EventStore, vault: any PersonalDataVault, canary: (any StoreCanaryDriver)?, degradedAfter: Int = 3,
         newCheckID: @escaping @Sendable () -> String = { String(UUID().uuidString.lowercased().prefix(8)) }
     ) {
         self.events = events
+        self.vault = vault
         self.canary = canary
         self.degradedAfter = max(1, degradedAfter)
         self.newCheckID = newCheckID
@@ -47,7 +50,7 @@ public struct HealthChecker: Sendable {
     /// Checks one store now. Throws `conflict` when the store is not checkable,
     /// `clusterUnavailable` when the canary could not run.
     public func check(_ id: StoreID, metadata: EventMetadata, rollout: String? = nil) async throws -> Report {
-        guard let state = try await StoreProjection.load(id, from: events) else { throw ProvisioningError.storeNotFound(id) }
+        guard let state = try await StoreProjection.load(id, from: events, vault: vault) else { throw ProvisioningError.storeNotFound(id) }
         return try await check(state, metadata: metadata, rollout: rollout)
     }
 

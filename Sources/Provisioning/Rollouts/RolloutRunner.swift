@@ -163,7 +163,7 @@ public struct RolloutRunner: Sendable {
             return Self.deletionEnd(outcome.state) ?? .running(operation: nil)
         } catch {
             // Refused (already deleted or being deleted, say): the store's state says.
-            guard let state = try? await StoreProjection.load(id, from: events) else {
+            guard let state = try? await StoreProjection.load(id, from: events, vault: commands.vault) else {
                 return .done(changed: false, operation: nil, failure: "\(error)", state: nil)
             }
             if state.status == .deleting { return .running(operation: nil) }
@@ -209,7 +209,7 @@ public struct RolloutRunner: Sendable {
             let current = ends
             let list = Array(check)
             let checked = try await forEach(list) { id -> End? in
-                guard let state = try await StoreProjection.load(id, from: events) else {
+                guard let state = try await StoreProjection.load(id, from: events, vault: commands.vault) else {
                     return .done(changed: false, operation: nil, failure: "store \(id) not found", state: nil)
                 }
                 guard case .running(let operation) = current[id]! else { return nil }
@@ -237,7 +237,7 @@ public struct RolloutRunner: Sendable {
             } catch ProvisioningError.clusterUnavailable(let reason) where attempt < 3 {
                 _ = reason
                 try? await clock.sleep(for: .milliseconds(200 * attempt))
-                if let fresh = try? await StoreProjection.load(state.id, from: events) { state = fresh }
+                if let fresh = try? await StoreProjection.load(state.id, from: events, vault: commands.vault) { state = fresh }
             } catch {
                 return (false, "the canary could not run: \(error)")
             }

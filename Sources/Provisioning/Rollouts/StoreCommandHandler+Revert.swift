@@ -12,7 +12,7 @@ extension StoreCommandHandler {
     public func revert(_ id: StoreID, to target: StoreConfig, metadata: EventMetadata, key: String) async throws -> Outcome {
         let operation = StoreID.derived(from: "change-store:\(metadata.actor):\(id):\(key)").description
         for _ in 0..<5 {
-            guard let state = try await StoreProjection.load(id, from: events) else { throw ProvisioningError.storeNotFound(id) }
+            guard let state = try await StoreProjection.load(id, from: events, vault: vault) else { throw ProvisioningError.storeNotFound(id) }
             if state.operation?.id == operation || state.operations.contains(where: { $0.id == operation }) {
                 return Outcome(id: id, cursor: nil, replayed: true, state: state, operation: operation)
             }
