@@ -323,13 +323,15 @@ actor KubeTestState {
         guard let delay = controllers.readyAfter else { return }
         Task {
             try? await Task.sleep(for: delay)
-            let failure = controllers.jobFailure ?? self.jobFailures.first { name.hasPrefix($0.key) }?.value
-            self.settle(resource, namespace, name, jobFailure: failure)
+            let named = self.jobFailures.first { name.hasPrefix($0.key) }?.value
+            self.settle(resource, namespace, name, jobFailure: controllers.jobFailure ?? named, podMessageOnFailure: named != nil)
         }
     }
 
     /// Puts a workload in its final state: ready, available, complete or failed.
-    func settle(_ resource: String, _ namespace: String, _ name: String, jobFailure: String? = nil) {
+    /// `podMessageOnFailure`: a failing Job's pod says why in its termination message (the
+    /// per-name failures; a test that writes the pod's statuses itself keeps them).
+    func settle(_ resource: String, _ namespace: String, _ name: String, jobFailure: String? = nil, podMessageOnFailure: Bool = false) {
         update(resource, namespace, name) { object in
             let generation = object[path: "metadata", "generation"] ?? 1
             switch resource {
@@ -349,7 +351,7 @@ actor KubeTestState {
                 object.set("status", "replicas", to: replicas)
                 object.set("status", "conditions", to: [["type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"]])
             case "jobs":
-                let message = jobFailure ?? jobResult?(object)
+                let message = jobFailure.map { podMessageOnFailure ? $0 : nil } ?? jobResult?(object)
                 if let message {
                     let failed = jobFailure != nil
                     update("pods", namespace, "\(name)-0") { pod in
