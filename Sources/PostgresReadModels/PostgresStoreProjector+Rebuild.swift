@@ -38,8 +38,14 @@ extension PostgresStoreProjector {
         public let eventsAtSwap: Int
         /// Stores in the swapped-in store list.
         public let stores: Int
-        /// Transactions of the catch-up, before the swap.
+        /// Batches read during the catch-up, before the swap.
         public let batches: Int
+        /// Where the time went: reading the log, decoding and folding (keys included), writing
+        /// the shadow, the swap.
+        public let readSeconds: Double
+        public let foldSeconds: Double
+        public let writeSeconds: Double
+        public let swapSeconds: Double
     }
 
     /// Errors of an online rebuild.
@@ -51,14 +57,14 @@ extension PostgresStoreProjector {
 
     /// Builds the store list and the saga queue again from the whole log *beside* the live
     /// ones (shadow tables) while the service keeps serving and appending, then swaps them in
-    /// at once. Catch-up batches are transactions of their own and take no lock the service
-    /// needs; the end (the events appended meanwhile, then the swap of rows and checkpoints)
+    /// at once. The catch-up reads without a transaction and takes no lock the service needs; the end (the events appended meanwhile, then the swap of rows and checkpoints)
     /// is one transaction under the projector's lock, so the live projector pauses only for
     /// it, and readers see the old list or the new one, never a half-built one. The process
     /// running it runs no saga: the shadow queue has no effect until it is swapped in.
     ///
-    /// Folded states are kept in memory (the shadow is written, never read back), so a
-    /// rebuild holds every store's state at once: about 3 KB a store.
+    /// Folded states are kept in memory and each store's rows are written to the shadow once
+    /// after the catch-up (and again only if it changed before the swap), so a rebuild holds
+    /// every store's state at once: about 3 KB a store.
     public static func rebuildOnline(pool: PostgresPool, batchSize: Int = 2000) async throws -> OnlineRebuild {
         try await pool.withConnection { connection in
             let locked = try await connection.query("select pg_try_advisory_lock(\(rebuildLockKey)) as locked")
@@ -92,24 +98,50 @@ extension PostgresStoreProjector {
 
     private static func rebuildOnline(on connection: PostgresConnection, batchSize: Int) async throws -> OnlineRebuild {
         try await connection.query("select urumi_rebuild_begin()")
+        let clock = ContinuousClock()
+        var timings = Timings()
         var states: [StoreID: StoreState] = [:]
+        var dirty = Set<StoreID>()
         var cursor = LogCursor.start
         var events = 0
         var batches = 0
+        /// Reads and folds one batch after `cursor`; its count.
+        func step(_ connection: PostgresConnection) async throws -> Int {
+            let started = clock.now
+            let batch = try await PostgresEventStore.readAll(on: connection, after: cursor, limit: batchSize)
+            timings.read += clock.now - started
+            guard let last = batch.last else { return 0 }
+            let folding = clock.now
+            dirty.formUnion(try await fold(batch, into: &states, on: connection))
+            timings.fold += clock.now - folding
+            cursor = last.cursor
+            return batch.count
+        }
+        /// Writes the stores changed since the last write into the shadow, with the cursor.
+        func flush(_ connection: PostgresConnection) async throws {
+            let started = clock.now
+            let changed = dirty.sorted().map { states[$0]! }
+            let chunks = stride(from: 0, to: changed.count, by: 500).map { Array(changed[$0..<min($0 + 500, changed.count)]) }
+            // Encoding is the CPU-heavy part: the chunks are encoded on every core at once.
+            let encoded = try await withThrowingTaskGroup(of: (Int, Rows).self) { group in
+                for (index, chunk) in chunks.enumerated() { group.addTask { (index, try Rows(chunk)) } }
+                var rows: [Rows?] = Array(repeating: nil, count: chunks.count)
+                for try await (index, chunk) in group { rows[index] = chunk }
+                return rows.compactMap { $0 }
+            }
+            for rows in encoded { try await write(rows, on: connection, in: .shadow, movingCheckpointTo: nil) }
+            try await move(to: cursor, on: connection, names: Tables.shadow.checkpoints)
+            dirty.removeAll()
+            timings.write += clock.now - started
+        }
         // Catch up in passes, each to the head as it was when the pass began (so a pass ends
-        // however fast writers append); stop when a pass had little to do, or after a few.
+        // however fast writers append), folding in memory; stop when a pass had little to do,
+        // or after a few. Each store's rows are then written to the shadow once.
         for _ in 0..<Self.catchUpPasses {
             let target = try await head(on: connection)
             var read = 0
             while cursor < target {
-                let count = try await connection.withTransaction { connection -> Int in
-                    let batch = try await PostgresEventStore.readAll(on: connection, after: cursor, limit: batchSize)
-                    guard let last = batch.last else { return 0 }
-                    let changed = try await fold(batch, into: &states, on: connection)
-                    try await write(changed.map { states[$0]! }, on: connection, in: .shadow, movingCheckpointTo: last.cursor)
-                    cursor = last.cursor
-                    return batch.count
-                }
+                let count = try await step(connection)
                 if count == 0 { break }
                 read += count
                 batches += 1
@@ -117,21 +149,36 @@ extension PostgresStoreProjector {
             events += read
             if read < batchSize { break }
         }
+        try await connection.withTransaction { try await flush($0) }
         // The rest, and the swap, under the projector's lock.
         let atSwap = try await connection.withTransaction { connection -> Int in
             try await connection.query("select pg_advisory_xact_lock(\(lockKey))")
             var count = 0
             while true {
-                let batch = try await PostgresEventStore.readAll(on: connection, after: cursor, limit: batchSize)
-                guard let last = batch.last else { break }
-                let changed = try await fold(batch, into: &states, on: connection)
-                try await write(changed.map { states[$0]! }, on: connection, in: .shadow, movingCheckpointTo: last.cursor)
-                cursor = last.cursor
-                count += batch.count
+                let read = try await step(connection)
+                if read == 0 { break }
+                count += read
             }
+            try await flush(connection)
+            let swapping = clock.now
             try await connection.query("select urumi_rebuild_swap()")
+            timings.swap = clock.now - swapping
             return count
         }
-        return OnlineRebuild(events: events + atSwap, eventsAtSwap: atSwap, stores: states.count, batches: batches)
+        return OnlineRebuild(
+            events: events + atSwap, eventsAtSwap: atSwap, stores: states.count, batches: batches,
+            readSeconds: timings.read.seconds, foldSeconds: timings.fold.seconds, writeSeconds: timings.write.seconds,
+            swapSeconds: timings.swap.seconds)
     }
+
+    private struct Timings {
+        var read = Duration.zero
+        var fold = Duration.zero
+        var write = Duration.zero
+        var swap = Duration.zero
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

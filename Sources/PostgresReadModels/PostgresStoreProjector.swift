@@ -243,6 +243,22 @@ public final class PostgresStoreProjector: LogConsumer, Service {
             if let checkpoint { try await move(to: checkpoint, on: connection, names: tables.checkpoints) }
             return
         }
+        try await write(try Rows(states), on: connection, in: tables, movingCheckpointTo: checkpoint)
+    }
+
+    /// The rows of some stores, encoded for `jsonb_to_recordset` (pure: may be made on any task).
+    struct Rows: Sendable {
+        let view: String
+        let queue: String
+
+        init(_ states: [StoreState]) throws {
+            let (view, queue) = try PostgresStoreProjector.rows(states)
+            self.view = view
+            self.queue = queue
+        }
+    }
+
+    static func rows(_ states: [StoreState]) throws -> (String, String) {
         var viewRows: [ViewRow] = []
         var queueRows: [QueueRow] = []
         for state in states.sorted(by: { $0.id < $1.id }) {
@@ -257,6 +273,13 @@ public final class PostgresStoreProjector: LogConsumer, Service {
             let entry = SagaQueueEntry(state)
             queueRows.append(QueueRow(store_id: id, open: entry.open, due_at: entry.dueAt, version: entry.version))
         }
+        return (try json(viewRows), try json(queueRows))
+    }
+
+    /// Writes encoded rows into `tables` (and moves their checkpoint, when given), in one statement.
+    static func write(_ rows: Rows, on connection: PostgresConnection, in tables: Tables, movingCheckpointTo checkpoint: LogCursor?)
+        async throws
+    {
         let cursor = checkpoint ?? LogCursor.start
         try await connection.query(
             """
@@ -265,7 +288,7 @@ public final class PostgresStoreProjector: LogConsumer, Service {
                 created_at, updated_at, version, view_text, state)
                 select r.store_id, r.name, r.domain, r.plan, r.status, r.current_step, r.needs_attention, \
                 r.created_at, r.updated_at, r.version, r.view_text, r.state
-                from jsonb_to_recordset(\(try json(viewRows))::jsonb) as r(store_id uuid, name text, domain text, \
+                from jsonb_to_recordset(\(rows.view)::jsonb) as r(store_id uuid, name text, domain text, \
                 plan text, status text, current_step text, needs_attention boolean, created_at timestamptz, \
                 updated_at timestamptz, version bigint, view_text text, state jsonb)
                 on conflict (store_id) do update set name = excluded.name, domain = excluded.domain, \
@@ -277,7 +300,7 @@ public final class PostgresStoreProjector: LogConsumer, Service {
             ), queue_rows as (
                 insert into \(unsafeRaw: tables.queue) (store_id, open, due_at, version)
                 select r.store_id, r.open, r.due_at, r.version
-                from jsonb_to_recordset(\(try json(queueRows))::jsonb) as r(store_id uuid, open boolean, \
+                from jsonb_to_recordset(\(rows.queue)::jsonb) as r(store_id uuid, open boolean, \
                 due_at timestamptz, version bigint)
                 on conflict (store_id) do update set open = excluded.open, due_at = excluded.due_at, version = excluded.version
                 returning 1

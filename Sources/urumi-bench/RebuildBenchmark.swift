@@ -43,7 +43,7 @@ struct RebuildBenchmark: AsyncParsableCommand {
         }
         var logger = Logger(label: "urumi-bench")
         logger.logLevel = .warning
-        let (events, reads, rebuilds, loadSeconds) = try await BenchDatabase.with(
+        let (events, reads, rebuilds, loadSeconds, phases) = try await BenchDatabase.with(
             serverURL: server, maxConnections: 8, logger: logger
         ) { database in
             let loadStart = ContinuousClock.now
@@ -54,6 +54,7 @@ struct RebuildBenchmark: AsyncParsableCommand {
             try await database.pool.query("vacuum analyze events")
             var reads: [Double] = []
             var rebuilds: [Double] = []
+            var phases: [PostgresStoreProjector.OnlineRebuild] = []
             var events = 0
             for round in 0..<rounds {
                 // Alternate which goes first, so a warm cache or a busy neighbour favours neither.
@@ -65,19 +66,26 @@ struct RebuildBenchmark: AsyncParsableCommand {
                     } else {
                         let report = try await PostgresStoreProjector.rebuildOnline(pool: database.pool, batchSize: batch)
                         rebuilds.append(Double(report.events) / (ContinuousClock.now - start).seconds)
+                        phases.append(report)
                         guard report.stores == stores else {
                             throw BenchError.unexpected("the rebuild made \(report.stores) stores of \(stores)")
                         }
                     }
                 }
             }
-            return (events, reads, rebuilds, loaded)
+            return (events, reads, rebuilds, loaded, phases)
         }
         let ratios = zip(rebuilds, reads).map { $0 / $1 }
         let ratio = Statistics.median(ratios)
         print("stores: \(stores), events: \(events) (loaded in \(String(format: "%.1f", loadSeconds)) s), batch \(batch), \(rounds) rounds")
         print(String(format: "raw sequential read  %9.0f events/s", Statistics.median(reads)) + " (median; rounds: \(list(reads)))")
         print(String(format: "online rebuild       %9.0f events/s", Statistics.median(rebuilds)) + " (median; rounds: \(list(rebuilds)))")
+        for phase in phases {
+            print(
+                String(
+                    format: "  a rebuild: read %.2f s, decode+fold %.2f s, write %.2f s, swap %.2f s", phase.readSeconds,
+                    phase.foldSeconds, phase.writeSeconds, phase.swapSeconds))
+        }
         print(String(format: "rebuild / read: %.2fx", ratio) + " (median of the rounds' ratios: \(list(ratios, "%.2f")); target >= 0.5x)")
         if json {
             let object: [String: Double] = [

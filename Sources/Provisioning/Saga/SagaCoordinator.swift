@@ -157,13 +157,17 @@ public final class SagaCoordinator: Service, LogConsumer {
             do {
                 try await clock.sleep(for: every)
             } catch { return }
-            let ids = running.withLock { Set($0.keys) }
-            guard !ids.isEmpty else { continue }
+            // The sagas as they run now: one that ends meanwhile releases its lease, and may be
+            // leased and run again before the renewal answers; that new run is not the one
+            // whose lease was "lost", and must not be stopped (it would run its step twice).
+            let snapshot = running.withLock { $0 }
+            guard !snapshot.isEmpty else { continue }
             do {
-                let lost = try await queue.renew(ids, owner: configuration.owner, ttl: configuration.leaseTTL)
+                let lost = try await queue.renew(Set(snapshot.keys), owner: configuration.owner, ttl: configuration.leaseTTL)
                 for id in lost {
+                    guard let interrupt = snapshot[id], running.withLock({ $0[id] === interrupt }) else { continue }
                     logger.warning("saga lease lost; stopping", metadata: ["store": "\(id)"])
-                    running.withLock { $0[id] }?.stop()
+                    interrupt.stop()
                 }
             } catch {
                 logger.warning("could not renew saga leases", metadata: ["error": "\(error)"])

@@ -216,9 +216,11 @@ export function setupDetail(dialog, { onAction, onChanged, onCreated, confirm, a
     }
   }
 
+  /** Marks the chosen event; touches only what changes (the timeline is redrawn per event). */
   function markChosen() {
     for (const item of timeline.querySelectorAll('button[data-version]')) {
       const chosen = current?.past?.version === Number(item.dataset.version);
+      if ((item.getAttribute('aria-pressed') === 'true') === chosen) continue;
       item.setAttribute('aria-pressed', chosen ? 'true' : 'false');
       item.closest('li').classList.toggle('chosen', chosen);
     }
