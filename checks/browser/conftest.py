@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 SCREENSHOTS = Path(os.environ.get("URUMI_SCREENSHOTS", "/tmp/urumi-screenshots"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -176,3 +176,36 @@ def sign_in(tab, token):
     tab.get_by_label("Access token").fill(token)
     tab.get_by_role("button", name="Sign in").click()
     tab.locator("#main").wait_for(state="visible")
+
+
+def open_page(browser, server, token, query):
+    """A desktop tab signed in with `token` on `/?query`, live on the stream; returns the
+    context (close it) and the page, whose JavaScript errors collect in `page.errors`."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    tab.errors = []
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    tab.goto(server.url + f"/?{query}", wait_until="domcontentloaded")
+    sign_in(tab, token)
+    expect(tab.locator("#connection")).to_have_attribute("data-state", "live", timeout=15_000)
+    return context, tab
+
+
+def row(tab, store_id):
+    """The store's row in the table view."""
+    return tab.locator(f'#store-rows tr[data-store-id="{store_id}"]')
+
+
+def open_detail(tab, name):
+    """Opens the store's detail view from its table row; returns the dialog."""
+    tab.get_by_role("button", name=f"{name} (details)").click()
+    dialog = tab.locator("#detail")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("#detail-title")).to_have_text(name)
+    return dialog
+
+
+def close_detail(dialog):
+    dialog.get_by_role("button", name="Close details").click()
+    expect(dialog).to_be_hidden()

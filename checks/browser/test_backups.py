@@ -14,7 +14,8 @@ import re
 import uuid
 
 import pytest
-from conftest import sign_in
+from conftest import close_detail, open_detail, row, sign_in
+from conftest import open_page as shared_open_page
 from playwright.sync_api import expect
 
 SUFFIX = uuid.uuid4().hex[:6]
@@ -63,15 +64,7 @@ def stores(server):
 
 
 def open_page(browser, server, token):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.goto(server.url + f"/?view=table&q={PREFIX.replace(' ', '%20')}", wait_until="domcontentloaded")
-    sign_in(page, token)
-    expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=15_000)
-    return context, page
+    return shared_open_page(browser, server, token, f"view=table&q={PREFIX.replace(' ', '%20')}")
 
 
 @pytest.fixture(scope="module")
@@ -81,23 +74,6 @@ def tab(browser, server, stores):
     yield page
     context.close()
     assert page.errors == [], f"JavaScript errors on the page: {page.errors}"
-
-
-def row(page, store_id):
-    return page.locator(f'#store-rows tr[data-store-id="{store_id}"]')
-
-
-def open_detail(page, name):
-    page.get_by_role("button", name=f"{name} (details)").click()
-    dialog = page.locator("#detail")
-    expect(dialog).to_be_visible()
-    expect(dialog.locator("#detail-title")).to_have_text(name)
-    return dialog
-
-
-def close_detail(dialog):
-    dialog.get_by_role("button", name="Close details").click()
-    expect(dialog).to_be_hidden()
 
 
 def scroll_to(locator):
