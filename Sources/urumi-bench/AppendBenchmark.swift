@@ -20,8 +20,7 @@ struct AppendBenchmark: AsyncParsableCommand {
             alike. Measure against a server with durable settings.
             """)
 
-    @Option(name: .customLong("database-url"), help: "PostgreSQL server URL (default: $DATABASE_URL).")
-    var databaseURL: String?
+    @OptionGroup var database: DatabaseOption
 
     @Flag(help: "End with one line of JSON holding every figure.")
     var json = false
@@ -68,9 +67,7 @@ struct AppendBenchmark: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "urumi-bench")
         logger.logLevel = .warning
-        guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
-            throw ValidationError("no database: pass --database-url or set DATABASE_URL")
-        }
+        let url = try database.serverURL()
         let single = try Self.counts(writers, "--writers")
         let batches = try Self.counts(batchWriters, "--batch-writers")
         do {

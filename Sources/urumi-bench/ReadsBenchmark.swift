@@ -16,8 +16,7 @@ struct ReadsBenchmark: AsyncParsableCommand {
         commandName: "reads",
         abstract: "Read latency at scale (list pages, a filter, one store) against /health/live, with N stores.")
 
-    @Option(name: .customLong("database-url"), help: "PostgreSQL server URL (default: $DATABASE_URL).")
-    var databaseURL: String?
+    @OptionGroup var database: DatabaseOption
 
     @Option(help: "How many stores to load.")
     var stores: Int = 10_000
@@ -58,9 +57,7 @@ struct ReadsBenchmark: AsyncParsableCommand {
     ]
 
     func run() async throws {
-        guard let server = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] else {
-            throw ValidationError("no database: pass --database-url or set DATABASE_URL")
-        }
+        let server = try database.serverURL()
         var logger = Logger(label: "urumi-bench")
         logger.logLevel = .warning
         let result = try await BenchDatabase.with(serverURL: server, maxConnections: 8, logger: logger) { database in

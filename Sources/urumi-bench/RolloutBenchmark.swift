@@ -20,8 +20,7 @@ struct RolloutBenchmark: AsyncParsableCommand {
         commandName: "rollout",
         abstract: "A rollout over N stores vs the same updates sent one by one: seconds and round trips per store.")
 
-    @Option(name: .customLong("database-url"), help: "PostgreSQL server URL (default: $DATABASE_URL).")
-    var databaseURL: String?
+    @OptionGroup var database: DatabaseOption
 
     @Option(help: "How many stores.")
     var stores: Int = 1000
@@ -47,15 +46,13 @@ struct RolloutBenchmark: AsyncParsableCommand {
         }
     }
 
-    struct Phase {
+    struct Phase: Sendable {
         var seconds: Double
         var roundTrips: Int
     }
 
     func run() async throws {
-        guard let server = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] else {
-            throw ValidationError("no database: pass --database-url or set DATABASE_URL")
-        }
+        let server = try database.serverURL()
         var logger = Logger(label: "urumi-bench")
         logger.logLevel = .warning
         let (baseline, rollout) = try await BenchDatabase.with(serverURL: server, maxConnections: 2, logger: logger) { database in
@@ -82,59 +79,32 @@ struct RolloutBenchmark: AsyncParsableCommand {
     }
 
     private func measure(_ database: BenchDatabase, logger: Logger) async throws -> (Phase, Phase) {
-        let pool = database.makePool(maxConnections: poolSize, logger: logger)
-        let clock = ContinuousClock()
-        let events = PostgresEventStore(pool: pool, logger: logger, clock: clock)
-        let projector = PostgresStoreProjector(pool: pool, logger: logger, clock: clock)
-        let queue = PostgresSagaQueue(pool: pool, changes: projector.progress)
-        let readModel = PostgresStoreReadModel(pool: pool, progress: projector.progress, clock: clock)
-        let driver = SimulatedCluster(
-            settings: SimulationSettings(latency: .zero), inventory: PostgresSimulatedInventory(pool: pool), clock: clock)
-        let vault = PostgresPersonalDataVault(pool: pool)
-        let coordinator = SagaCoordinator(
-            events: events, vault: vault, queue: queue, driver: driver,
-            configuration: .init(concurrency: concurrency, pollInterval: .milliseconds(200)), logger: logger, clock: clock)
-        let commands = StoreCommandHandler(events: events, vault: vault)
-        let health = HealthChecker(events: events, vault: vault, canary: driver)
+        let fleet = BenchFleet(database, poolSize: poolSize, concurrency: concurrency, logger: logger)
+        let (events, commands, pool) = (fleet.events, fleet.commands, fleet.pool)
+        let health = HealthChecker(events: events, vault: fleet.vault, canary: fleet.driver)
         let runner = RolloutRunner(
-            events: events, commands: commands, health: health, watch: StoreWatch(), clock: clock, concurrency: rolloutConcurrency)
-        let rollouts = RolloutService(events: events, readModel: readModel)
+            events: events, commands: commands, health: health, watch: StoreWatch(), clock: fleet.clock,
+            concurrency: rolloutConcurrency)
+        let rollouts = RolloutService(events: events, readModel: fleet.readModel)
         let rolloutCoordinator = RolloutCoordinator(runner: runner, service: rollouts, logger: logger)
-        let follower = LogFollower(
-            events: events, consumers: [projector, coordinator, rolloutCoordinator], clock: clock, logger: logger,
-            start: { try await projector.startCursor() })
-        let total = stores
-        let clientCount = clients
+        let (total, clientCount) = (stores, clients)
 
-        return try await withThrowingTaskGroup(of: Void.self) { services in
-            services.addTask { try await events.run() }
-            services.addTask { try await follower.run() }
-            services.addTask { try await projector.run() }
-            services.addTask { try await coordinator.run() }
-            services.addTask { try await rolloutCoordinator.run() }
-            defer { services.cancelAll() }
-
-            try await forEachClient(clientCount, total) { index in
-                _ = try await commands.create(
-                    name: "Bench \(index)", domain: "bench\(index).example.com", adminEmail: "admin@example.com", plan: "small",
-                    metadata: EventMetadata(actor: "bench"))
-            }
-            try await waitUntil(database, "select count(*) as n from store_view where status = 'ready'", total)
-            let ids = try await database.pool.query("select store_id from store_view order by created_at").map {
-                StoreID(try $0.decode(UUID.self, "store_id"))
-            }
+        return try await fleet.running(consumers: [rolloutCoordinator], services: [{ try await rolloutCoordinator.run() }]) {
+            try await fleet.createStores(total, clients: clientCount)
+            try await fleet.waitUntil("select count(*) as n from store_view where status = 'ready'", counts: total)
+            let ids = try await fleet.storeIDs()
 
             // 1. The baseline: each store's update sent on its own, waited for, then its canary.
             var start = ContinuousClock.now
             var before = pool.roundTrips.count
-            try await forEachClient(clientCount, total) { index in
+            try await fleet.forEachClient(clientCount, total) { index in
                 _ = try await commands.change(
                     ids[index], kind: .update, change: StoreChange(plugins: [PluginSpec(slug: "akismet")]),
                     metadata: EventMetadata(actor: "bench"))
             }
-            try await waitUntil(
-                database, "select count(*) as n from store_view where status = 'ready' and view_text like '%akismet%'", total)
-            try await forEachClient(clientCount, total) { index in
+            try await fleet.waitUntil(
+                "select count(*) as n from store_view where status = 'ready' and view_text like '%akismet%'", counts: total)
+            try await fleet.forEachClient(clientCount, total) { index in
                 _ = try await health.check(ids[index], metadata: EventMetadata(actor: "bench"))
             }
             let baseline = Phase(seconds: (ContinuousClock.now - start).seconds, roundTrips: pool.roundTrips.count - before)
@@ -145,7 +115,7 @@ struct RolloutBenchmark: AsyncParsableCommand {
             let created = try await rollouts.create(
                 .init(action: .update, change: StoreChange(wordpressVersion: "7.2.0"), selector: .init()),
                 metadata: EventMetadata(actor: "bench"))
-            let uncounted = PostgresEventStore(pool: database.pool, logger: logger, clock: clock)
+            let uncounted = PostgresEventStore(pool: database.pool, logger: logger, clock: fleet.clock)
             while true {
                 let state = try RolloutState.fold(try await uncounted.readStream(RolloutEvent.streamID(created.id)))
                 if let state, !state.status.isOpen {
@@ -156,29 +126,6 @@ struct RolloutBenchmark: AsyncParsableCommand {
             }
             let rollout = Phase(seconds: (ContinuousClock.now - start).seconds, roundTrips: pool.roundTrips.count - before)
             return (baseline, rollout)
-        }
-    }
-
-    private func forEachClient(_ clients: Int, _ total: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for client in 0..<clients {
-                group.addTask {
-                    var index = client
-                    while index < total {
-                        try await body(index)
-                        index += clients
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-    }
-
-    private func waitUntil(_ database: BenchDatabase, _ sql: String, _ count: Int) async throws {
-        while true {
-            let rows = try await database.pool.query(PostgresQuery(unsafeSQL: sql))
-            if try rows.first?.decode(Int.self, "n") == count { return }
-            try await Task.sleep(for: .milliseconds(20))
         }
     }
 }

@@ -14,8 +14,7 @@ struct SSEBenchmark: AsyncParsableCommand {
         commandName: "sse",
         abstract: "SSE fan-out: commit-to-client latency p50/p99 and memory per client, against a real urumi serve.")
 
-    @Option(name: .customLong("database-url"), help: "PostgreSQL server URL (default: $DATABASE_URL).")
-    var databaseURL: String?
+    @OptionGroup var database: DatabaseOption
 
     @Option(help: "Concurrent SSE clients.")
     var clients: Int = 1000
@@ -36,9 +35,7 @@ struct SSEBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let server = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] else {
-            throw ValidationError("no database: pass --database-url or set DATABASE_URL")
-        }
+        let server = try database.serverURL()
         var logger = Logger(label: "urumi-bench")
         logger.logLevel = .warning
         let figures = try await BenchDatabase.with(serverURL: server, maxConnections: 4, logger: logger) { database in

@@ -19,8 +19,7 @@ struct SagaBenchmark: AsyncParsableCommand {
         commandName: "saga",
         abstract: "Stores/s and database round trips per store through the real saga on a zero-latency simulated cluster.")
 
-    @Option(name: .customLong("database-url"), help: "PostgreSQL server URL (default: $DATABASE_URL).")
-    var databaseURL: String?
+    @OptionGroup var database: DatabaseOption
 
     @Option(help: "How many stores to provision.")
     var stores: Int = 1000
@@ -48,9 +47,7 @@ struct SagaBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let server = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] else {
-            throw ValidationError("no database: pass --database-url or set DATABASE_URL")
-        }
+        let server = try database.serverURL()
         var logger = Logger(label: "urumi-bench")
         logger.logLevel = .warning
         let figures = try await BenchDatabase.with(serverURL: server, maxConnections: 2, logger: logger) { database in
@@ -85,7 +82,7 @@ struct SagaBenchmark: AsyncParsableCommand {
         }
     }
 
-    struct Figures {
+    struct Figures: Sendable {
         var stores: Int
         var seconds: Double
         var createSeconds: Double
@@ -96,7 +93,7 @@ struct SagaBenchmark: AsyncParsableCommand {
         var roundTripsPerStore: Double { Double(roundTrips) / Double(stores) }
     }
 
-    struct Update {
+    struct Update: Sendable {
         var seconds: Double
         var requestSeconds: Double
         var roundTrips: Int
@@ -104,108 +101,45 @@ struct SagaBenchmark: AsyncParsableCommand {
     }
 
     private func measure(_ database: BenchDatabase, logger: Logger) async throws -> Figures {
-        // Everything Urumi does goes through `pool` (counted); the bench's own progress checks
-        // use `database.pool` (not counted).
-        let pool = database.makePool(maxConnections: poolSize, logger: logger)
-        let clock = ContinuousClock()
-        let events = PostgresEventStore(pool: pool, logger: logger, clock: clock)
-        let projector = PostgresStoreProjector(pool: pool, logger: logger, clock: clock)
-        let queue = PostgresSagaQueue(pool: pool, changes: projector.progress)
-        let driver = SimulatedCluster(
-            settings: SimulationSettings(latency: .zero), inventory: PostgresSimulatedInventory(pool: pool), clock: clock)
-        let vault = PostgresPersonalDataVault(pool: pool)
-        let coordinator = SagaCoordinator(
-            events: events, vault: vault, queue: queue, driver: driver,
-            configuration: .init(concurrency: concurrency, pollInterval: .milliseconds(200)), logger: logger, clock: clock)
-        // The process's one log reader, as in `urumi serve`.
-        let follower = LogFollower(
-            events: events, consumers: [projector, coordinator], clock: clock, logger: logger,
-            start: { try await projector.startCursor() })
-        let commands = StoreCommandHandler(events: events, vault: vault)
-        let total = stores
-        let creatorCount = creators
+        let fleet = BenchFleet(database, poolSize: poolSize, concurrency: concurrency, logger: logger)
+        let pool = fleet.pool
+        let (total, creatorCount, updates) = (stores, creators, operation == "update")
 
-        return try await withThrowingTaskGroup(of: Void.self) { services in
-            services.addTask { try await events.run() }
-            services.addTask { try await follower.run() }
-            services.addTask { try await projector.run() }
-            services.addTask { try await coordinator.run() }
-            defer { services.cancelAll() }
-
+        return try await fleet.running {
             let start = ContinuousClock.now
             let before = pool.roundTrips.count
-            try await withThrowingTaskGroup(of: Void.self) { creatorsGroup in
-                for creator in 0..<creatorCount {
-                    creatorsGroup.addTask {
-                        var index = creator
-                        while index < total {
-                            _ = try await commands.create(
-                                name: "Bench \(index)", domain: "bench\(index).example.com",
-                                adminEmail: "admin@example.com", plan: "small",
-                                metadata: EventMetadata(actor: "bench"))
-                            index += creatorCount
-                        }
-                    }
-                }
-                try await creatorsGroup.waitForAll()
-            }
+            try await fleet.createStores(total, clients: creatorCount)
             let created = ContinuousClock.now - start
-            // Wait until every store is ready (checked on the uncounted pool).
-            while true {
-                let rows = try await database.pool.query("select count(*) as n from store_view where status = 'ready'")
-                if try rows.first?.decode(Int.self, "n") == total { break }
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            try await fleet.waitUntil("select count(*) as n from store_view where status = 'ready'", counts: total)
             let elapsed = ContinuousClock.now - start
             let roundTrips = pool.roundTrips.count - before
-            let count = try await database.pool.query("select count(*) as n from events")
-            let events = try count.first?.decode(Int.self, "n") ?? 0
+            let events = try await fleet.eventCount()
             var figures = Figures(
                 stores: total, seconds: elapsed.seconds, createSeconds: created.seconds, roundTrips: roundTrips, events: events)
-            if operation == "update" {
-                figures.update = try await measureUpdates(database, pool: pool, commands: commands, eventsBefore: events)
+            if updates {
+                figures.update = try await Self.measureUpdates(fleet, clients: creatorCount, eventsBefore: events)
             }
             return figures
         }
     }
 
     /// A plan change on every (ready) store, through the same command handler and coordinator.
-    private func measureUpdates(_ database: BenchDatabase, pool: PostgresPool, commands: StoreCommandHandler, eventsBefore: Int)
-        async throws -> Update
-    {
-        let ids = try await database.pool.query("select store_id from store_view order by created_at").map {
-            StoreID(try $0.decode(UUID.self, "store_id"))
-        }
-        let total = ids.count
-        let creatorCount = creators
+    private static func measureUpdates(_ fleet: BenchFleet, clients: Int, eventsBefore: Int) async throws -> Update {
+        let ids = try await fleet.storeIDs()
+        let commands = fleet.commands
         let start = ContinuousClock.now
-        let before = pool.roundTrips.count
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for creator in 0..<creatorCount {
-                group.addTask {
-                    var index = creator
-                    while index < total {
-                        _ = try await commands.change(
-                            ids[index], kind: .update, change: StoreChange(plan: .medium), metadata: EventMetadata(actor: "bench"))
-                        index += creatorCount
-                    }
-                }
-            }
-            try await group.waitForAll()
+        let before = fleet.pool.roundTrips.count
+        try await fleet.forEachClient(clients, ids.count) { index in
+            _ = try await commands.change(
+                ids[index], kind: .update, change: StoreChange(plan: .medium), metadata: EventMetadata(actor: "bench"))
         }
         let requested = ContinuousClock.now - start
-        while true {
-            let rows = try await database.pool.query(
-                "select count(*) as n from store_view where status = 'ready' and plan = 'medium'")
-            if try rows.first?.decode(Int.self, "n") == total { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await fleet.waitUntil(
+            "select count(*) as n from store_view where status = 'ready' and plan = 'medium'", counts: ids.count)
         let elapsed = ContinuousClock.now - start
-        let roundTrips = pool.roundTrips.count - before
-        let count = try await database.pool.query("select count(*) as n from events")
         return Update(
-            seconds: elapsed.seconds, requestSeconds: requested.seconds, roundTrips: roundTrips,
-            events: (try count.first?.decode(Int.self, "n") ?? 0) - eventsBefore)
+            seconds: elapsed.seconds, requestSeconds: requested.seconds, roundTrips: fleet.pool.roundTrips.count - before,
+            events: try await fleet.eventCount() - eventsBefore)
     }
 
     private func format(_ value: Double) -> String { String(format: "%.2f", value) }
