@@ -40,41 +40,7 @@ public final class HealthCheckService: Service {
     /// One round over every ready store; returns how many were checked.
     @discardableResult
     public func round() async -> Int {
-        var ids: [StoreID] = []
-        var after: String?
-        do {
-            repeat {
-                let page = try await readModel.page(statuses: [.ready], search: nil, after: after, limit: 500)
-                ids += try page.items.map { try StoreProjection.decodeView($0).id }
-                after = page.next
-            } while after != nil
-        } catch {
-            logger.warning("health checks: cannot list the ready stores", metadata: ["error": "\(error)"])
-            return 0
-        }
-        let metadata = EventMetadata(actor: "system", correlationID: UUID())
-        var checked = 0
-        await withTaskGroup(of: Bool.self) { group in
-            var next = ids.makeIterator()
-            func add() {
-                guard let id = next.next() else { return }
-                group.addTask { [checker, logger] in
-                    do {
-                        return try await checker.check(id, metadata: metadata).recorded
-                    } catch ProvisioningError.conflict {
-                        return false
-                    } catch {
-                        logger.info("health check skipped", metadata: ["store": "\(id)", "error": "\(error)"])
-                        return false
-                    }
-                }
-            }
-            for _ in 0..<concurrency { add() }
-            while let recorded = await group.next() {
-                if recorded { checked += 1 }
-                add()
-            }
-        }
-        return checked
+        let sweep = StoreSweep(readModel: readModel, statuses: [.ready], concurrency: concurrency, logger: logger, what: "health checks")
+        return await sweep.round { [checker] id, metadata in try await checker.check(id, metadata: metadata).recorded }
     }
 }

@@ -12,6 +12,7 @@ export const OPERATION_STEPS = {
   backup: ['snapshot'],
   restore: ['snapshot', 'quiesce', 'restore', 'apply', 'workloads', 'setup'],
   'delete-backup': ['discard'],
+  reconcile: ['apply', 'workloads'],
 };
 
 /** The steps that undo a failed config change. */
@@ -20,7 +21,7 @@ export const ROLLBACK_STEPS = ['rollback', 'recover'];
 /** The kinds that change the store's config (a failure is undone by `helm rollback`). The
  * backup kinds leave it alone; their compensation depends on how far they got (the server
  * says which steps it runs). */
-export const CONFIG_KINDS = new Set(['update', 'suspend', 'resume', 'add-domain', 'remove-domain']);
+export const CONFIG_KINDS = new Set(['update', 'suspend', 'resume', 'add-domain', 'remove-domain', 'reconcile']);
 
 /** Whether `step` belongs to the undoing of an operation of `kind` (not to its own steps). */
 export function isCompensationStep(kind, step) {
@@ -51,6 +52,7 @@ export const OPERATION_KINDS = {
   backup: 'Backup',
   restore: 'Restore',
   'delete-backup': 'Delete backup',
+  reconcile: 'Correct drift',
 };
 
 export const OUTCOMES = {
