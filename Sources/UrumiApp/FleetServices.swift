@@ -36,7 +36,7 @@ struct FleetServices {
         if let interval = settings.driftInterval, drift.canInspect {
             services.append(
                 DriftReconciler(
-                    checker: drift, readModel: dependencies.readModel, interval: interval, clock: dependencies.clock, logger: logger))
+                    checker: drift, readModel: dependencies.readModel, every: interval, clock: dependencies.clock, logger: logger))
         }
         self.services = services
         counts = { [readModel = dependencies.readModel] in try await StoreCounts.count(readModel) }

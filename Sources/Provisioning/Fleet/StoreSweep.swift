@@ -1,21 +1,41 @@
 import EventStore
 import Foundation
 import Logging
+import ServiceLifecycle
 
-/// One pass of a scheduled check over the stores in some statuses, a few at a time: the
-/// round of `HealthCheckService` and `DriftReconciler`.
+/// A check run over every store in some statuses every `interval`, a few at a time: what
+/// `HealthCheckService` and `DriftReconciler` run. Stops on graceful shutdown.
 struct StoreSweep: Sendable {
+    typealias Check = @Sendable (StoreID, EventMetadata) async throws -> Bool
+
     let readModel: any StoreReadModel
     let statuses: [StoreStatus]
+    let interval: Duration
     let concurrency: Int
+    let clock: any Clock<Duration>
     let logger: Logger
     /// What is swept, for the log ("health checks", "drift checks").
     let what: String
+    /// Checks one store; true when it recorded something.
+    let check: Check
 
-    /// Runs `check` on every store listed now; returns how many it said it recorded. A
+    /// A round every `interval` until shutdown.
+    func run() async {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await clock.sleep(for: interval)
+                } catch { return }
+                await round()
+            }
+        }
+    }
+
+    /// Runs the check on every store listed now; returns how many it said it recorded. A
     /// store that is not checkable when its turn comes (`conflict`: an operation started
     /// meanwhile) is skipped until the next round.
-    func round(_ check: @escaping @Sendable (StoreID, EventMetadata) async throws -> Bool) async -> Int {
+    @discardableResult
+    func round() async -> Int {
         var ids: [StoreID] = []
         var after: String?
         do {
@@ -34,7 +54,7 @@ struct StoreSweep: Sendable {
             var next = ids.makeIterator()
             func add() {
                 guard let id = next.next() else { return }
-                group.addTask { [logger, what] in
+                group.addTask { [logger, what, check] in
                     do {
                         return try await check(id, metadata)
                     } catch ProvisioningError.conflict {
