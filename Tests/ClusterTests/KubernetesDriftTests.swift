@@ -85,10 +85,18 @@ import Testing
                 let after = try await urumi.request("POST", "/stores/\(id)/drift-checks")
                 #expect(after["drifted"] as? Bool == false, "\(after)")
 
-                // The findings are in the log for audit.
+                // A cluster that cannot be read records nothing, even with a Deployment gone.
+                await server.state.remove("deployments", namespace, "\(release)-wordpress")
+                await server.state.inject(503, method: "GET", pathPrefix: "/apis/apps/v1/namespaces/\(namespace)/statefulsets", times: 1)
+                let unreadable = try await urumi.request("POST", "/stores/\(id)/drift-checks")
+                #expect(unreadable["status"] as? Int == 503, "\(unreadable)")
+
+                // The findings are in the log for audit; the unreadable check is not.
                 let events = try await urumi.request("GET", "/stores/\(id)/events?limit=1000")
                 let types = (events["items"] as? [[String: Any]] ?? []).compactMap { $0["type"] as? String }
                 #expect(types.filter { $0 == "store.drift-detected.v1" }.count == 2)
+                store = try await urumi.request("GET", "/stores/\(id)")
+                #expect((store["drift"] as? [String: Any])?["state"] as? String == "corrected")
                 await urumi.stop()
             }
         }
