@@ -101,6 +101,7 @@ export function describeChange(change = {}, kind) {
   if (!parts.length && kind === 'backup') parts.push('database and files');
   if (!parts.length && kind === 'restore') parts.push('data replaced by a backup, after a safety backup');
   if (!parts.length && kind === 'delete-backup') parts.push('backup files removed');
+  if (!parts.length && kind === 'reconcile') parts.push('the config the log says, applied again');
   return parts.join(' · ');
 }
 
@@ -112,4 +113,6 @@ export function operationRunningMessage(error) {
     + 'A store runs one operation at a time: wait until it ends, then try again.';
 }
 
-const RUNNING_NOUN = { backup: 'A backup', restore: 'A restore', 'delete-backup': 'A backup deletion' };
+const RUNNING_NOUN = {
+  backup: 'A backup', restore: 'A restore', 'delete-backup': 'A backup deletion', reconcile: 'A drift correction',
+};
