@@ -22,6 +22,8 @@ public struct APIEnvironment: Sendable {
     public let metrics: (@Sendable () async -> String)?
     /// Runs a store's order canary on demand (nil: no `POST /stores/{id}/health-checks`).
     public var health: HealthChecker?
+    /// Checks a store for drift on demand (nil: no `POST /stores/{id}/drift-checks`).
+    public var drift: DriftChecker?
     /// Rollouts over many stores (nil: no `/rollouts`).
     public var rollouts: RolloutService?
     /// Counts of stores by status, plan, health and version (nil: no `/stores/counts`).

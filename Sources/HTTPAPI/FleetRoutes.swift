@@ -4,7 +4,7 @@ import Hummingbird
 import Provisioning
 
 /// The fleet's reads and checks on stores: `POST /stores/{id}/health-checks` (the order
-/// canary now) and `GET /stores/counts` (counts by status, plan, health and version).
+/// canary now), `POST /stores/{id}/drift-checks` (the cluster against the log now) and `GET /stores/counts` (counts by status, plan, health and version).
 struct FleetRoutes: StoreRequestParsing {
     typealias Context = APIContext
 
@@ -13,6 +13,7 @@ struct FleetRoutes: StoreRequestParsing {
     func register(on router: RouterGroup<Context>) {
         let stores = router.group("stores")
         stores.post(":id/health-checks", use: check)
+        stores.post(":id/drift-checks", use: checkDrift)
         stores.get("counts", use: counts)
     }
 

@@ -15,6 +15,8 @@ public final class InMemorySimulatedInventory: SimulatedInventory {
     /// Each release's shop data, and the backup bucket (store → backup → data, manifest).
     private let storeData = Mutex<[String: String]>([:])
     private let bucket = Mutex<[String: [String: (data: String, manifest: String)]]>([:])
+    /// Each release's rendered objects ("Kind/name").
+    let releaseObjects = Mutex<[String: Set<String>]>([:])
 
     public init() {}
 
@@ -35,6 +37,7 @@ public final class InMemorySimulatedInventory: SimulatedInventory {
         if kind == .release {
             _ = revisions.withLock { $0.removeValue(forKey: name) }
             _ = storeData.withLock { $0.removeValue(forKey: name) }
+            _ = releaseObjects.withLock { $0.removeValue(forKey: name) }
         }
         return objects.withLock { objects in
             let key = Self.key(kind, name)

@@ -28,6 +28,7 @@ public struct PostgresSimulatedInventory: SimulatedInventory {
         if kind == .release {
             try await pool.query("delete from sim_release_revisions where release = \(name)")
             try await pool.query("delete from sim_store_data where release = \(name)")
+            try await pool.query("delete from sim_release_objects where release = \(name)")
         }
         let rows = try await pool.query(
             """

@@ -31,7 +31,7 @@ extension SimulatedCluster {
     func quiesce(_ target: StoreTarget) async throws -> [String: String] {
         var quiet = target.config
         quiet.suspended = true
-        let revision = try await inventory.upgrade(release: target.release, values: try Self.values(quiet))
+        let revision = try await upgradeRelease(target, to: quiet)
         return [
             "release": target.release, "revision": revision.map(String.init) ?? "", "wordpress": "0 replicas",
             "mysql": "0 replicas", "maintenance": "1/1 ready",

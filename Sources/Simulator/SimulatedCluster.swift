@@ -43,7 +43,7 @@ public final class SimulatedCluster: ClusterDriver {
                 try await inventory.setSecret(.release, name: target.release, secret: password)
             }
             // `helm upgrade --install` makes a revision on every run, as here.
-            let revision = try await inventory.upgrade(release: target.release, values: try Self.values(target.config))
+            let revision = try await upgradeRelease(target, to: target.config)
             return [
                 "release": target.release, "chart": "helm/store", "plan": target.config.plan.rawValue,
                 "revision": revision.map(String.init) ?? "",
@@ -90,10 +90,10 @@ public final class SimulatedCluster: ClusterDriver {
         }
         switch step {
         case .apply:
-            let revision = try await inventory.upgrade(release: target.release, values: try Self.values(target.config))
+            let revision = try await upgradeRelease(target, to: target.config)
             return ["release": target.release, "revision": revision.map(String.init) ?? ""]
         case .rollback:
-            guard let revision = try await inventory.rollback(release: target.release, to: target.rollbackRevision) else {
+            guard let revision = try await rollbackRelease(target) else {
                 throw ClusterError.permanent(
                     "helm rollback \(target.release): no revision \(target.rollbackRevision.map(String.init) ?? "before the last")")
             }

@@ -1,6 +1,6 @@
 /// What the simulated cluster holds, persisted so crash tests can count duplicates and
 /// leftovers across process restarts.
-public protocol SimulatedInventory: SimulatedReleaseHistory, SimulatedBackupStore {
+public protocol SimulatedInventory: SimulatedReleaseHistory, SimulatedReleaseObjects, SimulatedBackupStore {
     /// Creates the object if absent (counting the creation); true when it was created now.
     @discardableResult
     func create(_ kind: SimulatedObjectKind, name: String, owner: String) async throws -> Bool
@@ -50,4 +50,15 @@ public protocol SimulatedReleaseHistory: Sendable {
     func rollback(release: String, to revision: Int?) async throws -> Int?
     /// The current revision and its values.
     func current(release: String) async throws -> (revision: Int, values: String)?
+}
+
+/// The objects a simulated release rendered ("Kind/name"), as the cluster has them now.
+public protocol SimulatedReleaseObjects: Sendable {
+    /// Makes the present release's objects exactly `objects` (creating the missing ones,
+    /// removing those its values no longer render), as `helm upgrade` applies a manifest.
+    func applyObjects(release: String, objects: [String]) async throws
+    /// The release's objects that exist now.
+    func objects(release: String) async throws -> Set<String>
+    /// Deletes one object behind the release's back (drift); true when it existed.
+    func deleteObject(release: String, object: String) async throws -> Bool
 }

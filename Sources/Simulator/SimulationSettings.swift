@@ -24,10 +24,11 @@ public struct SimulationSettings: Sendable, Hashable {
     }
 
     /// Where faults can be injected: each provisioning step, the undo of a step
-    /// (`undo-helm`), and each step of a day-two operation (`change-apply`, `change-rollback`, ...).
+    /// (`undo-helm`), each step of a day-two operation (`change-apply`, `change-rollback`, ...),
+    /// the order canary and the drift check's read of a store (`inspect`).
     public static let faultPoints: [String] =
         SagaStep.allCases.map(\.rawValue) + ["undo-namespace", "undo-helm"] + OperationStep.allCases.map { "change-\($0.rawValue)" }
-        + ["canary"]
+        + ["canary", "inspect"]
 
     /// Parses `STEP=P` (P in [0, 1]); `undo-helm`/`undo-namespace` name the undo of a step.
     public static func parseProbability(_ text: String) -> (String, Double)? {

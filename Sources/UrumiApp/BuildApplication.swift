@@ -48,6 +48,7 @@ public func buildApplication(
     environment.backups.finalBackup = settings.backups.finalBackup && driver.takesBackups
     environment.backupsAvailable = driver.takesBackups
     environment.health = fleet.health
+    environment.drift = fleet.drift
     environment.rollouts = fleet.rollouts
     environment.counts = fleet.counts
     var services: [any Service] = dependencies.services + [follower, coordinator] + fleet.services + [broadcaster]

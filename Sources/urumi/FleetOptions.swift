@@ -1,7 +1,8 @@
 import ArgumentParser
+import Provisioning
 import UrumiApp
 
-/// `--health-*` and `--rollout-*`: the order canary's schedule and rollouts.
+/// `--health-*`, `--rollout-*` and `--drift-*`: the order canary's schedule, rollouts, and drift checks.
 struct FleetOptions: ParsableArguments {
     @Option(
         name: .customLong("health-interval"),
@@ -16,13 +17,37 @@ struct FleetOptions: ParsableArguments {
     @Option(name: .customLong("rollout-concurrency"), help: "Stores a rollout starts or checks at once.")
     var rolloutConcurrency: Int = 16
 
+    @Option(
+        name: .customLong("drift-interval"),
+        help: ArgumentHelp(
+            "Compare every ready or suspended store's cluster with the log this often, e.g. 5m; 0 turns the schedule off (on demand only).",
+            valueName: "duration"))
+    var driftInterval: String = "5m"
+
+    @Option(
+        name: .customLong("drift-action"),
+        help: ArgumentHelp(
+            "What to do about drift: correct (re-apply the store's config in a reconcile operation) or report (record it only).",
+            valueName: "correct|report"))
+    var driftAction: String = "correct"
+
     func settings() throws -> FleetSettings {
         guard let interval = SagaOptions.duration(healthInterval) else {
             throw ValidationError("--health-interval: expected a duration such as 10m, 30s or 0, got \(healthInterval)")
         }
         guard degradedAfter >= 1 else { throw ValidationError("--degraded-after must be at least 1") }
         guard rolloutConcurrency >= 1 else { throw ValidationError("--rollout-concurrency must be at least 1") }
+        guard let drift = SagaOptions.duration(driftInterval) else {
+            throw ValidationError("--drift-interval: expected a duration such as 5m, 30s or 0, got \(driftInterval)")
+        }
+        let action: DriftAction
+        switch driftAction {
+        case "correct": action = .corrected
+        case "report": action = .reported
+        default: throw ValidationError("--drift-action: expected correct or report, got \(driftAction)")
+        }
         return FleetSettings(
-            healthInterval: interval > .zero ? interval : nil, degradedAfter: degradedAfter, rolloutConcurrency: rolloutConcurrency)
+            healthInterval: interval > .zero ? interval : nil, degradedAfter: degradedAfter, rolloutConcurrency: rolloutConcurrency,
+            driftInterval: drift > .zero ? drift : nil, driftAction: action)
     }
 }

@@ -7,7 +7,7 @@ import Simulator
 
 struct Sim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The simulated cluster.", subcommands: [Inventory.self])
+        abstract: "The simulated cluster.", subcommands: [Inventory.self, Drift.self])
 
     struct Inventory: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -124,6 +124,17 @@ private let samples: [(StoreEvent, String)] = [
                 consecutiveFailures: 3, degraded: true, rollout: "r1")),
         "store.health-checked.v1"
     ),
+    (
+        .driftDetected(
+            .init(
+                check: "d1",
+                differences: [
+                    DriftDifference(kind: .revision, name: "revision", expected: "3", actual: "4"),
+                    DriftDifference(kind: .value, name: "plan", expected: "small", actual: "large"),
+                    DriftDifference(kind: .object, name: "Deployment/store-0b7e2f4c-wordpress", expected: "present", actual: nil),
+                ], action: .corrected, operation: "op-9", observedRevision: 4)),
+        "store.drift-detected.v1"
+    ),
 ]
 
 private let manifest = BackupManifest(
@@ -187,7 +198,7 @@ struct StoreEventCodecTests {
 
     @Test func theKnownTypesAreExactlyTheWireNamesOfEveryCase() {
         #expect(Set(samples.map(\.1)) == StoreEvent.knownTypes)
-        #expect(StoreEvent.knownTypes.count == 32)
+        #expect(StoreEvent.knownTypes.count == 33)
         #expect(StoreEvent.knownTypes.allSatisfy { $0.hasPrefix("store.") && ($0.hasSuffix(".v1") || $0.hasSuffix(".v2")) })
         // Today's names and the superseded ones read through upcasters.
         #expect(StoreEventUpcasters.supersededTypes == ["store.requested.v1"])

@@ -174,7 +174,7 @@ public struct HelmCLI: Sendable {
         return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    private func run(_ arguments: [String], timeout: Duration, redactor: SecretRedactor, name: String) async throws
+    func run(_ arguments: [String], timeout: Duration, redactor: SecretRedactor, name: String) async throws
         -> CommandRunner.Result
     {
         logger.debug("running helm", metadata: ["arguments": "\(redactor.redact(arguments.joined(separator: " ")))"])

@@ -39,6 +39,13 @@ public enum HelmCommand {
             + connection(settings)
     }
 
+    /// `helm get values --revision N -o yaml`: the values a revision was deployed with (all
+    /// the `--values` files merged: the platform's and the store's).
+    public static func getValues(release: String, namespace: String, revision: Int, settings: HelmSettings) -> [String] {
+        ["get", "values", release, "--namespace", namespace, "--revision", String(revision), "--output", "yaml"]
+            + connection(settings)
+    }
+
     /// `helm version --short`: does helm run at all.
     public static func version() -> [String] {
         ["version", "--short"]

@@ -17,6 +17,9 @@ public enum StoreCommand: Sendable, Hashable {
     case deleteAfterBackup(BackupOrder, operation: String, by: String)
     /// Forget the store's personal data: destroy its key (the events stay, for audit).
     case forget(by: String)
+    /// Record drift found at stream version `observedVersion` (refused if the store moved
+    /// since); with `detected.operation`, start the `reconcile` operation in the same append.
+    case recordDrift(StoreEvent.DriftDetected, observedVersion: Int64, by: String)
     /// Turn deletion protection on or off (with, optionally, a change in the same append).
     indirect case protect(Bool, then: StoreCommand?, by: String)
 }

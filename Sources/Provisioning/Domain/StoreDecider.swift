@@ -34,6 +34,10 @@ public enum StoreDecider {
             if let then { events += try decide(then, id: id, state: after) }
             return events
 
+        case .recordDrift(let detected, let version, let by):
+            guard let state else { throw .storeNotFound(id) }
+            return try decideDrift(detected, observedVersion: version, by: by, state: state)
+
         case .forget(let by):
             guard let state else { throw .storeNotFound(id) }
             if state.forgottenAt != nil { return [] }

@@ -74,6 +74,7 @@ extension StoreEvent {
         case .backupDeleted(let payload), .backupExpired(let payload): data = try! Self.encoder.encode(payload)
         case .forgotten(let payload): data = try! Self.encoder.encode(payload)
         case .healthChecked(let payload): data = try! Self.encoder.encode(payload)
+        case .driftDetected(let payload): data = try! Self.encoder.encode(payload)
         }
         return NewEvent(id: id, type: type, data: String(decoding: data, as: UTF8.self), metadata: metadata)
     }
@@ -125,6 +126,7 @@ extension StoreEvent {
         case .backupExpired: self = .backupExpired(try decode(BackupRemoved.self))
         case .forgotten: self = .forgotten(try decode(ByActor.self))
         case .healthChecked: self = .healthChecked(try decode(HealthChecked.self))
+        case .driftDetected: self = .driftDetected(try decode(DriftDetected.self))
         }
     }
 

@@ -43,6 +43,8 @@ public enum StoreEvent: Sendable, Hashable {
     case forgotten(ByActor)
     /// One run of the order canary (see `Fleet/StoreHealth.swift`).
     case healthChecked(HealthChecked)
+    /// The cluster differs from the log (see `Drift/StoreDrift.swift`).
+    case driftDetected(DriftDetected)
 
     public struct Requested: Sendable, Hashable, Codable {
         public let storeId: StoreID
@@ -195,6 +197,7 @@ public enum StoreEvent: Sendable, Hashable {
         case backupExpired = "store.backup-expired.v1"
         case forgotten = "store.forgotten.v1"
         case healthChecked = "store.health-checked.v1"
+        case driftDetected = "store.drift-detected.v1"
     }
 
     public var kind: Kind {
@@ -230,6 +233,7 @@ public enum StoreEvent: Sendable, Hashable {
         case .backupExpired: .backupExpired
         case .forgotten: .forgotten
         case .healthChecked: .healthChecked
+        case .driftDetected: .driftDetected
         }
     }
 

@@ -54,6 +54,8 @@ public struct StoreState: Sendable, Hashable, Codable {
     public var backups: [BackupRecord] = []
     /// What the order canary said last (nil: never checked).
     public var health: StoreHealth?
+    /// The last drift found between the cluster and the log (nil: none found).
+    public var drift: StoreDrift?
     /// The stream version this state reflects.
     public var version: Int64 = 0
 
@@ -125,6 +127,8 @@ public struct StoreState: Sendable, Hashable, Codable {
             break
         case .healthChecked(let checked):
             health = StoreHealth(checked, at: at)
+        case .driftDetected(let detected):
+            drift = StoreDrift(detected, at: at)
         case .deletionProtectionChanged(let protection):
             deletionProtection = protection.enabled
         case .forgotten:
@@ -135,6 +139,7 @@ public struct StoreState: Sendable, Hashable, Codable {
             .suspended, .resumed, .changeFailed, .backupCompleted, .backupFailed, .restored, .backupDeleted,
             .backupExpired:
             applyOperation(event, at: at)
+            settleDrift(after: event, at: at)
         case .stepStarted(let started):
             self[started.step].start(attempt: started.attempt, at: at, deadline: started.deadline)
         case .stepSucceeded(let succeeded):

@@ -12,6 +12,9 @@ public struct StoreCounts: Sendable, Hashable, Codable {
     public var byWooCommerceVersion: [String: Int] = [:]
     /// Live stores that need an operator (compensation or a rollback could not clean up).
     public var needsAttention = 0
+    /// Live stores whose cluster differs from the log (drift reported, being corrected, or
+    /// whose correction failed).
+    public var drifted = 0
     /// The log position the counts reflect at least.
     public var position: String?
 
@@ -27,6 +30,7 @@ public struct StoreCounts: Sendable, Hashable, Codable {
         byWordPressVersion[config.effectiveWordPressVersion, default: 0] += 1
         byWooCommerceVersion[config.effectiveWooCommerceVersion, default: 0] += 1
         if view.needsAttention { needsAttention += 1 }
+        if view.drift?.isOutstanding == true { drifted += 1 }
     }
 
     /// Counts every store of the read model (one pass over its pages).
@@ -64,6 +68,11 @@ public struct StoreCounts: Sendable, Hashable, Codable {
         }
         lines += ["# HELP urumi_stores_degraded Live stores whose order canary failed too often in a row.", "# TYPE urumi_stores_degraded gauge"]
         lines.append("urumi_stores_degraded \(byHealth["degraded"] ?? 0)")
+        lines += [
+            "# HELP urumi_stores_drifted Live stores whose cluster differs from what the log says (reported, being corrected, or not corrected).",
+            "# TYPE urumi_stores_drifted gauge",
+            "urumi_stores_drifted \(drifted)",
+        ]
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -96,7 +96,7 @@ public enum OperationPlanner {
             switch operation.kind {
             case .suspend: return .suspended(completed)
             case .resume: return .resumed(completed)
-            case .update, .addDomain, .removeDomain: return .changed(completed)
+            case .update, .addDomain, .removeDomain, .reconcile: return .changed(completed)
             case .restore: return .restored(completed)
             case .backup, .deleteBackup:
                 // A backup ends with its `backup-completed` (recorded with the step); one

@@ -15,12 +15,15 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable {
     case restore
     /// One backup's objects removed (on demand, or expired by the retention).
     case deleteBackup = "delete-backup"
+    /// The config the log says re-applied, unchanged, because the cluster drifted from it
+    /// (`store.drift-detected.v1` with `action: corrected`; see docs/decisions/drift.md).
+    case reconcile
 
     /// The steps of the operation, in order.
     public var steps: [OperationStep] {
         switch self {
         case .update, .resume: [.apply, .workloads, .setup]
-        case .suspend: [.apply, .workloads]
+        case .suspend, .reconcile: [.apply, .workloads]
         case .addDomain: [.apply, .certificate]
         case .removeDomain: [.apply]
         case .backup: [.snapshot]
@@ -35,7 +38,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable {
         switch self {
         case .backup: .backingUp
         case .restore: .restoring
-        case .update, .suspend, .resume, .addDomain, .removeDomain, .deleteBackup: .updating
+        case .update, .suspend, .resume, .addDomain, .removeDomain, .deleteBackup, .reconcile: .updating
         }
     }
 
@@ -43,7 +46,7 @@ public enum OperationKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// undone by `helm rollback`. The backup operations leave the config alone.
     public var changesConfig: Bool {
         switch self {
-        case .update, .suspend, .resume, .addDomain, .removeDomain: true
+        case .update, .suspend, .resume, .addDomain, .removeDomain, .reconcile: true
         case .backup, .restore, .deleteBackup: false
         }
     }
@@ -178,7 +181,7 @@ public struct StoreOperation: Sendable, Hashable, Codable {
     /// Fixed once the rollback starts: it depends only on which forward steps started.
     public var compensation: [OperationStep] {
         switch kind {
-        case .update, .suspend, .resume, .addDomain, .removeDomain: return OperationStep.rollbackSteps
+        case .update, .suspend, .resume, .addDomain, .removeDomain, .reconcile: return OperationStep.rollbackSteps
         case .backup: return [.discard]
         case .deleteBackup: return []
         case .restore:
@@ -225,7 +228,7 @@ extension OperationStep {
     /// Every step that may undo an operation of `kind` (the state keeps one entry each).
     static func allCompensations(_ kind: OperationKind) -> [OperationStep] {
         switch kind {
-        case .update, .suspend, .resume, .addDomain, .removeDomain: rollbackSteps
+        case .update, .suspend, .resume, .addDomain, .removeDomain, .reconcile: rollbackSteps
         case .backup: [.discard]
         case .deleteBackup: []
         case .restore: [.restoreSnapshot, .discard] + rollbackSteps

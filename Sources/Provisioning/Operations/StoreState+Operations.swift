@@ -131,7 +131,7 @@ extension StoreState {
                     requestedAt: at, keepUntil: nil))
         case .deleteBackup:
             updateBackup(order.backup) { $0.status = .deleting }
-        case .update, .suspend, .resume, .addDomain, .removeDomain:
+        case .update, .suspend, .resume, .addDomain, .removeDomain, .reconcile:
             break
         }
     }

@@ -41,7 +41,10 @@ public struct StoreTarget: Sendable, Hashable {
     public var namespace: String { "store-\(id)" }
     /// The Helm release, `store-<first 8 hex digits of the id>` (short names keep the
     /// chart's resource names well under the 63-character limit).
-    public var release: String { "store-\(id.description.prefix(8))" }
+    public var release: String { Self.release(of: id) }
+
+    /// The Helm release of store `id`.
+    public static func release(of id: StoreID) -> String { "store-\(id.description.prefix(8))" }
 }
 
 /// What the backup steps of a target work on.

@@ -44,6 +44,8 @@ public struct StoreView: Sendable, Hashable, Codable {
     public let backups: [BackupRecord]
     /// What the order canary said last (nil: never checked).
     public let health: StoreHealth?
+    /// The last drift found between the cluster and the log, and what became of it.
+    public let drift: StoreDrift?
     /// The store stream's version.
     public let version: Int64
 
@@ -79,6 +81,7 @@ public struct StoreView: Sendable, Hashable, Codable {
         operations = state.operations
         backups = state.backups
         health = state.health
+        drift = state.drift
         version = state.version
     }
 }

@@ -185,6 +185,13 @@ struct HelmStandIn: Sendable {
               echo '[]'
             fi
             ;;
+          get)
+            # `helm get values RELEASE --revision N --output yaml`: that revision's values file.
+            release=$3
+            rev=$(value_after --revision "$@")
+            [ -f "$dir/rev-$release/$rev.yaml" ] || { echo "Error: release: not found" >&2; exit 1; }
+            cat "$dir/rev-$release/$rev.yaml"
+            ;;
           rollback)
             release=$2
             # A release this stand-in did not install (a test set its history): nothing to apply.

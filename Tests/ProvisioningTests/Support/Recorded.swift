@@ -68,6 +68,8 @@ extension Recorded: CustomStringConvertible {
             "by \(e.by)"
         case .healthChecked(let e):
             "\(e.outcome.rawValue) \(e.check)\(e.failedStep.map { " at \($0)" } ?? "") failures \(e.consecutiveFailures)\(e.degraded ? " degraded" : "")"
+        case .driftDetected(let e):
+            "\(e.action.rawValue) \(e.differences.map(\.description).joined(separator: "; "))"
         case .changeFailed(let e):
             "\(e.kind.rawValue) \(e.rolledBack ? "rolled back" : "NOT rolled back") at revision \(e.revision.map(String.init) ?? "-"): \(e.reason)"
         }

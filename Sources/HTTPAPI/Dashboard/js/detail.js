@@ -12,6 +12,7 @@ import {
 import { createBackupList } from './backupList.js';
 import { createChangeForm } from './changeForm.js';
 import { createDomainList } from './domainList.js';
+import { driftNotice } from './driftNotice.js';
 import { STEP_NAMES, dateTime, duration, el, eventSummary, eventTitle, time } from './format.js';
 import { operationHistory, operationProgress, rollbackAttention } from './operationPanel.js';
 import { operationRunningMessage, pluginText } from './operationWords.js';
@@ -162,6 +163,7 @@ export function setupDetail(dialog, { onAction, onChanged, onCreated, confirm, a
         ? el('p', { class: 'store-attention', 'data-testid': 'attention' }, rollbackAttention(store)
           ?? `⚠ Needs attention: clean-up did not finish. Left in the cluster: ${store.leftovers.join(', ') || 'unknown'}.`)
         : null,
+      driftNotice(store),
       el('dl', { class: 'facts' },
         fact('Domain', store.domain), fact('Plan', store.plan, 'fact-plan'),
         config ? fact('WordPress', config.wordpressVersion ?? 'chart default', 'fact-wordpress') : null,

@@ -128,6 +128,11 @@ export function eventSummary(event) {
   if (backup) parts.push(`backup ${backup}`);
   if (d.backup?.safety) parts.push(`safety backup ${d.backup.safety}`);
   if (d.manifest?.totalBytes != null) parts.push(bytes(d.manifest.totalBytes));
+  // Drift: what differs, and whether it is being corrected.
+  if (Array.isArray(d.differences)) {
+    parts.push(d.action === 'corrected' ? 'correcting' : 'reported only');
+    parts.push(d.differences.map((x) => `${x.name}: ${x.expected ?? 'absent'} → ${x.actual ?? 'absent'}`).join(', '));
+  }
   if (d.cloneOf?.backup) parts.push(`clone of backup ${d.cloneOf.backup}${d.cloneOf.scrub ? ', scrubbed' : ''}`);
   return parts.join(' · ');
 }

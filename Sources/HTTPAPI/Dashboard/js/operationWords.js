@@ -12,6 +12,7 @@ export const OPERATION_STEPS = {
   backup: ['snapshot'],
   restore: ['snapshot', 'quiesce', 'restore', 'apply', 'workloads', 'setup'],
   'delete-backup': ['discard'],
+  reconcile: ['apply', 'workloads'],
 };
 
 /** The steps that undo a failed config change. */
@@ -20,7 +21,7 @@ export const ROLLBACK_STEPS = ['rollback', 'recover'];
 /** The kinds that change the store's config (a failure is undone by `helm rollback`). The
  * backup kinds leave it alone; their compensation depends on how far they got (the server
  * says which steps it runs). */
-export const CONFIG_KINDS = new Set(['update', 'suspend', 'resume', 'add-domain', 'remove-domain']);
+export const CONFIG_KINDS = new Set(['update', 'suspend', 'resume', 'add-domain', 'remove-domain', 'reconcile']);
 
 /** Whether `step` belongs to the undoing of an operation of `kind` (not to its own steps). */
 export function isCompensationStep(kind, step) {
@@ -51,6 +52,7 @@ export const OPERATION_KINDS = {
   backup: 'Backup',
   restore: 'Restore',
   'delete-backup': 'Delete backup',
+  reconcile: 'Correct drift',
 };
 
 export const OUTCOMES = {
@@ -99,6 +101,7 @@ export function describeChange(change = {}, kind) {
   if (!parts.length && kind === 'backup') parts.push('database and files');
   if (!parts.length && kind === 'restore') parts.push('data replaced by a backup, after a safety backup');
   if (!parts.length && kind === 'delete-backup') parts.push('backup files removed');
+  if (!parts.length && kind === 'reconcile') parts.push('the config the log says, applied again');
   return parts.join(' · ');
 }
 
@@ -110,4 +113,6 @@ export function operationRunningMessage(error) {
     + 'A store runs one operation at a time: wait until it ends, then try again.';
 }
 
-const RUNNING_NOUN = { backup: 'A backup', restore: 'A restore', 'delete-backup': 'A backup deletion' };
+const RUNNING_NOUN = {
+  backup: 'A backup', restore: 'A restore', 'delete-backup': 'A backup deletion', reconcile: 'A drift correction',
+};

@@ -1,10 +1,11 @@
 // Applies a store event from the stream to the store's view in the page, so a row changes
 // without asking the server. This mirrors the server's fold (StoreState.evolve + StoreView) for
-// the events of a plain provisioning run, a failure's end, a deletion's end and a day-two
-// operation (operationEvents.js); for anything else (compensation, a retry, an event type this
+// the events of a plain provisioning run, a failure's end, a deletion's end, a day-two
+// operation (operationEvents.js) and drift (driftEvents.js); for anything else (compensation, a retry, an event type this
 // page does not know, a version gap) it returns null and the caller asks the server for that
 // one store.
 
+import { driftFrom, settleDrift } from './driftEvents.js';
 import { OPERATION_EVENTS, applyOperationEvent } from './operationEvents.js';
 
 export const STEPS = ['namespace', 'helm', 'mysql', 'wordpress', 'woocommerce'];
@@ -49,10 +50,15 @@ export function applyEvent(view, event) {
   const next = { ...view, steps: view.steps.map((step) => ({ ...step })), version: event.version, updatedAt: at };
   const step = d.step ? next.steps.find((s) => s.name === d.step) : null;
   const provisioning = view.status === 'provisioning';
-  if (OPERATION_EVENTS.has(event.type)) return applyOperationEvent(view, next, event);
+  if (OPERATION_EVENTS.has(event.type)) {
+    const after = applyOperationEvent(view, next, event);
+    return after && settleDrift(after, event);
+  }
   switch (event.type) {
     case 'store.credentials-viewed.v1':
       return next;
+    case 'store.drift-detected.v1':
+      return { ...next, drift: driftFrom(event) };
     case 'store.forgotten.v1':
       return { ...next, adminEmail: '[erased]' };
     case 'store.step-started.v1':
