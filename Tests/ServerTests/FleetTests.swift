@@ -42,6 +42,20 @@ struct FleetTests {
 
     static func applied(_ store: [String: Any]) -> [String: Any] { store["applied"] as? [String: Any] ?? [:] }
 
+    /// Every store of the list once none is still `updating`. The rollout learns that its
+    /// stores' operations ended from their streams; the list is a read model that may trail
+    /// it by a moment (seconds on a loaded machine).
+    static func settledStores(_ client: HTTPClient, timeout: Duration = .seconds(60)) async throws -> [[String: Any]] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let stores = try await client.allStores()
+            if !stores.contains(where: { $0["status"] as? String == "updating" }) || ContinuousClock.now > deadline {
+                return stores
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
     @Test func aDegradedStoreShowsInItsViewTheListTheCountsAndTheMetrics() async throws {
         try await ServerDatabase.with { database in
             try await InProcessServer.run(
@@ -151,7 +165,7 @@ struct FleetTests {
 
                 let members = try #require(rollout["stores"] as? [[String: Any]])
                 #expect(Set(members.compactMap { $0["store"] as? String }) == Set(ids))
-                let stores = Dictionary(uniqueKeysWithValues: try await client.allStores().map { ($0["id"] as! String, $0) })
+                let stores = Dictionary(uniqueKeysWithValues: try await Self.settledStores(client).map { ($0["id"] as! String, $0) })
                 var rolledBack = 0
                 for member in members {
                     let id = member["store"] as! String
@@ -292,7 +306,7 @@ struct RolloutDurabilityTests {
             let ended = try await FleetTests.waitForRollout(client, id, timeout: .seconds(120))
             #expect(ended["status"] as? String == "succeeded")
             #expect((ended["stores"] as? [[String: Any]] ?? []).allSatisfy { $0["phase"] as? String == "succeeded" })
-            let stores = try await client.allStores()
+            let stores = try await FleetTests.settledStores(client)
             #expect(stores.count == 12)
             for store in stores {
                 #expect(store["plan"] as? String == "medium")
