@@ -38,22 +38,29 @@ import Testing
         #expect(process.terminationStatus == 0)
     }
 
+    /// `urumi serve --cluster kubernetes --drift-interval 0` plus `extra`, and a store of that
+    /// name made ready on it: the server, the store's id, namespace and release.
+    static func serveWithAReadyStore(
+        _ server: KubeTestServer, _ helm: HelmStandIn, database: String, name: String, extra: [String] = []
+    ) async throws -> (urumi: UrumiServe, id: String, namespace: String, release: String) {
+        let urumi = try await UrumiServe(
+            KubernetesSagaTests.serveArguments(database: database, kubeconfig: try KubernetesSagaTests.kubeconfig(for: server), helm: helm)
+                + ["--drift-interval", "0"] + extra)
+        let domain = "\(name.lowercased()).example.com"
+        let created = try await urumi.request(
+            "POST", "/stores", json: ["name": name, "domain": domain, "adminEmail": "a@example.com", "plan": "small"])
+        let id = try #require(created["id"] as? String)
+        let ready = try await urumi.waitForStore(id, in: ["ready", "failed"])
+        #expect(ready["status"] as? String == "ready", "\(ready)\n\(urumi.log.suffix(2000))")
+        return (urumi, id, "store-\(id)", "store-\(id.prefix(8))")
+    }
+
     @Test func aDeletedDeploymentAndAChangedValueAreFoundAndCorrected() async throws {
         try await KubeTestServer.with { server in
             let helm = try HelmStandIn(server: server)
             try await ClusterTestDatabase.with { database in
-                let urumi = try await UrumiServe(
-                    KubernetesSagaTests.serveArguments(
-                        database: database, kubeconfig: try KubernetesSagaTests.kubeconfig(for: server), helm: helm)
-                        + ["--drift-interval", "0"])
-                let created = try await urumi.request(
-                    "POST", "/stores",
-                    json: ["name": "Drifting", "domain": "drifting.example.com", "adminEmail": "a@example.com", "plan": "small"])
-                let id = try #require(created["id"] as? String)
-                let ready = try await urumi.waitForStore(id, in: ["ready", "failed"])
-                #expect(ready["status"] as? String == "ready", "\(ready)\n\(urumi.log.suffix(2000))")
-                let namespace = "store-\(id)"
-                let release = "store-\(id.prefix(8))"
+                let (urumi, id, namespace, release) = try await Self.serveWithAReadyStore(
+                    server, helm, database: database, name: "Drifting")
 
                 // What Urumi deployed reads back as what the log says: no drift.
                 let clean = try await urumi.request("POST", "/stores/\(id)/drift-checks")
@@ -115,18 +122,8 @@ import Testing
         try await KubeTestServer.with { server in
             let helm = try HelmStandIn(server: server)
             try await ClusterTestDatabase.with { database in
-                let urumi = try await UrumiServe(
-                    KubernetesSagaTests.serveArguments(
-                        database: database, kubeconfig: try KubernetesSagaTests.kubeconfig(for: server), helm: helm)
-                        + ["--drift-interval", "0", "--chart-values", try Self.platformValues()])
-                let created = try await urumi.request(
-                    "POST", "/stores",
-                    json: ["name": "Leaky", "domain": "leaky.example.com", "adminEmail": "a@example.com", "plan": "small"])
-                let id = try #require(created["id"] as? String)
-                let ready = try await urumi.waitForStore(id, in: ["ready", "failed"])
-                #expect(ready["status"] as? String == "ready", "\(ready)\n\(urumi.log.suffix(2000))")
-                let namespace = "store-\(id)"
-                let release = "store-\(id.prefix(8))"
+                let (urumi, id, namespace, release) = try await Self.serveWithAReadyStore(
+                    server, helm, database: database, name: "Leaky", extra: ["--chart-values", try Self.platformValues()])
 
                 // Every object the chart renders for these values is read, and all are there.
                 let clean = try await urumi.request("POST", "/stores/\(id)/drift-checks")
