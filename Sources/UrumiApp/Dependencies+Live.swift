@@ -58,7 +58,8 @@ extension Dependencies {
                 await kubernetes?.shutdown()
                 await pool.close()
             },
-            logConsumers: [pages])
+            logConsumers: [pages],
+            scheduleLease: PostgresScheduleLease(pool: pool))
     }
 
     /// The real cluster driver for `--cluster kubernetes` (nil for the simulated one), after
