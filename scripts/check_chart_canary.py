@@ -6,6 +6,9 @@
   termination message, the env the scripts read, the images the store already runs, the pod
   affinity, no secrets in the shopping container), its ConfigMap, and NetworkPolicies that let
   the canary reach WordPress on 80 and MySQL on 3306 and nothing else;
+- the WordPress pod: with the canary, files/canary/quiet-mail.php mounted read-only from the
+  canary's ConfigMap as a must-use plugin, with the same CANARY_EMAIL marker as the canary's
+  containers (and a checksum that restarts the pod when the plugin changes); without, neither;
 - the scripts: php -l, sh -n, shellcheck, and every environment variable they read is set by
   the container that runs them (or is one of the few documented test-only ones).
 
@@ -28,6 +31,9 @@ SCRIPTS = chart.CHART / "files" / "canary"
 NOT_FROM_THE_CHART = {"URUMI_CANARY_ID", "CANARY_SKIP_CLEANUP", "CANARY_TERMINATION_LOG", "WP_PATH"}
 # The scripts each container runs.
 RUNS = {"shop": ["shop.php"], "canary": ["canary.sh", "cleanup.php", "report.php"]}
+# The must-use plugin WordPress loads while the canary is on: mails nothing for its orders.
+QUIET_MAIL = "quiet-mail.php"
+MU_PLUGIN_PATH = "/var/www/html/wp-content/mu-plugins/urumi-canary-quiet-mail.php"
 MARGIN_SECONDS = 300  # activeDeadlineSeconds = timeoutSeconds + this (README)
 
 
@@ -72,11 +78,14 @@ def env_of(container: dict[str, Any]) -> dict[str, Any]:
 def check_objects(docs: list[dict[str, Any]], values: dict[str, Any]) -> str:
     """Present exactly when enabled (and not suspended), and then as the contract says."""
     found = canary_objects(docs)
+    named = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+    wordpress = named[("Deployment", f"{chart.FULLNAME}-wordpress")]["spec"]["template"]
     if not enabled(values):
         chart.require(not found, f"canary objects rendered without canary.enabled (or while suspended): "
                                  f"{[chart.ident(d) for d in found]}")
+        chart.require(not wordpress_quiet_mail(wordpress), "the WordPress pod has the canary's plugin or marker "
+                                                          "without canary.enabled (or while suspended)")
         return "none rendered"
-    named = {(d["kind"], d["metadata"]["name"]): d for d in docs}
     name = f"{chart.FULLNAME}-canary"
     policies = values.get("networkPolicy", {}).get("enabled", True)
     wanted = {("CronJob", name), ("ConfigMap", name)}
@@ -86,6 +95,7 @@ def check_objects(docs: list[dict[str, Any]], values: dict[str, Any]) -> str:
                   f"canary objects {sorted(chart.ident(d) for d in found)}, want {sorted(wanted)}")
     problems = job_template_problems(named[("CronJob", name)], named, values)
     problems += config_problems(named[("ConfigMap", name)])
+    problems += quiet_mail_problems(wordpress, named[("CronJob", name)])
     if policies:
         problems += policy_problems(named)
     chart.require(not problems, "\n".join(problems))
@@ -199,6 +209,36 @@ def env_problems(containers: dict[str, dict[str, Any]]) -> list[str]:
             missing = script_env_reads(SCRIPTS / script) - have - NOT_FROM_THE_CHART
             if missing:
                 problems.append(f"{script} reads {sorted(missing)}, which container {container} does not set")
+    return problems
+
+
+def wordpress_quiet_mail(template: dict[str, Any]) -> dict[str, Any]:
+    """The WordPress pod's canary parts: the plugin's mount, its volume, the marker, the checksum."""
+    container = next(c for c in template["spec"]["containers"] if c["name"] == "wordpress")
+    mount = next((m for m in container.get("volumeMounts", []) if m["mountPath"].startswith(
+        "/var/www/html/wp-content/mu-plugins/")), None)
+    volume = next((v for v in template["spec"].get("volumes", []) if mount and v["name"] == mount["name"]), None)
+    parts = {"mount": mount, "volume": volume, "marker": env_of(container).get("CANARY_EMAIL"),
+             "checksum": (template["metadata"].get("annotations") or {}).get("checksum/canary-quiet-mail")}
+    return {key: value for key, value in parts.items() if value is not None}
+
+
+def quiet_mail_problems(template: dict[str, Any], cron: dict[str, Any]) -> list[str]:
+    found = wordpress_quiet_mail(template)
+    mount, volume = found.get("mount") or {}, found.get("volume") or {}
+    problems = []
+    if (mount.get("mountPath"), mount.get("subPath"), mount.get("readOnly")) != (MU_PLUGIN_PATH, QUIET_MAIL, True):
+        problems.append(f"the WordPress pod does not mount {QUIET_MAIL} read-only at {MU_PLUGIN_PATH}: {mount}")
+    if (volume.get("configMap") or {}).get("name") != f"{chart.FULLNAME}-canary":
+        problems.append(f"the WordPress pod's {QUIET_MAIL} does not come from the canary's ConfigMap: {volume}")
+    canary = next(c for c in cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"] if c["name"] == "canary")
+    if found.get("marker") != env_of(canary).get("CANARY_EMAIL"):
+        problems.append(f"the WordPress pod's CANARY_EMAIL {found.get('marker')!r} is not the canary's marker")
+    if found.get("checksum") is None:
+        problems.append("the WordPress pod has no checksum of the plugin (a subPath mount does not follow updates)")
+    missing = script_env_reads(SCRIPTS / QUIET_MAIL) - {"CANARY_EMAIL"}
+    if missing:
+        problems.append(f"{QUIET_MAIL} reads {sorted(missing)}, which the WordPress container does not set")
     return problems
 
 

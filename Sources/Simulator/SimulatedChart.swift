@@ -3,18 +3,14 @@ import Provisioning
 
 /// What the simulated store chart renders, and its values as drift detection reads them.
 public enum SimulatedChart {
-    /// The objects ("Kind/name") the chart renders for a release with these values: like
-    /// `helm/store`, MySQL and WordPress with their Services and volume claims, the credentials
-    /// Secret and the Ingress; the maintenance Deployment while suspended.
+    /// What the simulated platform's chart values turn on: the Ingress, as a cluster with an
+    /// ingress controller would; no backup or canary CronJobs (the simulator runs both itself).
+    public static let features = StoreChartObjects.Features(ingress: true)
+
+    /// The objects ("Kind/name") the chart renders for a release with these values: the same
+    /// list the Kubernetes driver checks (`StoreChartObjects`), named after the release.
     public static func objects(release: String, suspended: Bool) -> [String] {
-        var objects = [
-            "Secret/\(release)-credentials",
-            "StatefulSet/\(release)-mysql", "Service/\(release)-mysql", "PersistentVolumeClaim/\(release)-mysql",
-            "Deployment/\(release)-wordpress", "Service/\(release)-wordpress", "PersistentVolumeClaim/\(release)-wordpress",
-            "Ingress/\(release)",
-        ]
-        if suspended { objects.append("Deployment/\(release)-maintenance") }
-        return objects
+        StoreChartObjects.objects(fullname: release, suspended: suspended, features: features).map(\.description)
     }
 
     /// A revision's values (the store's config as a JSON object) by top-level key, each a

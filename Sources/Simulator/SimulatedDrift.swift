@@ -10,13 +10,13 @@ public struct SimulatedDrift: Sendable {
         self.inventory = inventory
     }
 
-    /// Deletes `object` ("Kind/name"; a name without the release's prefix gets it:
-    /// `Deployment/wordpress`) of the store's release; throws when it is not there.
+    /// Deletes `object` ("Kind/name"; a name without the release in it gets the release's
+    /// prefix: `Deployment/wordpress`) of the store's release; throws when it is not there.
     public func delete(_ object: String, of store: StoreID) async throws {
         let release = StoreTarget.release(of: store)
         let parts = object.split(separator: "/", maxSplits: 1).map(String.init)
         guard parts.count == 2, !parts[0].isEmpty else { throw SimulatedDriftError("expected Kind/name, e.g. Deployment/wordpress") }
-        let name = parts[1].hasPrefix(release) ? parts[1] : "\(release)-\(parts[1])"
+        let name = parts[1].contains(release) ? parts[1] : "\(release)-\(parts[1])"
         guard try await inventory.deleteObject(release: release, object: "\(parts[0])/\(name)") else {
             throw SimulatedDriftError("release \(release) has no \(parts[0])/\(name)")
         }

@@ -54,9 +54,11 @@ public func buildApplication(
     var services: [any Service] = dependencies.services + [follower, coordinator] + fleet.services + [broadcaster]
     if let tick = settings.backupTick, driver.takesBackups {
         services.append(
-            BackupScheduler(
-                readModel: dependencies.readModel, commands: commands, settings: settings.backups, tick: tick,
-                clock: dependencies.clock, now: dependencies.now, logger: logger))
+            FleetServices.leased(
+                BackupScheduler(
+                    readModel: dependencies.readModel, commands: commands, settings: settings.backups, tick: tick,
+                    clock: dependencies.clock, now: dependencies.now, logger: logger),
+                name: "backup schedule", dependencies, settings: settings.fleet, logger: logger))
     }
     return API.application(
         environment, host: settings.host, port: settings.port, services: services, logger: logger,

@@ -58,7 +58,8 @@ extension Dependencies {
                 await kubernetes?.shutdown()
                 await pool.close()
             },
-            logConsumers: [pages])
+            logConsumers: [pages],
+            scheduleLease: PostgresScheduleLease(pool: pool))
     }
 
     /// The real cluster driver for `--cluster kubernetes` (nil for the simulated one), after
@@ -86,16 +87,16 @@ extension Dependencies {
         }
         let deadlines = Dictionary(uniqueKeysWithValues: SagaStep.allCases.map { ($0, settings.saga.policy.deadline($0)) })
         let tls: ChartTLSSettings
-        let backups: ChartBackupSettings
+        let features: StoreChartObjects.Features
         do {
             tls = try ChartTLSSettings.read(kube.chartValues)
-            backups = try ChartBackupSettings.read(kube.chartValues)
+            features = try StoreChartObjects.Features.read(kube.chartValues)
         } catch {
             throw KubeConfigError("--cluster kubernetes cannot start: a --chart-values file cannot be read as YAML: \(error)")
         }
         let cluster = KubernetesCluster(
             client: client, helm: helm, storeAccess: storeAccess, stepDeadlines: deadlines,
-            managesCertificates: tls.managesCertificates, takesBackups: backups.enabled, logger: logger)
+            managesCertificates: tls.managesCertificates, chartFeatures: features, logger: logger)
         do {
             var found = try await cluster.checkReachable()
             if let storeAccess { found.append("store namespaces bind ClusterRole \(storeAccess.clusterRole) to \(storeAccess.subject)") }

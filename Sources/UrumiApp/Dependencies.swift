@@ -35,6 +35,9 @@ public struct Dependencies: Sendable {
     public var close: @Sendable () async -> Void
     /// More readers of the log, fed by the follower after the projection (the page cache).
     public var logConsumers: [any LogConsumer] = []
+    /// Leases on the fleet's schedules, shared by every replica (PostgreSQL); nil in a single
+    /// process with nobody to share them with (in memory): every schedule runs unleased.
+    public var scheduleLease: (any ScheduleLease)? = nil
 
     /// A gauge reading: name, labels, value.
     public struct Gauge: Sendable {

@@ -30,15 +30,30 @@ struct FleetServices {
         var services: [any Service] = [rolloutCoordinator]
         if let interval = settings.healthInterval {
             services.append(
-                HealthCheckService(
-                    checker: health, readModel: dependencies.readModel, interval: interval, clock: dependencies.clock, logger: logger))
+                Self.leased(
+                    HealthCheckService(
+                        checker: health, readModel: dependencies.readModel, interval: interval, clock: dependencies.clock, logger: logger),
+                    name: "health checks", dependencies, settings: settings, logger: logger))
         }
         if let interval = settings.driftInterval, drift.canInspect {
             services.append(
-                DriftReconciler(
-                    checker: drift, readModel: dependencies.readModel, every: interval, clock: dependencies.clock, logger: logger))
+                Self.leased(
+                    DriftReconciler(
+                        checker: drift, readModel: dependencies.readModel, every: interval, clock: dependencies.clock, logger: logger),
+                    name: "drift checks", dependencies, settings: settings, logger: logger))
         }
         self.services = services
         counts = { [readModel = dependencies.readModel] in try await StoreCounts.count(readModel) }
+    }
+
+    /// `schedule` under its lease when the dependencies share leases between replicas and
+    /// the settings want one; otherwise as it is. The rollout coordinator is not leased (see
+    /// docs/decisions/schedule-leases.md).
+    static func leased(
+        _ schedule: any Service, name: String, _ dependencies: Dependencies, settings: FleetSettings, logger: Logger
+    ) -> any Service {
+        guard let lease = dependencies.scheduleLease, let ttl = settings.scheduleLeaseTTL else { return schedule }
+        return LeasedService(
+            schedule, lease: lease, name: name, holder: settings.leaseHolder, ttl: ttl, clock: dependencies.clock, logger: logger)
     }
 }

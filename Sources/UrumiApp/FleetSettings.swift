@@ -1,3 +1,4 @@
+import Foundation
 import Provisioning
 
 /// How the fleet features run: the scheduled order canary and rollouts.
@@ -12,6 +13,12 @@ public struct FleetSettings: Sendable {
     public var driftInterval: Duration?
     /// What a drift check does about drift unless asked otherwise.
     public var driftAction: DriftAction
+    /// The schedules' lease (health and drift sweeps, backup scheduler): one replica at a time
+    /// runs each, and another takes over within this long of its holder dying (nil: no lease,
+    /// every replica runs every schedule).
+    public var scheduleLeaseTTL: Duration? = .seconds(30)
+    /// This replica's name as a lease holder (unique per process run).
+    public var leaseHolder = FleetSettings.processHolderName()
 
     public init(
         healthInterval: Duration? = nil, degradedAfter: Int = 3, rolloutConcurrency: Int = 16, driftInterval: Duration? = nil,
@@ -22,5 +29,10 @@ public struct FleetSettings: Sendable {
         self.healthInterval = healthInterval
         self.degradedAfter = degradedAfter
         self.rolloutConcurrency = rolloutConcurrency
+    }
+
+    /// `host/pid/random`: unique per process, and says which replica leads in the log.
+    public static func processHolderName() -> String {
+        "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)/\(UUID().uuidString.prefix(8).lowercased())"
     }
 }

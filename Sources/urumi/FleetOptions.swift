@@ -31,6 +31,13 @@ struct FleetOptions: ParsableArguments {
             valueName: "correct|report"))
     var driftAction: String = "correct"
 
+    @Option(
+        name: .customLong("schedule-lease-ttl"),
+        help: ArgumentHelp(
+            "How long a replica's lease on a schedule (health and drift sweeps, backups) lasts unrenewed: another replica takes over within it when the holder dies; 0 turns the lease off (every replica runs every schedule).",
+            valueName: "duration"))
+    var scheduleLeaseTTL: String = "30s"
+
     func settings() throws -> FleetSettings {
         guard let interval = SagaOptions.duration(healthInterval) else {
             throw ValidationError("--health-interval: expected a duration such as 10m, 30s or 0, got \(healthInterval)")
@@ -46,8 +53,13 @@ struct FleetOptions: ParsableArguments {
         case "report": action = .reported
         default: throw ValidationError("--drift-action: expected correct or report, got \(driftAction)")
         }
-        return FleetSettings(
+        guard let leaseTTL = SagaOptions.duration(scheduleLeaseTTL), leaseTTL == .zero || leaseTTL >= .seconds(3) else {
+            throw ValidationError("--schedule-lease-ttl: expected a duration of at least 3s (e.g. 30s), or 0, got \(scheduleLeaseTTL)")
+        }
+        var settings = FleetSettings(
             healthInterval: interval > .zero ? interval : nil, degradedAfter: degradedAfter, rolloutConcurrency: rolloutConcurrency,
             driftInterval: drift > .zero ? drift : nil, driftAction: action)
+        settings.scheduleLeaseTTL = leaseTTL > .zero ? leaseTTL : nil
+        return settings
     }
 }

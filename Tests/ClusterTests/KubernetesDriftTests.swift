@@ -38,22 +38,29 @@ import Testing
         #expect(process.terminationStatus == 0)
     }
 
+    /// `urumi serve --cluster kubernetes --drift-interval 0` plus `extra`, and a store of that
+    /// name made ready on it: the server, the store's id, namespace and release.
+    static func serveWithAReadyStore(
+        _ server: KubeTestServer, _ helm: HelmStandIn, database: String, name: String, extra: [String] = []
+    ) async throws -> (urumi: UrumiServe, id: String, namespace: String, release: String) {
+        let urumi = try await UrumiServe(
+            KubernetesSagaTests.serveArguments(database: database, kubeconfig: try KubernetesSagaTests.kubeconfig(for: server), helm: helm)
+                + ["--drift-interval", "0"] + extra)
+        let domain = "\(name.lowercased()).example.com"
+        let created = try await urumi.request(
+            "POST", "/stores", json: ["name": name, "domain": domain, "adminEmail": "a@example.com", "plan": "small"])
+        let id = try #require(created["id"] as? String)
+        let ready = try await urumi.waitForStore(id, in: ["ready", "failed"])
+        #expect(ready["status"] as? String == "ready", "\(ready)\n\(urumi.log.suffix(2000))")
+        return (urumi, id, "store-\(id)", "store-\(id.prefix(8))")
+    }
+
     @Test func aDeletedDeploymentAndAChangedValueAreFoundAndCorrected() async throws {
         try await KubeTestServer.with { server in
             let helm = try HelmStandIn(server: server)
             try await ClusterTestDatabase.with { database in
-                let urumi = try await UrumiServe(
-                    KubernetesSagaTests.serveArguments(
-                        database: database, kubeconfig: try KubernetesSagaTests.kubeconfig(for: server), helm: helm)
-                        + ["--drift-interval", "0"])
-                let created = try await urumi.request(
-                    "POST", "/stores",
-                    json: ["name": "Drifting", "domain": "drifting.example.com", "adminEmail": "a@example.com", "plan": "small"])
-                let id = try #require(created["id"] as? String)
-                let ready = try await urumi.waitForStore(id, in: ["ready", "failed"])
-                #expect(ready["status"] as? String == "ready", "\(ready)\n\(urumi.log.suffix(2000))")
-                let namespace = "store-\(id)"
-                let release = "store-\(id.prefix(8))"
+                let (urumi, id, namespace, release) = try await Self.serveWithAReadyStore(
+                    server, helm, database: database, name: "Drifting")
 
                 // What Urumi deployed reads back as what the log says: no drift.
                 let clean = try await urumi.request("POST", "/stores/\(id)/drift-checks")
@@ -97,6 +104,62 @@ import Testing
                 #expect(types.filter { $0 == "store.drift-detected.v1" }.count == 2)
                 store = try await urumi.request("GET", "/stores/\(id)")
                 #expect((store["drift"] as? [String: Any])?["state"] as? String == "corrected")
+                await urumi.stop()
+            }
+        }
+    }
+
+    /// The platform's values with the Ingress and the canary's CronJob on, and backups to a
+    /// volume: the chart then renders both CronJobs, the Ingress and the backups claim too.
+    static func platformValues() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("urumi-drift-values-\(UUID()).yaml").path
+        try "ingress:\n  enabled: true\nbackup:\n  enabled: true\ncanary:\n  enabled: true\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func aDeletedServiceAndAClaimAreFoundAndBroughtBack() async throws {
+        try await KubeTestServer.with { server in
+            let helm = try HelmStandIn(server: server)
+            try await ClusterTestDatabase.with { database in
+                let (urumi, id, namespace, release) = try await Self.serveWithAReadyStore(
+                    server, helm, database: database, name: "Leaky", extra: ["--chart-values", try Self.platformValues()])
+
+                // Every object the chart renders for these values is read, and all are there.
+                let clean = try await urumi.request("POST", "/stores/\(id)/drift-checks")
+                #expect(clean["drifted"] as? Bool == false, "\(clean)\n\(urumi.log.suffix(2000))")
+                let read = Set(await server.state.requests.filter { $0.method == "GET" && $0.path.contains("/namespaces/\(namespace)/") }.map(\.path))
+                for path in [
+                    "/api/v1/namespaces/\(namespace)/services/\(release)-mysql",
+                    "/api/v1/namespaces/\(namespace)/services/\(release)-wordpress",
+                    "/api/v1/namespaces/\(namespace)/persistentvolumeclaims/data-\(release)-mysql-0",
+                    "/api/v1/namespaces/\(namespace)/persistentvolumeclaims/\(release)-wordpress",
+                    "/api/v1/namespaces/\(namespace)/persistentvolumeclaims/\(release)-backups",
+                    "/apis/networking.k8s.io/v1/namespaces/\(namespace)/ingresses/\(release)",
+                    "/apis/batch/v1/namespaces/\(namespace)/cronjobs/\(release)-backup",
+                    "/apis/batch/v1/namespaces/\(namespace)/cronjobs/\(release)-canary",
+                ] {
+                    #expect(read.contains(path), "not read: \(path)")
+                }
+
+                // A Service and a volume claim deleted: both found, and the upgrade brings them back.
+                await server.state.remove("services", namespace, "\(release)-wordpress")
+                await server.state.remove("persistentvolumeclaims", namespace, "data-\(release)-mysql-0")
+                let deleted = try await urumi.request("POST", "/stores/\(id)/drift-checks")
+                #expect(
+                    Self.names(deleted) == ["PersistentVolumeClaim/data-\(release)-mysql-0", "Service/\(release)-wordpress"],
+                    "\(deleted)")
+                #expect(deleted["action"] as? String == "corrected")
+                let store = try await Self.drift(urumi, id, deleted, is: "corrected")
+                #expect(store["status"] as? String == "ready")
+                #expect(await server.state.get("services", namespace, "\(release)-wordpress") != nil, "the Service is back")
+                #expect(await server.state.get("persistentvolumeclaims", namespace, "data-\(release)-mysql-0") != nil, "the claim is back")
+
+                // The canary's CronJob and the Ingress count too.
+                await server.state.remove("cronjobs", namespace, "\(release)-canary")
+                await server.state.remove("ingresses", namespace, release)
+                let report = try await urumi.request("POST", "/stores/\(id)/drift-checks?action=report")
+                #expect(Self.names(report) == ["CronJob/\(release)-canary", "Ingress/\(release)"], "\(report)")
                 await urumi.stop()
             }
         }

@@ -6,8 +6,9 @@ extension KubernetesCluster: StoreInspectionDriver {
     public func inspect(_ target: StoreTarget) async throws -> ClusterObservation {
         let deployed = try await helm.deployed(target)
         var objects: [ClusterObservation.Object] = []
-        for object in layout.expectedObjects(for: target) {
-            objects.append(ClusterObservation.Object(kind: object.kind, name: object.name, present: try await exists(object, in: target)))
+        for object in layout.expectedObjects(for: target, features: chartFeatures) {
+            objects.append(
+                ClusterObservation.Object(kind: object.kind.rawValue, name: object.name, present: try await exists(object, in: target)))
         }
         return ClusterObservation(
             revision: deployed?.revision, values: try deployed.map { try ChartValuesReader.owned($0.values) } ?? [:],
@@ -18,10 +19,10 @@ extension KubernetesCluster: StoreInspectionDriver {
         try ChartValuesReader.expected(layout.values(for: target))
     }
 
-    private func exists(_ object: StoreChartLayout.ChartObject, in target: StoreTarget) async throws -> Bool {
-        let path = "\(object.apiPath)/namespaces/\(target.namespace)/\(object.resource)/\(object.name)"
+    private func exists(_ object: ChartObject, in target: StoreTarget) async throws -> Bool {
+        let path = "\(object.kind.apiPath)/namespaces/\(target.namespace)/\(object.kind.resource)/\(object.name)"
         do {
-            _ = try await client.send(.GET, path, operation: "read \(object.kind) \(object.name) in \(target.namespace)")
+            _ = try await client.send(.GET, path, operation: "read \(object.kind.rawValue) \(object.name) in \(target.namespace)")
             return true
         } catch let error as KubernetesAPIError where error.code == 404 {
             return false
@@ -32,30 +33,34 @@ extension KubernetesCluster: StoreInspectionDriver {
 }
 
 extension StoreChartLayout {
-    /// An object of the chart that drift detection looks for.
-    struct ChartObject: Sendable, Hashable {
-        let kind: String
-        /// `/api/v1` or `/apis/apps/v1`.
-        let apiPath: String
-        /// `deployments`, `statefulsets`, `secrets`.
-        let resource: String
-        let name: String
+    /// The objects the chart renders for the store's config with the platform's `features`
+    /// (`StoreChartObjects`, the list the simulated cluster applies too).
+    func expectedObjects(for target: StoreTarget, features: StoreChartObjects.Features) -> [ChartObject] {
+        StoreChartObjects.objects(fullname: fullname(target.release), suspended: target.config.suspended, features: features)
+    }
+}
+
+extension ChartObject.Kind {
+    /// The API group path of the kind: `/api/v1`, `/apis/apps/v1`, ...
+    var apiPath: String {
+        switch self {
+        case .secret, .service, .persistentVolumeClaim: "/api/v1"
+        case .statefulSet, .deployment: "/apis/apps/v1"
+        case .ingress: "/apis/networking.k8s.io/v1"
+        case .cronJob: "/apis/batch/v1"
+        }
     }
 
-    /// The objects Urumi relies on (the chart README's table): the MySQL StatefulSet, the
-    /// WordPress Deployment, the credentials Secret, and the maintenance Deployment while
-    /// suspended.
-    func expectedObjects(for target: StoreTarget) -> [ChartObject] {
-        let base = fullname(target.release)
-        var objects = [
-            ChartObject(kind: "StatefulSet", apiPath: "/apis/apps/v1", resource: "statefulsets", name: base + mysqlStatefulSetSuffix),
-            ChartObject(kind: "Deployment", apiPath: "/apis/apps/v1", resource: "deployments", name: base + wordpressDeploymentSuffix),
-            ChartObject(kind: "Secret", apiPath: "/api/v1", resource: "secrets", name: base + credentialsSecretSuffix),
-        ]
-        if target.config.suspended {
-            objects.append(
-                ChartObject(kind: "Deployment", apiPath: "/apis/apps/v1", resource: "deployments", name: base + maintenanceDeploymentSuffix))
+    /// The kind's resource (collection) name.
+    var resource: String {
+        switch self {
+        case .secret: "secrets"
+        case .service: "services"
+        case .persistentVolumeClaim: "persistentvolumeclaims"
+        case .statefulSet: "statefulsets"
+        case .deployment: "deployments"
+        case .ingress: "ingresses"
+        case .cronJob: "cronjobs"
         }
-        return objects
     }
 }

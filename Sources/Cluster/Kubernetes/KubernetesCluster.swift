@@ -21,17 +21,20 @@ public final class KubernetesCluster: ClusterDriver {
     /// step of a domain change waits for the Certificate to be Ready.
     public let managesCertificates: Bool
     /// Whether the chart values turn backups on (`backup.enabled`).
-    public let takesBackups: Bool
+    public var takesBackups: Bool { chartFeatures.backups }
+    /// What the platform's chart values render for every store (Ingress, backup and canary
+    /// CronJobs): which objects drift detection expects.
+    public let chartFeatures: StoreChartObjects.Features
     let logger: Logger
 
     public init(
         client: KubernetesClient, helm: HelmCLI, layout: StoreChartLayout = StoreChartLayout(),
         readiness: ReadinessSettings = ReadinessSettings(), storeAccess: StoreAccess? = nil,
-        stepDeadlines: [SagaStep: Duration] = [:], managesCertificates: Bool = false, takesBackups: Bool = false,
-        logger: Logger
+        stepDeadlines: [SagaStep: Duration] = [:], managesCertificates: Bool = false,
+        chartFeatures: StoreChartObjects.Features = StoreChartObjects.Features(), logger: Logger
     ) {
         self.managesCertificates = managesCertificates
-        self.takesBackups = takesBackups
+        self.chartFeatures = chartFeatures
         self.stepDeadlines = stepDeadlines
         self.storeAccess = storeAccess
         self.client = client

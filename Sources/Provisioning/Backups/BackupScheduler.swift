@@ -8,8 +8,9 @@ import ServiceLifecycle
 /// deleted store's backup the record alone), so the saga runtime carries it out and the log
 /// says who asked: `urumi (schedule)` or `urumi (retention)`.
 ///
-/// Replicas may all run it: a scheduled backup's operation is named after its store and slot,
-/// and a deletion after its backup, so a second replica asking for the same finds it done.
+/// One replica at a time runs it (under its schedule lease, `LeasedService`), but overlapping
+/// runs are harmless: a scheduled backup's operation is named after its store and slot, and a
+/// deletion after its backup, so a second replica asking for the same finds it done.
 public final class BackupScheduler: Service {
     let readModel: any StoreReadModel
     let commands: StoreCommandHandler

@@ -122,6 +122,9 @@ struct HelmStandIn: Sendable {
         # The value after the last occurrence of a flag (helm: later --values files win).
         value_after() { local want=$1 found=""; shift; while [ $# -gt 0 ]; do [ "$1" = "$want" ] && found=$2; shift; done; echo "$found"; }
         ns=$(value_after --namespace "$@")
+        values_files=()
+        prev=""
+        for arg in "$@"; do [ "$prev" = --values ] && values_files+=("$arg"); prev=$arg; done
         api() { # method path [body]: prints the HTTP status (also logged)
           [ -f "$dir/api.env" ] || return 0
           . "$dir/api.env"
@@ -139,21 +142,58 @@ struct HelmStandIn: Sendable {
           [ "$(api POST "$1" "$3")" = 409 ] && api PUT "$1/$2" "$3" >/dev/null
           return 0
         }
-        # Applies the objects of one revision's values, like the chart: suspended scales MySQL
-        # and WordPress to zero, shows the maintenance Deployment and runs no setup Job.
+        # SECTION.KEY as the merged --values files set it (later files win), e.g. `setting
+        # backup enabled` or `setting backup bucket` (backup.s3.bucket): a two-level reading
+        # of the YAML these tests write, not a parser.
+        setting() {
+          [ ${#values_files[@]} -gt 0 ] || return 0
+          awk -v s="$1:" -v k="$2:" '/^[^ #]/ { top = $1 } top == s && $1 == k { v = $2 } END { print v }' "${values_files[@]}"
+        }
+        simple() { # kind apiVersion name component: an object without a workload's spec
+          printf '{"apiVersion":"%s","kind":"%s","metadata":{"name":"%s","labels":{"app.kubernetes.io/instance":"%s","app.kubernetes.io/component":"%s"}},"spec":{}}' \
+            "$2" "$1" "$3" "$release" "$4"
+        }
+        # Creates an object when missing: these objects' specs never change here, and a test may
+        # have put a fuller one in place (the backup CronJob with its Job template).
+        ensure() { # collection name body
+          api POST "$1" "$3" >/dev/null
+        }
+        # Applies the objects of one revision's values, like the chart: the Services and volume
+        # claims always, the Ingress and the backup and canary CronJobs when the platform's
+        # values turn them on; suspended scales MySQL and WordPress to zero, shows the
+        # maintenance page (Deployment and Service), drops the canary and runs no setup Job.
         apply_values() {
           local values=$1 replicas=1 suspended=false
           grep -q '^suspended: true' "$values" && { suspended=true; replicas=0; }
           put "/apis/apps/v1/namespaces/$ns/statefulsets" "$release-mysql" "$(workload StatefulSet apps/v1 statefulsets "$release-mysql" mysql $replicas)"
           put "/apis/apps/v1/namespaces/$ns/deployments" "$release-wordpress" "$(workload Deployment apps/v1 deployments "$release-wordpress" wordpress $replicas)"
+          local component
+          for component in mysql wordpress; do
+            ensure "/api/v1/namespaces/$ns/services" "$release-$component" "$(simple Service v1 "$release-$component" $component)"
+          done
+          ensure "/api/v1/namespaces/$ns/persistentvolumeclaims" "data-$release-mysql-0" "$(simple PersistentVolumeClaim v1 "data-$release-mysql-0" mysql)"
+          ensure "/api/v1/namespaces/$ns/persistentvolumeclaims" "$release-wordpress" "$(simple PersistentVolumeClaim v1 "$release-wordpress" wordpress)"
+          if [ "$(setting ingress enabled)" = true ]; then
+            ensure "/apis/networking.k8s.io/v1/namespaces/$ns/ingresses" "$release" "$(simple Ingress networking.k8s.io/v1 "$release" wordpress)"
+          fi
+          if [ "$(setting backup enabled)" = true ]; then
+            ensure "/apis/batch/v1/namespaces/$ns/cronjobs" "$release-backup" "$(simple CronJob batch/v1 "$release-backup" backup)"
+            [ -z "$(setting backup bucket)" ] && ensure "/api/v1/namespaces/$ns/persistentvolumeclaims" "$release-backups" "$(simple PersistentVolumeClaim v1 "$release-backups" backup)"
+          fi
           local old_job=""
           [ -f "$dir/job-$release" ] && old_job=$(cat "$dir/job-$release")
           if $suspended; then
             put "/apis/apps/v1/namespaces/$ns/deployments" "$release-maintenance" "$(workload Deployment apps/v1 deployments "$release-maintenance" maintenance 1)"
+            ensure "/api/v1/namespaces/$ns/services" "$release-maintenance" "$(simple Service v1 "$release-maintenance" maintenance)"
+            api DELETE "/apis/batch/v1/namespaces/$ns/cronjobs/$release-canary" >/dev/null
             [ -n "$old_job" ] && api DELETE "/apis/batch/v1/namespaces/$ns/jobs/$old_job" >/dev/null
             rm -f "$dir/job-$release"
           else
             api DELETE "/apis/apps/v1/namespaces/$ns/deployments/$release-maintenance" >/dev/null
+            api DELETE "/api/v1/namespaces/$ns/services/$release-maintenance" >/dev/null
+            if [ "$(setting canary enabled)" = true ]; then
+              ensure "/apis/batch/v1/namespaces/$ns/cronjobs" "$release-canary" "$(simple CronJob batch/v1 "$release-canary" canary)"
+            fi
             # Like the chart: the setup Job's name ends in a hash of its inputs (here: the values).
             local job="$release-setup-$(sha256sum "$values" | cut -c1-8)"
             if [ "$job" != "$old_job" ]; then
@@ -226,6 +266,13 @@ struct HelmStandIn: Sendable {
             api DELETE "/apis/apps/v1/namespaces/$ns/statefulsets/$release-mysql" >/dev/null
             api DELETE "/apis/apps/v1/namespaces/$ns/deployments/$release-wordpress" >/dev/null
             api DELETE "/apis/apps/v1/namespaces/$ns/deployments/$release-maintenance" >/dev/null
+            # The Services, the Ingress and the CronJobs go; the volume claims stay (resource-policy: keep).
+            for name in "$release-mysql" "$release-wordpress" "$release-maintenance"; do
+              api DELETE "/api/v1/namespaces/$ns/services/$name" >/dev/null
+            done
+            api DELETE "/apis/networking.k8s.io/v1/namespaces/$ns/ingresses/$release" >/dev/null
+            api DELETE "/apis/batch/v1/namespaces/$ns/cronjobs/$release-backup" >/dev/null
+            api DELETE "/apis/batch/v1/namespaces/$ns/cronjobs/$release-canary" >/dev/null
             [ -f "$dir/job-$release" ] && api DELETE "/apis/batch/v1/namespaces/$ns/jobs/$(cat "$dir/job-$release")" >/dev/null
             rm -rf "$dir/rev-$release" "$dir/job-$release" "$dir/password-$release"
             echo "release \"$release\" uninstalled"

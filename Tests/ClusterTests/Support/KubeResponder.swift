@@ -15,6 +15,8 @@ struct KubeResponder: HTTPResponder {
         "deployments": ("/apis/apps/v1", "Deployment"), "jobs": ("/apis/batch/v1", "Job"),
         "secrets": ("/api/v1", "Secret"), "rolebindings": ("/apis/rbac.authorization.k8s.io/v1", "RoleBinding"),
         "certificates": ("/apis/cert-manager.io/v1", "Certificate"), "cronjobs": ("/apis/batch/v1", "CronJob"),
+        "services": ("/api/v1", "Service"), "persistentvolumeclaims": ("/api/v1", "PersistentVolumeClaim"),
+        "ingresses": ("/apis/networking.k8s.io/v1", "Ingress"),
     ]
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -171,7 +173,7 @@ struct KubeResponder: HTTPResponder {
             return Self.status(409, "AlreadyExists", "\(resource) \"\(object.name)\" already exists")
         }
         let created = await state.create(resource, namespace, object)
-        if !["pods", "secrets", "rolebindings", "certificates", "cronjobs"].contains(resource) { await state.workloadCreated(resource, namespace, created) }
+        if !["pods", "secrets", "rolebindings", "certificates", "cronjobs", "services", "persistentvolumeclaims", "ingresses"].contains(resource) { await state.workloadCreated(resource, namespace, created) }
         return Self.json(201, created)
     }
 

@@ -4,9 +4,18 @@ customer's e-mail is the marker of canary orders: the cleanup cancels and delete
 with it (on the reserved .invalid domain, so no mail reaches anyone). CANARY_JOB_NAME is the
 run's id when Urumi sets no URUMI_CANARY_ID.
 */}}
+{{- define "store.canaryEmail" -}}
+urumi-canary@canary.urumi.invalid
+{{- end -}}
+
+{{/* Whether the order canary is rendered: on, and the store not suspended. */}}
+{{- define "store.canaryOn" -}}
+{{- if and .Values.canary.enabled (not .Values.suspended) }}true{{ end -}}
+{{- end -}}
+
 {{- define "store.canaryEnv" -}}
 - name: CANARY_EMAIL
-  value: "urumi-canary@canary.urumi.invalid"
+  value: {{ include "store.canaryEmail" . | quote }}
 - name: CANARY_WORK_DIR
   value: /work
 - name: CANARY_SCRIPTS_DIR
