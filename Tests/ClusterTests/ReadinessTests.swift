@@ -203,7 +203,8 @@ import Testing
                 "message": "0/1 nodes are available: 1 Insufficient memory.",
             ]])
             await server.state.create("pods", Self.namespace, pod)
-            let settings = ReadinessSettings(watchSeconds: 5, giveUpAfter: .milliseconds(600))
+            // Long enough for the pod to be read on a loaded machine (600 ms was not always).
+            let settings = ReadinessSettings(watchSeconds: 5, giveUpAfter: .seconds(2))
             let outcome = try await Self.waiting(server, for: Self.workload(.statefulSet, "s-mysql", component: "mysql"), settings: settings) { _ in }
             guard case .failure(let error) = outcome else {
                 Issue.record("expected a failure, got \(outcome)")
@@ -240,8 +241,14 @@ import Testing
                 await server.state.setGoneAsHTTPStatus(goneAsHTTPStatus)
                 await server.state.create("statefulsets", Self.namespace, Self.statefulSet())
                 let outcome = try await Self.waiting(server, for: Self.workload(.statefulSet, "s-mysql", component: "mysql")) { state in
-                    // Outlive a few server-side watch ends, then lose the history.
-                    try await Task.sleep(for: .milliseconds(800))
+                    // Outlive a few server-side watch ends (waited for, not slept: on a loaded
+                    // machine 800 ms did not always hold three), then lose the history.
+                    let deadline = ContinuousClock.now + .seconds(20)
+                    while await state.requests.filter({ $0.path.hasSuffix("/statefulsets") && $0.query["watch"] == "1" }).count < 3,
+                        ContinuousClock.now < deadline
+                    {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
                     await state.update("statefulsets", Self.namespace, "s-mysql") { $0.set("status", "replicas", to: 1) }
                     await state.compactAndDropWatches()
                     // Changes made while the client relists are not lost.
