@@ -21,6 +21,11 @@ struct StoreIDTests {
         #expect(StoreID(text) == nil)
     }
 
+    @Test func idsSortAsTheirText() {
+        let ids = (0..<2000).map { _ in StoreID() }
+        #expect(ids.sorted().map(\.description) == ids.map(\.description).sorted())
+    }
+
     @Test func onlyStoreStreamsHoldAStoreId() throws {
         #expect(StoreID(streamID: try StreamID("tokens-0b7e2f4c-1d2a-4e5b-9c8d-7f6a5b4c3d2e")) == nil)
         #expect(StoreID(streamID: try StreamID("store-nope")) == nil)

@@ -43,17 +43,23 @@ public enum StoreProjection {
         try StoreEvent.decoder.decode(T.self, from: Data(text.utf8))
     }
 
-    /// Encodes states for storage (sorted keys, millisecond dates: stable across rebuilds).
+    /// Encodes states for storage (sorted keys, millisecond dates: stable across rebuilds):
+    /// `encodeJSON(state)`'s very bytes, written by hand (`StoreState+JSON.swift`).
     public static func encode(_ state: StoreState) throws -> String {
-        String(decoding: try StoreEvent.encoder.encode(state), as: UTF8.self)
+        var json = DomainJSONWriter()
+        try state.writeJSON(to: &json)
+        return json.text
     }
 
     public static func decode(_ text: String) throws -> StoreState {
         try StoreEvent.decoder.decode(StoreState.self, from: Data(text.utf8))
     }
 
+    /// A store's view as the API shows it: `encodeJSON(view)`'s very bytes, written by hand.
     public static func encode(_ view: StoreView) throws -> String {
-        String(decoding: try StoreEvent.encoder.encode(view), as: UTF8.self)
+        var json = DomainJSONWriter()
+        try view.writeJSON(to: &json)
+        return json.text
     }
 
     public static func decodeView(_ text: String) throws -> StoreView {
