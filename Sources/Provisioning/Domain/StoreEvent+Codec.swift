@@ -93,9 +93,13 @@ extension StoreEvent {
     /// leaving sealed fields sealed; nil for a type this version does not know.
     public init?(_ recorded: RecordedEvent) throws {
         let (type, text) = try StoreEventUpcasters.upcast(type: recorded.type, data: recorded.data)
+        guard let kind = Kind(rawValue: type) else { return nil }
+        if let event = Self.plainlyDecoded(kind, text) {
+            self = event
+            return
+        }
         let data = Data(text.utf8)
         func decode<T: Decodable>(_ type: T.Type) throws -> T { try Self.decoder.decode(T.self, from: data) }
-        guard let kind = Kind(rawValue: type) else { return nil }
         switch kind {
         case .requested: self = .requested(try decode(Requested.self))
         case .stepStarted: self = .stepStarted(try decode(StepStarted.self))
