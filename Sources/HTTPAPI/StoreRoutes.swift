@@ -248,9 +248,28 @@ struct StoreRoutes {
 
     /// Admin (a POST): destroys the store's key; its personal fields read "[erased]" from now on,
     /// everywhere. Recorded as `store.forgotten.v1` (by whom, nothing personal). 200: it is done.
+    /// A store whose stream was archived has no state left to show: its key is destroyed and
+    /// the forget recorded all the same (`forgetArchived`), and the answer says so
+    /// (`ArchivedForgetResponse`); a store without a key either is a 404.
     @Sendable func forget(_ request: Request, context: Context) async throws -> Response {
-        let outcome = try await environment.commands.forget(try storeID(context), metadata: metadata(context))
-        return try commandResponse(outcome, status: .ok)
+        let id = try storeID(context)
+        do {
+            return try commandResponse(try await environment.commands.forget(id, metadata: metadata(context)), status: .ok)
+        } catch ProvisioningError.storeNotFound {
+            let done = try await environment.commands.forgetArchived(id, metadata: metadata(context))
+            return try APIJSON.response(
+                ArchivedForgetResponse(id: done.id, position: done.cursor?.description, replayed: done.replayed))
+        }
+    }
+
+    /// The answer to forgetting an archived store: no store to show, only what was done.
+    struct ArchivedForgetResponse: Encodable {
+        let id: StoreID
+        /// The stream was archived (`urumi events archive`); its events are in the archive file.
+        let archived = true
+        /// Where `store.forgotten.v1` landed (absent when the key was already destroyed).
+        let position: String?
+        let replayed: Bool
     }
 
     /// A store's events folded, their sealed fields opened with the store's key.

@@ -31,4 +31,14 @@ public final class InMemoryPersonalDataVault: PersonalDataVault {
     public func destroyKey(of store: StoreID) async throws {
         keys.withLock { $0[store] = .some(nil) }
     }
+
+    public func keyStatus(of store: StoreID) async throws -> StoreKeyStatus {
+        keys.withLock { keys in
+            switch keys[store] {
+            case .some(.some): .held
+            case .some(.none): .destroyed
+            case .none: .none
+            }
+        }
+    }
 }

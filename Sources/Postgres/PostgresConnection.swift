@@ -65,7 +65,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Runs `body` with the raw handle on the connection's queue.
-    private func onQueue<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+    func onQueue<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         if isBroken { throw PostgresError(.closed, "connection is closed") }
         return try await withCheckedThrowingContinuation { continuation in
             queue.async {
@@ -112,7 +112,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Copies a result out of libpq and frees it, or turns it into an error.
-    private func consume(_ result: OpaquePointer?, _ conn: OpaquePointer) throws -> PostgresRows {
+    func consume(_ result: OpaquePointer?, _ conn: OpaquePointer) throws -> PostgresRows {
         guard let result else { throw connectionError(conn) }
         defer { PQclear(result) }
         let status = PQresultStatus(result)
@@ -161,7 +161,7 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    private func connectionError(_ conn: OpaquePointer) -> PostgresError {
+    func connectionError(_ conn: OpaquePointer) -> PostgresError {
         brokenFlag.store(true, ordering: .relaxed)
         return PostgresError(.connection, Self.lastError(conn))
     }

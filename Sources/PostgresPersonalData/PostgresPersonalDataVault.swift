@@ -68,4 +68,10 @@ public struct PostgresPersonalDataVault: PersonalDataVault {
             on conflict (store_id) do update set key = null, destroyed_at = coalesce(store_keys.destroyed_at, now())
             """)
     }
+
+    public func keyStatus(of store: StoreID) async throws -> StoreKeyStatus {
+        let rows = try await pool.query("select key is null as destroyed from store_keys where store_id = \(store.uuid)")
+        guard let row = rows.first else { return .none }
+        return try row.decode(Bool.self, "destroyed") ? .destroyed : .held
+    }
 }

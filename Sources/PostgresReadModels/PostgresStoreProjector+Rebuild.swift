@@ -40,8 +40,8 @@ extension PostgresStoreProjector {
         public let stores: Int
         /// Batches read during the catch-up, before the swap.
         public let batches: Int
-        /// Where the time went: reading the log, decoding and folding (keys included), writing
-        /// the shadow, the swap.
+        /// Where the time went: waiting for the log (reading overlaps folding, so this is
+        /// what the fold did not hide), decoding and folding, writing the shadow, the swap.
         public let readSeconds: Double
         public let foldSeconds: Double
         public let writeSeconds: Double
@@ -63,8 +63,8 @@ extension PostgresStoreProjector {
     /// running it runs no saga: the shadow queue has no effect until it is swapped in.
     ///
     /// Folded states are kept in memory and each store's rows are written to the shadow once
-    /// after the catch-up (and again only if it changed before the swap), so a rebuild holds
-    /// every store's state at once: about 3 KB a store.
+    /// after the catch-up, by `COPY` (and again only if it changed before the swap), so a
+    /// rebuild holds every store's state at once: about 3 KB a store.
     public static func rebuildOnline(pool: PostgresPool, batchSize: Int = 2000) async throws -> OnlineRebuild {
         try await pool.withConnection { connection in
             let locked = try await connection.query("select pg_try_advisory_lock(\(rebuildLockKey)) as locked")
@@ -105,61 +105,64 @@ extension PostgresStoreProjector {
         var cursor = LogCursor.start
         var events = 0
         var batches = 0
-        /// Reads and folds one batch after `cursor`; its count.
-        func step(_ connection: PostgresConnection) async throws -> Int {
-            let started = clock.now
-            let batch = try await PostgresEventStore.readAll(on: connection, after: cursor, limit: batchSize)
-            timings.read += clock.now - started
-            guard let last = batch.last else { return 0 }
+        /// Folds a batch read (with its keys) into the states: decoded on every core, then
+        /// applied in order.
+        func fold(_ batch: ReadBatch) async throws {
+            guard let last = batch.events.last else { return }
             let folding = clock.now
-            dirty.formUnion(try await fold(batch, into: &states, on: connection))
+            let decoded = try await batch.decoded()
+            dirty.formUnion(StoreProjection.apply(batch.events, decoded: decoded, to: &states))
             timings.fold += clock.now - folding
             cursor = last.cursor
-            return batch.count
         }
-        /// Writes the stores changed since the last write into the shadow, with the cursor.
-        func flush(_ connection: PostgresConnection) async throws {
+        /// Reads the batch after `cursor`, timed.
+        func read(_ connection: PostgresConnection) async throws -> ReadBatch {
             let started = clock.now
-            let changed = dirty.sorted().map { states[$0]! }
-            let chunks = stride(from: 0, to: changed.count, by: 500).map { Array(changed[$0..<min($0 + 500, changed.count)]) }
-            // Encoding is the CPU-heavy part: the chunks are encoded on every core at once.
-            let encoded = try await withThrowingTaskGroup(of: (Int, Rows).self) { group in
-                for (index, chunk) in chunks.enumerated() { group.addTask { (index, try Rows(chunk)) } }
-                var rows: [Rows?] = Array(repeating: nil, count: chunks.count)
-                for try await (index, chunk) in group { rows[index] = chunk }
-                return rows.compactMap { $0 }
-            }
-            for rows in encoded { try await write(rows, on: connection, in: .shadow, movingCheckpointTo: nil) }
-            try await move(to: cursor, on: connection, names: Tables.shadow.checkpoints)
-            dirty.removeAll()
-            timings.write += clock.now - started
+            defer { timings.read += clock.now - started }
+            return try await ReadBatch.read(on: connection, after: cursor, limit: batchSize)
         }
         // Catch up in passes, each to the head as it was when the pass began (so a pass ends
         // however fast writers append), folding in memory; stop when a pass had little to do,
-        // or after a few. Each store's rows are then written to the shadow once.
+        // or after a few. The next batch is read (on the connection's own thread, with its
+        // keys) while this one is folded: reading and folding overlap.
         for _ in 0..<Self.catchUpPasses {
             let target = try await head(on: connection)
-            var read = 0
-            while cursor < target {
-                let count = try await step(connection)
-                if count == 0 { break }
-                read += count
+            var folded = 0
+            var next = cursor < target ? try await read(connection) : nil
+            while let batch = next, let last = batch.events.last {
+                async let ahead = last.cursor < target
+                    ? ReadBatch.read(on: connection, after: last.cursor, limit: batchSize) : nil
+                try await fold(batch)
+                folded += batch.events.count
                 batches += 1
+                let waiting = clock.now
+                next = try await ahead
+                timings.read += clock.now - waiting
             }
-            events += read
-            if read < batchSize { break }
+            events += folded
+            if folded < batchSize { break }
         }
-        try await connection.withTransaction { try await flush($0) }
+        // Every store's rows, written to the empty shadow once, by COPY.
+        let writing = clock.now
+        try await connection.withTransaction { connection in
+            try await copy(dirty.sorted().map { states[$0]! }, on: connection)
+            try await move(to: cursor, on: connection, names: Tables.shadow.checkpoints)
+        }
+        dirty.removeAll()
+        timings.write += clock.now - writing
         // The rest, and the swap, under the projector's lock.
         let atSwap = try await connection.withTransaction { connection -> Int in
             try await connection.query("select pg_advisory_xact_lock(\(lockKey))")
             var count = 0
             while true {
-                let read = try await step(connection)
-                if read == 0 { break }
-                count += read
+                let batch = try await read(connection)
+                if batch.events.isEmpty { break }
+                try await fold(batch)
+                count += batch.events.count
             }
-            try await flush(connection)
+            let writing = clock.now
+            try await write(dirty.sorted().map { states[$0]! }, on: connection, in: .shadow, movingCheckpointTo: cursor)
+            timings.write += clock.now - writing
             let swapping = clock.now
             try await connection.query("select urumi_rebuild_swap()")
             timings.swap = clock.now - swapping
@@ -169,6 +172,65 @@ extension PostgresStoreProjector {
             events: events + atSwap, eventsAtSwap: atSwap, stores: states.count, batches: batches,
             readSeconds: timings.read.seconds, foldSeconds: timings.fold.seconds, writeSeconds: timings.write.seconds,
             swapSeconds: timings.swap.seconds)
+    }
+
+    /// Writes the rows of `states` into the empty shadow tables with `COPY`: chunks encoded on
+    /// every core, each sent as soon as it is ready, while the next ones are encoded.
+    private static func copy(_ states: [StoreState], on connection: PostgresConnection) async throws {
+        // Compressed with LZ4 where the server has it (for this transaction only): PostgreSQL
+        // compresses every TOASTed `view_text` and `state`, and pglz costs about a third more
+        // of the write's time. The swap copies the compressed values into the live tables as
+        // they are; readers decompress either kind.
+        try await connection.query(
+            """
+            select set_config('default_toast_compression', 'lz4', true) from pg_settings
+             where name = 'default_toast_compression' and 'lz4' = any(enumvals)
+            """)
+        let chunk = 250
+        var queue: [PostgresCopyRows] = []
+        try await connection.copy("copy store_view_next (\(unsafeRaw: CopyRows.viewColumns)) from stdin") { send in
+            try await withThrowingTaskGroup(of: CopyRows.self) { group in
+                for start in stride(from: 0, to: states.count, by: chunk) {
+                    let part = Array(states[start..<min(start + chunk, states.count)])
+                    group.addTask { CopyRows(try StoreRow.make(part)) }
+                }
+                for try await rows in group {
+                    try await send(rows.view)
+                    queue.append(rows.queue)
+                }
+            }
+        }
+        try await connection.copy("copy saga_queue_next (\(unsafeRaw: CopyRows.queueColumns)) from stdin") { send in
+            for rows in queue { try await send(rows) }
+        }
+    }
+
+    /// A batch of the log read ahead, with the keys its sealed fields need (read on the same
+    /// connection, so the fold needs no round trip of its own).
+    private struct ReadBatch: Sendable {
+        let events: [RecordedEvent]
+        let keys: any PersonalKeyRing
+
+        static func read(on connection: PostgresConnection, after cursor: LogCursor, limit: Int) async throws -> ReadBatch {
+            let events = try await PostgresEventStore.readAll(on: connection, after: cursor, limit: limit)
+            return ReadBatch(events: events, keys: try await PostgresStoreProjector.keys(for: events, on: connection))
+        }
+
+        /// The events decoded, in parts on as many tasks as there are cores (decoding is pure;
+        /// applying is not, and stays in order).
+        func decoded() async throws -> [StoreEvent?] {
+            let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, events.count / 200))
+            let size = (events.count + parts - 1) / parts
+            return try await withThrowingTaskGroup(of: (Int, [StoreEvent?]).self) { group in
+                for part in 0..<parts {
+                    let slice = events[part * size..<min((part + 1) * size, events.count)]
+                    group.addTask { (part, try StoreProjection.decode(slice, keys: keys)) }
+                }
+                var results = [[StoreEvent?]](repeating: [], count: parts)
+                for try await (part, decoded) in group { results[part] = decoded }
+                return results.flatMap { $0 }
+            }
+        }
     }
 
     private struct Timings {

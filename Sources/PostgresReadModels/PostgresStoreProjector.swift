@@ -227,12 +227,15 @@ public final class PostgresStoreProjector: LogConsumer, Service {
     static func fold(_ batch: [RecordedEvent], into states: inout [StoreID: StoreState], on connection: PostgresConnection)
         async throws -> Set<StoreID>
     {
-        // The keys of the stores whose events hold sealed fields, read in this transaction.
+        try StoreProjection.apply(batch, to: &states, keys: try await keys(for: batch, on: connection))
+    }
+
+    /// The keys of the stores whose events in `batch` hold sealed fields, read on `connection`
+    /// (in its transaction, if any); none read for a batch without one.
+    static func keys(for batch: [RecordedEvent], on connection: PostgresConnection) async throws -> any PersonalKeyRing {
         let sealed = Set(
             batch.filter { StoreEvent.sealedTypes.contains($0.type) }.compactMap { StoreID(streamID: $0.streamID) })
-        let keys: any PersonalKeyRing =
-            sealed.isEmpty ? NoPersonalKeys() : try await PostgresPersonalDataVault.keyRing(for: sealed, on: connection)
-        return try StoreProjection.apply(batch, to: &states, keys: keys)
+        return sealed.isEmpty ? NoPersonalKeys() : try await PostgresPersonalDataVault.keyRing(for: sealed, on: connection)
     }
 
     /// Writes the rows of `states` into `tables` (and moves their checkpoint, when given), in one statement.
@@ -243,37 +246,7 @@ public final class PostgresStoreProjector: LogConsumer, Service {
             if let checkpoint { try await move(to: checkpoint, on: connection, names: tables.checkpoints) }
             return
         }
-        try await write(try Rows(states), on: connection, in: tables, movingCheckpointTo: checkpoint)
-    }
-
-    /// The rows of some stores, encoded for `jsonb_to_recordset` (pure: may be made on any task).
-    struct Rows: Sendable {
-        let view: String
-        let queue: String
-
-        init(_ states: [StoreState]) throws {
-            let (view, queue) = try PostgresStoreProjector.rows(states)
-            self.view = view
-            self.queue = queue
-        }
-    }
-
-    static func rows(_ states: [StoreState]) throws -> (String, String) {
-        var viewRows: [ViewRow] = []
-        var queueRows: [QueueRow] = []
-        for state in states.sorted(by: { $0.id < $1.id }) {
-            let id = state.id
-            let view = StoreView(state)
-            viewRows.append(
-                ViewRow(
-                    store_id: id, name: view.name, domain: view.domain, plan: view.plan.rawValue,
-                    status: state.status.rawValue, current_step: view.currentStep?.rawValue,
-                    needs_attention: state.needsAttention, created_at: state.createdAt, updated_at: state.updatedAt,
-                    version: state.version, view_text: try StoreProjection.encode(view), state: state))
-            let entry = SagaQueueEntry(state)
-            queueRows.append(QueueRow(store_id: id, open: entry.open, due_at: entry.dueAt, version: entry.version))
-        }
-        return (try json(viewRows), try json(queueRows))
+        try await write(try Rows(StoreRow.make(states)), on: connection, in: tables, movingCheckpointTo: checkpoint)
     }
 
     /// Writes encoded rows into `tables` (and moves their checkpoint, when given), in one statement.
@@ -318,34 +291,5 @@ public final class PostgresStoreProjector: LogConsumer, Service {
             update projection_checkpoints set txid = \(checkpoint.transactionID)::xid8, \
             position = \(checkpoint.position), updated_at = now() where name = any(\(names)::text[])
             """)
-    }
-
-    /// Rows for `jsonb_to_recordset`, in the one JSON form of the domain (`StoreProjection`'s
-    /// encoder: sorted keys, millisecond dates); `state` nests as a JSON object, `view_text` is
-    /// the store's JSON as the API shows it, kept as text.
-    static func json(_ rows: some Encodable) throws -> String {
-        try StoreProjection.encodeJSON(rows)
-    }
-
-    struct ViewRow: Encodable {
-        let store_id: StoreID
-        let name: String
-        let domain: String
-        let plan: String
-        let status: String
-        let current_step: String?
-        let needs_attention: Bool
-        let created_at: Date
-        let updated_at: Date
-        let version: Int64
-        let view_text: String
-        let state: StoreState
-    }
-
-    struct QueueRow: Encodable {
-        let store_id: StoreID
-        let open: Bool
-        let due_at: Date?
-        let version: Int64
     }
 }

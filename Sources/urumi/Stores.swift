@@ -108,9 +108,34 @@ struct Stores: AsyncParsableCommand {
 
     struct Forget: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Forget a store's personal data (its admin e-mail): destroys its key; the events stay, the field reads [erased].")
+            abstract: "Forget a store's personal data (its admin e-mail): destroys its key; the events stay, the field reads [erased].",
+            discussion: "A store whose stream was archived is forgotten too: its key goes, and the forget is recorded in the live log.")
         @OptionGroup var common: Common
-        func run() async throws { try await common.command { try await $0.forget($1, metadata: $2) } }
+
+        func run() async throws {
+            let id = try common.storeID()
+            try await withEvents(common.database) { events, pool in
+                let handler = StoreCommandHandler(events: events, vault: PostgresPersonalDataVault(pool: pool))
+                let metadata = EventMetadata(actor: common.by)
+                do {
+                    try print(try await handler.forget(id, metadata: metadata).state, json: common.json)
+                } catch ProvisioningError.storeNotFound {
+                    try printArchived(try await handler.forgetArchived(id, metadata: metadata))
+                }
+            }
+        }
+
+        private func printArchived(_ done: StoreCommandHandler.ArchivedForget) throws {
+            guard common.json else {
+                let recorded = "its key is destroyed, the forget recorded at \(done.cursor?.description ?? "-")"
+                return Swift.print("store \(done.id) (archived) " + (done.replayed ? "was already forgotten" : "forgotten: \(recorded)"))
+            }
+            let fields: [String: JSONValue] = [
+                "id": .string(done.id.description), "archived": .bool(true), "replayed": .bool(done.replayed),
+                "position": done.cursor.map { .string($0.description) } ?? .null,
+            ]
+            Swift.print(try StoreProjection.encodeJSON(fields))
+        }
     }
 
     struct Common: ParsableArguments {

@@ -189,6 +189,41 @@ struct StoreEventCodecTests {
         #expect(try roundTrip(event) == event)
     }
 
+    @Test func thePlainPayloadsAreReadByHandAsTheDecoderReadsThem() throws {
+        let texts = [
+            #"{"attempt":2,"deadline":"2026-11-27T15:45:44.738Z","step":"helm"}"#,
+            #"{"step": "helm", "attempt": 1, "deadline": "2026-11-27T15:45:44.738Z"}"#,
+            #"{"attempt":1,"details":{},"durationMs":1000,"step":"mysql"}"#,
+            #"{"step": "wordpress", "attempt": 3, "details": {"kind": "Deployment", "replicas": "1"}, "durationMs": 0}"#,
+            #"{"attempt":-1,"details":{"a":"ü /"},"durationMs":12345678,"step":"woocommerce","extra":true}"#,
+            #"{"attempt":1,"deadline":"2026-11-27T17:45:44+02:00","step":"helm"}"#,
+        ]
+        for (text, kind) in zip(texts, [StoreEvent.Kind.stepStarted, .stepStarted, .stepSucceeded, .stepSucceeded, .stepSucceeded, .stepStarted]) {
+            let plain = try #require(StoreEvent.plainlyDecoded(kind, text), "\(text)")
+            let data = Data(text.utf8)
+            let decoded: StoreEvent =
+                kind == .stepStarted
+                ? .stepStarted(try StoreEvent.decoder.decode(StoreEvent.StepStarted.self, from: data))
+                : .stepSucceeded(try StoreEvent.decoder.decode(StoreEvent.StepSucceeded.self, from: data))
+            #expect(plain == decoded, "\(text)")
+        }
+        // Anything else is left to the decoder (which reads it, or refuses it).
+        for text in [
+            #"{"attempt":1.0,"deadline":"2026-11-27T15:45:44.738Z","step":"helm"}"#,
+            #"{"attempt":1,"deadline":"2026-11-27T15:45:44.738Z","step":"he\u006cm"}"#,
+            #"{"attempt":01,"deadline":"2026-11-27T15:45:44.738Z","step":"helm"}"#,
+            #"{"attempt":1,"deadline":"2026-11-27T15:45:44.738Z","step":"helm","step":"mysql"}"#,
+            #"{"attempt":1,"deadline":null,"step":"helm"}"#, #"{"attempt":1,"step":"helm"}"#,
+            #"{"attempt":1,"deadline":"2026-11-27T15:45:44.738Z","step":"helm"} x"#,
+            #"{"attempt":1,"details":{"a":1},"durationMs":1,"step":"helm"}"#,
+            #"{"attempt":1,"details":[],"durationMs":1,"step":"helm"}"#,
+        ] {
+            #expect(StoreEvent.plainlyDecoded(.stepStarted, text) == nil, "\(text)")
+            #expect(StoreEvent.plainlyDecoded(.stepSucceeded, text) == nil, "\(text)")
+        }
+        #expect(StoreEvent.plainlyDecoded(.ready, texts[0]) == nil)
+    }
+
     @Test func eachEventHasItsVersionedWireName() {
         for (event, name) in samples {
             #expect(event.type == name)

@@ -21,6 +21,22 @@ struct StoreIDTests {
         #expect(StoreID(text) == nil)
     }
 
+    @Test func anIdIsReadAsFoundationReadsAUUID() {
+        for _ in 0..<2000 {
+            let uuid = UUID()
+            #expect(StoreID(uuid.uuidString)?.uuid == uuid)
+            #expect(StoreID(uuid.uuidString.lowercased())?.uuid == uuid)
+        }
+        for text in ["0b7e2f4c-1d2a-4e5b-9c8d-7f6a5b4c3d2g", "0b7e2f4c-1d2a-4e5b-9c8d_7f6a5b4c3d2e", "0b7e2f4c-1d2a-4e5b-9c8d-7f6a5b4c3d2", " b7e2f4c-1d2a-4e5b-9c8d-7f6a5b4c3d2e"] {
+            #expect(StoreID(text) == nil, "\(text)")
+        }
+    }
+
+    @Test func idsSortAsTheirText() {
+        let ids = (0..<2000).map { _ in StoreID() }
+        #expect(ids.sorted().map(\.description) == ids.map(\.description).sorted())
+    }
+
     @Test func onlyStoreStreamsHoldAStoreId() throws {
         #expect(StoreID(streamID: try StreamID("tokens-0b7e2f4c-1d2a-4e5b-9c8d-7f6a5b4c3d2e")) == nil)
         #expect(StoreID(streamID: try StreamID("store-nope")) == nil)

@@ -67,6 +67,37 @@ struct RetentionTests {
             #expect(try await runUrumi(["projections", "rebuild", "--online"] + db).status == 0)
             let rebuilt = try await database.pool.query("select store_id::text as id from store_view order by 1")
             #expect(try rebuilt.map { try $0.decode(String.self, "id") } == [kept])
+
+            // Forgotten once archived: the key goes, and the forget is recorded in the live log,
+            // alone on the store's stream; a repeat appends nothing; the list does not change.
+            let (first, repeated, unknown, shown) = try await InProcessServer.run(databaseURL: database.url) { server in
+                let client = HTTPClient(base: server.baseURL)
+                let first = try await client.request("POST", "/stores/\(gone)/forget")
+                let repeated = try await client.request("POST", "/stores/\(gone)/forget")
+                let unknown = try await client.request("POST", "/stores/\(UUID().uuidString.lowercased())/forget")
+                return (first, repeated, unknown, try await client.get("/stores/\(gone)"))
+            }
+            #expect(first.status == 200, "\(first.text)")
+            #expect(first.json["archived"] as? Bool == true && first.json["replayed"] as? Bool == false)
+            #expect(first.json["position"] is String)
+            #expect(repeated.status == 200 && repeated.json["replayed"] as? Bool == true, "\(repeated.text)")
+            let cli = try await runUrumi(["stores", "forget", gone, "--json"] + db)
+            #expect(cli.status == 0 && cli.stdout.contains(#""archived":true"#) && cli.stdout.contains(#""replayed":true"#), "\(cli)")
+            #expect(unknown.status == 404 && shown.status == 404)
+            let record = try await database.pool.query(
+                "select type, stream_version, metadata->>'actor' as actor from events where stream_id = \("store-\(gone)")")
+            #expect(try record.map { try $0.decode(String.self, "type") } == ["store.forgotten.v1"])
+            #expect(try record.first?.decode(Int.self, "stream_version") == 1)
+            let key = try await database.pool.query(
+                "select key is null and destroyed_at is not null as gone from store_keys where store_id = \(gone)::uuid")
+            #expect(try key.first?.decode(Bool.self, "gone") == true)
+            let erased = try await runUrumi(["audit", "--archive", file.path, "--store", gone, "--format", "json", "--limit", "1"] + db)
+            #expect(erased.stdout.contains(#""adminEmail":"[erased]""#), "\(erased.stdout)")
+            let audited = try await runUrumi(["audit", "--store", gone, "--format", "json"] + db)
+            #expect(audited.stdout.contains("store.forgotten.v1"), "\(audited.stdout)")
+            #expect(try await runUrumi(["projections", "rebuild", "--online"] + db).status == 0)
+            let after = try await database.pool.query("select store_id::text as id from store_view order by 1")
+            #expect(try after.map { try $0.decode(String.self, "id") } == [kept])
         }
     }
 }

@@ -72,6 +72,9 @@ public protocol PersonalDataVault: Sendable {
     func keyRing(for stores: Set<StoreID>) async throws -> any PersonalKeyRing
     /// Destroys the store's key for ever (idempotent).
     func destroyKey(of store: StoreID) async throws
+    /// Whether the store has a key, had one (destroyed), or never had one: what is left of a
+    /// store whose stream was archived.
+    func keyStatus(of store: StoreID) async throws -> StoreKeyStatus
 }
 
 /// Errors of personal-data handling.

@@ -26,8 +26,10 @@ extension StoreEvent {
 
     /// ISO 8601 in UTC with exactly three fraction digits, rounded to the nearest millisecond.
     /// Foundation's ISO 8601 style truncates the fraction of the Double, so an instant like
-    /// x.002 s came out as x.001: the milliseconds are rounded and written here instead.
+    /// x.002 s came out as x.001: the milliseconds are rounded and written here instead
+    /// (by `MillisecondTime` for 1970-9999, by Foundation outside).
     public static func formatDate(_ date: Date) -> String {
+        if let text = MillisecondTime.format(date) { return text }
         let millis = (date.timeIntervalSinceReferenceDate * 1000).rounded()
         let seconds = (millis / 1000).rounded(.down)
         let whole = Date(timeIntervalSinceReferenceDate: seconds).formatted(.iso8601)  // …T15:06:40Z
@@ -36,8 +38,9 @@ extension StoreEvent {
 
     /// Reads ISO 8601 with or without a fraction, honouring the offset (the field-by-field
     /// style read `+02:00` as UTC), and rounds to the millisecond so that what `formatDate`
-    /// wrote decodes to the very same `Date`.
+    /// wrote decodes to the very same `Date` (`MillisecondTime` reads the domain's own form).
     public static func parseDate(_ text: String) -> Date? {
+        if let date = MillisecondTime.parse(text) { return date }
         guard let date = try? Date(text, strategy: .iso8601) else { return nil }
         return Date(timeIntervalSinceReferenceDate: (date.timeIntervalSinceReferenceDate * 1000).rounded() / 1000)
     }
@@ -91,9 +94,13 @@ extension StoreEvent {
     /// leaving sealed fields sealed; nil for a type this version does not know.
     public init?(_ recorded: RecordedEvent) throws {
         let (type, text) = try StoreEventUpcasters.upcast(type: recorded.type, data: recorded.data)
+        guard let kind = Kind(rawValue: type) else { return nil }
+        if let event = Self.plainlyDecoded(kind, text) {
+            self = event
+            return
+        }
         let data = Data(text.utf8)
         func decode<T: Decodable>(_ type: T.Type) throws -> T { try Self.decoder.decode(T.self, from: data) }
-        guard let kind = Kind(rawValue: type) else { return nil }
         switch kind {
         case .requested: self = .requested(try decode(Requested.self))
         case .stepStarted: self = .stepStarted(try decode(StepStarted.self))

@@ -116,9 +116,17 @@ public struct StoreState: Sendable, Hashable, Codable {
             return state ?? StoreState(requested: requested, at: at)
         }
         guard var state else { return nil }
-        state.apply(event, at: at)
-        state.updatedAt = at
+        state.evolve(event, at: at)
         return state
+    }
+
+    /// Folds one more event into an existing state, in place (a projection folding thousands
+    /// of events does not copy the state for each). A request for a store that exists changes
+    /// nothing.
+    mutating func evolve(_ event: StoreEvent, at: Date) {
+        if case .requested = event { return }
+        apply(event, at: at)
+        updatedAt = at
     }
 
     mutating func apply(_ event: StoreEvent, at: Date) {

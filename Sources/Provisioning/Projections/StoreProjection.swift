@@ -21,16 +21,49 @@ public enum StoreProjection {
             guard let id = StoreID(streamID: recorded.streamID) else { continue }
             // A projection that already holds this version (replayed batch) skips it.
             if let current = states[id], current.version >= recorded.version { continue }
-            // An event type this version does not know still advances the version, so that
-            // appends fenced on it stay right.
-            let event = try StoreEvent(recorded, keys: keys)
-            guard var next = event.map({ StoreState.evolve(states[id], $0, at: recorded.recordedAt) }) ?? states[id]
-            else { continue }
-            next.version = recorded.version
-            states[id] = next
-            changed.insert(id)
+            if evolve(&states, id, recorded, try StoreEvent(recorded, keys: keys)) { changed.insert(id) }
         }
         return changed
+    }
+
+    /// `events` decoded, their sealed fields opened with `keys` (nil for a type this version
+    /// does not know). Pure: a batch may be decoded in parts, on several tasks at once, and
+    /// then applied in order (`apply(_:decoded:to:)`).
+    public static func decode(_ events: ArraySlice<RecordedEvent>, keys: any PersonalKeyRing) throws -> [StoreEvent?] {
+        try events.map { StoreID(streamID: $0.streamID) == nil ? nil : try StoreEvent($0, keys: keys) }
+    }
+
+    /// Applies `events` (in log order), already decoded (`decoded[i]` is `events[i]`), to
+    /// `states`; returns the ids that changed.
+    public static func apply(_ events: [RecordedEvent], decoded: [StoreEvent?], to states: inout [StoreID: StoreState])
+        -> Set<StoreID>
+    {
+        precondition(events.count == decoded.count, "one decoded event per event")
+        var changed = Set<StoreID>()
+        for (recorded, event) in zip(events, decoded) {
+            guard let id = StoreID(streamID: recorded.streamID) else { continue }
+            if let current = states[id], current.version >= recorded.version { continue }
+            if evolve(&states, id, recorded, event) { changed.insert(id) }
+        }
+        return changed
+    }
+
+    /// Folds one event into `states[id]`; false when it made no state (an event before the
+    /// store's request). An event type this version does not know (nil) still advances the
+    /// version, so that appends fenced on it stay right.
+    private static func evolve(_ states: inout [StoreID: StoreState], _ id: StoreID, _ recorded: RecordedEvent, _ event: StoreEvent?)
+        -> Bool
+    {
+        if states[id] != nil {
+            // In place, through the dictionary's accessor: no copy of the state per event.
+            if let event { states[id]!.evolve(event, at: recorded.recordedAt) }
+            states[id]!.version = recorded.version
+            return true
+        }
+        guard var state = event.flatMap({ StoreState.evolve(nil, $0, at: recorded.recordedAt) }) else { return false }
+        state.version = recorded.version
+        states[id] = state
+        return true
     }
 
     /// Any value in the domain's JSON form (sorted keys, millisecond dates).
@@ -43,17 +76,23 @@ public enum StoreProjection {
         try StoreEvent.decoder.decode(T.self, from: Data(text.utf8))
     }
 
-    /// Encodes states for storage (sorted keys, millisecond dates: stable across rebuilds).
+    /// Encodes states for storage (sorted keys, millisecond dates: stable across rebuilds):
+    /// `encodeJSON(state)`'s very bytes, written by hand (`StoreState+JSON.swift`).
     public static func encode(_ state: StoreState) throws -> String {
-        String(decoding: try StoreEvent.encoder.encode(state), as: UTF8.self)
+        var json = DomainJSONWriter()
+        try state.writeJSON(to: &json)
+        return json.text
     }
 
     public static func decode(_ text: String) throws -> StoreState {
         try StoreEvent.decoder.decode(StoreState.self, from: Data(text.utf8))
     }
 
+    /// A store's view as the API shows it: `encodeJSON(view)`'s very bytes, written by hand.
     public static func encode(_ view: StoreView) throws -> String {
-        String(decoding: try StoreEvent.encoder.encode(view), as: UTF8.self)
+        var json = DomainJSONWriter()
+        try view.writeJSON(to: &json)
+        return json.text
     }
 
     public static func decodeView(_ text: String) throws -> StoreView {
