@@ -15,6 +15,7 @@ extension StoreState {
             try json.field("deletionRequestedBy", deletionRequestedBy)
             json.key("desired")
             try desired.writeJSON(to: &json)
+            try json.field("drift", encoded: drift)
             try json.field("failedStep", failedStep)
             try json.field("failureReason", failureReason)
             json.field("forgottenAt", forgottenAt)

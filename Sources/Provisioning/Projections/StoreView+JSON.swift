@@ -15,6 +15,7 @@ extension StoreView {
             json.key("desired")
             try desired.writeJSON(to: &json)
             try json.field("domain", domain)
+            try json.field("drift", encoded: drift)
             try json.field("extraDomains", strings: extraDomains)
             try json.field("failedStep", failedStep)
             try json.field("health", encoded: health)
