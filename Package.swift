@@ -220,6 +220,8 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "TestSupport",
+                "Provisioning",
+                "Simulator",
                 "Postgres",
                 "PostgresEvents",
                 "PostgresReadModels",

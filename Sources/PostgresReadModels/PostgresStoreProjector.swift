@@ -268,7 +268,7 @@ public final class PostgresStoreProjector: LogConsumer, Service {
                 ViewRow(
                     store_id: id, name: view.name, domain: view.domain, plan: view.plan.rawValue,
                     status: state.status.rawValue, current_step: view.currentStep?.rawValue,
-                    needs_attention: state.needsAttention, created_at: state.createdAt, updated_at: state.updatedAt,
+                    needs_attention: view.needsAttention, created_at: state.createdAt, updated_at: state.updatedAt,
                     version: state.version, view_text: try StoreProjection.encode(view), state: state))
             let entry = SagaQueueEntry(state)
             queueRows.append(QueueRow(store_id: id, open: entry.open, due_at: entry.dueAt, version: entry.version))
