@@ -30,6 +30,6 @@ struct FleetServices {
                     checker: health, readModel: dependencies.readModel, interval: interval, clock: dependencies.clock, logger: logger))
         }
         self.services = services
-        counts = { [readModel = dependencies.readModel] in try await StoreCounts.count(readModel) }
+        counts = { [readModel = dependencies.readModel] in try await readModel.counts() }
     }
 }
