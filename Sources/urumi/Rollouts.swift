@@ -15,13 +15,7 @@ struct Rollouts: AsyncParsableCommand {
             abstract: "Start a rollout (POST /rollouts), or with --dry-run print what it would change; prints its id.")
         @OptionGroup var api: APIOptions
         @Option(help: "update (apply the change) or delete (the stores named by --store).") var action = "update"
-        @Option(help: "The plan to move the stores to.") var plan: String?
-        @Option(help: "The WordPress version to move them to.") var wordpressVersion: String?
-        @Option(help: "The WooCommerce version to move them to.") var woocommerceVersion: String?
-        @Option(
-            name: .customLong("plugin"),
-            help: ArgumentHelp("A plugin to keep installed, SLUG or SLUG@VERSION (repeatable; replaces the list).", valueName: "slug[@version]"))
-        var plugins: [String] = []
+        @OptionGroup(title: "The change (an update)") var change: ChangeOptions
         @Option(help: "Only stores on this plan.") var selectPlan: String?
         @Option(help: "Only stores with this status.") var selectStatus: String?
         @Option(name: .customLong("store"), help: "Only this store (repeatable; a deletion must name its stores).")
@@ -51,22 +45,12 @@ struct Rollouts: AsyncParsableCommand {
         /// The request body; the API validates it (its field errors are printed as they come).
         func requestBody() throws -> JSONValue {
             var body: [String: JSONValue] = ["action": .string(action)]
-            var change: [String: JSONValue] = [:]
-            if let plan { change["plan"] = .string(plan) }
-            if let wordpressVersion { change["wordpressVersion"] = .string(wordpressVersion) }
-            if let woocommerceVersion { change["woocommerceVersion"] = .string(woocommerceVersion) }
-            if !plugins.isEmpty {
-                change["plugins"] = .array(
-                    plugins.map { text in
-                        let parts = text.split(separator: "@", maxSplits: 1).map(String.init)
-                        return parts.count == 2 ? ["slug": .string(parts[0]), "version": .string(parts[1])] : .string(text)
-                    })
-            }
             if action == "update" {
                 guard !change.isEmpty else {
-                    throw ValidationError("an update names what to change: --plan, --wordpress-version, --woocommerce-version or --plugin")
+                    throw ValidationError(
+                        "an update names what to change: --plan, --name, --wordpress-version, --woocommerce-version, --plugin or --no-plugins")
                 }
-                body["change"] = .object(change)
+                body["change"] = .object(change.json)
             } else if !change.isEmpty {
                 throw ValidationError("--action delete takes no change (--plan, --wordpress-version, ...)")
             }
@@ -107,15 +91,8 @@ struct Rollouts: AsyncParsableCommand {
         @Flag(help: "Print the API's JSON.") var json = false
 
         func run() async throws {
-            try await answering {
-                let answer = try await api.client().send(.GET, "/rollouts")
-                if json {
-                    printJSON(answer)
-                    return
-                }
-                for rollout in answer["items"]?.array ?? [] {
-                    print(line(rollout))
-                }
+            try await reading("/rollouts", from: api, json: json) { answer in
+                for rollout in answer["items"]?.array ?? [] { print(line(rollout)) }
             }
         }
     }
@@ -126,12 +103,7 @@ struct Rollouts: AsyncParsableCommand {
         @Flag(help: "Print the API's JSON.") var json = false
 
         func run() async throws {
-            try await answering {
-                let rollout = try await target.api.client().send(.GET, "/rollouts/\(try target.path())")
-                if json {
-                    printJSON(rollout)
-                    return
-                }
+            try await reading("/rollouts/\(try target.path())", from: target.api, json: json) { rollout in
                 print(line(rollout))
                 for wave in rollout["waves"]?.array ?? [] {
                     print(
@@ -181,6 +153,14 @@ struct Rollouts: AsyncParsableCommand {
                 print(line(rollout))
             }
         }
+    }
+}
+
+/// GETs `path` and prints the answer: its JSON with `json`, else as `lines` prints it.
+private func reading(_ path: String, from api: APIOptions, json: Bool, _ lines: (JSONValue) -> Void) async throws {
+    try await answering {
+        let answer = try await api.client().send(.GET, path)
+        if json { printJSON(answer) } else { lines(answer) }
     }
 }
 

@@ -88,14 +88,11 @@ public enum SagaPlanner {
                 .stepSucceeded(StoreEvent.StepSucceeded(step: step, attempt: attempt, durationMs: duration, details: details))
             ]
         case .failed(let error) where error.isUnreachable:
-            let (wait, next) = waitForCluster(
-                state[step].waitingForCluster, from: startedAt, attempt: attempt, limit: policy.deadline(step), now: now,
-                policy: policy, random: random)
             return [
                 .stepFailed(
-                    StoreEvent.StepFailed(
-                        step: step, attempt: attempt, error: error.message, retryable: true, nextAttemptAt: next,
-                        waitingForCluster: wait))
+                    waiting(
+                        error, step, attempt: attempt, state[step].waitingForCluster, from: startedAt,
+                        limit: policy.deadline(step), now: now, policy: policy, random: random))
             ]
         case .failed(let error)
         where error.kind == .transient && state[step].reachedAttempts(attempt) < policy.retry.maxAttempts:
@@ -158,14 +155,11 @@ public enum SagaPlanner {
             return [.stepCompensated(StoreEvent.StepCompensated(step: step, attempt: attempt))]
         case .failed(let error) where error.isUnreachable:
             // Undoing needs the cluster too: wait for it rather than give up with leftovers.
-            let (wait, next) = waitForCluster(
-                state[step].waitingForCluster, from: now, attempt: attempt, limit: policy.undoDeadline, now: now,
-                policy: policy, random: random)
             return [
                 .compensationStepFailed(
-                    StoreEvent.StepFailed(
-                        step: step, attempt: attempt, error: error.message, retryable: true, nextAttemptAt: next,
-                        waitingForCluster: wait))
+                    waiting(
+                        error, step, attempt: attempt, state[step].waitingForCluster, from: now,
+                        limit: policy.undoDeadline, now: now, policy: policy, random: random))
             ]
         case .failed(let error)
         where error.kind == .transient && state[step].reachedUndoAttempts(attempt) < policy.retry.maxAttempts:
@@ -215,6 +209,18 @@ public enum SagaPlanner {
             ? policy.retry.delay(afterAttempt: attempt, random: random).seconds
             : policy.retry.maxDelay.seconds * (0.5 + random / 2)
         return (ClusterWait(since: since, overdue: overdue), now.addingTimeInterval(delay))
+    }
+
+    /// The failure of an attempt (or undo attempt) of `step` that could not reach the cluster.
+    private static func waiting(
+        _ error: ClusterError, _ step: SagaStep, attempt: Int, _ previous: ClusterWait?, from start: Date,
+        limit: Duration, now: Date, policy: SagaPolicy, random: Double
+    ) -> StoreEvent.StepFailed {
+        let (wait, next) = waitForCluster(
+            previous, from: start, attempt: attempt, limit: limit, now: now, policy: policy, random: random)
+        return StoreEvent.StepFailed(
+            step: step, attempt: attempt, error: error.message, retryable: true, nextAttemptAt: next,
+            waitingForCluster: wait)
     }
 
     static func gaveUp(_ attempts: Int) -> String {
