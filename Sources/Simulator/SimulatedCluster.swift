@@ -13,13 +13,14 @@ public final class SimulatedCluster: ClusterDriver, ClusterReachability {
     public let inventory: any SimulatedInventory
     let clock: any Clock<Duration>
     private let rng: Mutex<SplitMix64>
-    private let unreachable = Mutex(false)
+    private let unreachable: Mutex<Bool>
 
     public init(settings: SimulationSettings, inventory: any SimulatedInventory, clock: any Clock<Duration> = ContinuousClock()) {
         self.settings = settings
         self.inventory = inventory
         self.clock = clock
         self.rng = Mutex(SplitMix64(seed: settings.seed))
+        self.unreachable = Mutex(settings.unreachable)
     }
 
     public var description: String { "simulated cluster (no real stores are created)" }

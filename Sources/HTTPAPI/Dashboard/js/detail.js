@@ -143,7 +143,7 @@ export function setupDetail(dialog, { onAction, onChanged, onCreated, confirm, a
     const failedSteps = store.steps.filter((s) => s.lastError && (s.status === 'failed' || store.status === 'failed'));
     const total = store.readyAt ? Date.parse(store.readyAt) - Date.parse(store.createdAt) : null;
     const parts = [
-      el('p', {}, statusBadge(store.status)),
+      el('p', {}, statusBadge(store.status), clusterWaitBadge(store)),
       cluster?.simulated
         ? el('p', { class: 'notice notice-sim', 'data-testid': 'detail-simulated' },
           el('strong', {}, 'Simulated cluster: '),

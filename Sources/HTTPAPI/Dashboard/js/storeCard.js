@@ -20,7 +20,7 @@ export function clusterWaitBadge(store) {
   return el('span', {
     class: 'cluster-wait', 'data-testid': 'waiting-for-cluster', 'data-overdue': wait.overdue ? 'true' : 'false',
     title: `The cluster's API server has not answered since ${dateTime(wait.since)}; the step retries until it does (nothing is undone meanwhile).`,
-  }, el('span', { 'aria-hidden': 'true' }, ' ⌛'), ' waiting for the cluster');
+  }, el('span', { 'aria-hidden': 'true' }, ' ⟳'), ' waiting for the cluster');
 }
 
 /** The attention line of a store that has waited for the cluster past its step's deadline, or null. */
