@@ -85,4 +85,45 @@ struct RolloutCommandLineTests {
             }
         }
     }
+
+    @Test func withTokensTheCommandSendsItsTokenAndTheServerRecordsWhoStartedTheRollout() async throws {
+        try await ServerDatabase.with { database in
+            try await InProcessServer.run(
+                databaseURL: database.url, auth: .tokens, arguments: ["--sim-latency", "0", "--health-interval", "0"]
+            ) { server in
+                let admin = try await issueToken(database, name: "ops-admin", role: "admin")
+                let viewer = try await issueToken(database, name: "ops-viewer", role: "viewer")
+                let api = ["--api-url", server.baseURL.absoluteString]
+                let created = try await runUrumi(
+                    ["stores", "create", "--name", "Token Shop", "--domain", "token-cli.example.com", "--admin-email",
+                     "a@example.com", "--database-url", database.url])
+                let store = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                let deadline = ContinuousClock.now + .seconds(30)
+                while try await !runUrumi(["stores", "show", store, "--database-url", database.url]).stdout.contains("\tready"),
+                    ContinuousClock.now < deadline
+                {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                let start = ["rollouts", "create", "--plan", "medium", "--store", store] + api
+
+                let anonymous = try await runUrumi(start)
+                #expect(anonymous.status != 0)
+                #expect(anonymous.stderr.contains("(401)"), "\(anonymous.stderr)")
+                let refused = try await runUrumi(start + ["--token", viewer])
+                #expect(refused.status != 0)
+                #expect(refused.stderr.contains("(403)"), "a viewer may look, not start: \(refused.stderr)")
+                let listed = try await runUrumi(["rollouts", "list", "--token", viewer] + api)
+                #expect(listed.status == 0, "\(listed.stderr)")
+
+                // The token from the environment, as an operator's shell would hold it.
+                let started = try await runUrumi(
+                    start, environment: ProcessInfo.processInfo.environment.merging(["URUMI_TOKEN": admin]) { $1 })
+                #expect(started.status == 0, "\(started.stderr)")
+                let id = started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                let shown = try await runUrumi(["rollouts", "show", id, "--json", "--token", admin] + api)
+                let rollout = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
+                #expect(rollout?["requestedBy"] as? String == "ops-admin", "\(shown.stdout) \(shown.stderr)")
+            }
+        }
+    }
 }
