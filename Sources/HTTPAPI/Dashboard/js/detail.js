@@ -16,7 +16,7 @@ import { STEP_NAMES, dateTime, duration, el, eventSummary, eventTitle, time } fr
 import { operationHistory, operationProgress, rollbackAttention } from './operationPanel.js';
 import { operationRunningMessage, pluginText } from './operationWords.js';
 import {
-  actionButton, changeButtons, clusterWaitAttention, clusterWaitBadge, link, statusBadge, stepList,
+  actionButton, changeButtons, clusterWaitAttention, link, statusBadge, stepList,
 } from './storeCard.js';
 
 /** A store whose release is installed: ready, or changing, or suspended (its data kept). */
@@ -143,7 +143,7 @@ export function setupDetail(dialog, { onAction, onChanged, onCreated, confirm, a
     const failedSteps = store.steps.filter((s) => s.lastError && (s.status === 'failed' || store.status === 'failed'));
     const total = store.readyAt ? Date.parse(store.readyAt) - Date.parse(store.createdAt) : null;
     const parts = [
-      el('p', {}, statusBadge(store.status), clusterWaitBadge(store)),
+      el('p', {}, statusBadge(store.status)),
       cluster?.simulated
         ? el('p', { class: 'notice notice-sim', 'data-testid': 'detail-simulated' },
           el('strong', {}, 'Simulated cluster: '),
