@@ -58,7 +58,8 @@ let package = Package(
             ]
         ),
         // Adapters of the ClusterDriver port for a real cluster: Kubernetes REST client + Helm
-        // CLI runner. The only module importing AsyncHTTPClient and Subprocess.
+        // CLI runner. The only library module importing AsyncHTTPClient and Subprocess (the
+        // executables use AsyncHTTPClient as API clients).
         .target(
             name: "Cluster",
             dependencies: [
@@ -168,6 +169,9 @@ let package = Package(
                 "HTTPAPI",
                 "Simulator",
                 "UrumiApp",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -220,6 +224,8 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "TestSupport",
+                "Provisioning",
+                "Simulator",
                 "Postgres",
                 "PostgresEvents",
                 "PostgresReadModels",

@@ -17,7 +17,7 @@ struct AuthMiddleware: RouterMiddleware {
 
     /// Paths that hold data; everything else (health, sign-in, the dashboard's static files,
     /// /openapi.yaml, unknown paths that end in 404) anyone may request.
-    static let protectedPrefixes = ["/stores", "/audit", "/stream", "/metrics"]
+    static let protectedPrefixes = ["/stores", "/audit", "/stream", "/metrics", "/rollouts"]
 
     static func isPublic(_ request: Request) -> Bool {
         let path = request.uri.path

@@ -34,7 +34,7 @@ extension PostgresStoreProjector {
             plan = view.plan.rawValue
             status = state.status.rawValue
             currentStep = view.currentStep?.rawValue
-            needsAttention = state.needsAttention
+            needsAttention = view.needsAttention
             createdAt = state.createdAt
             updatedAt = state.updatedAt
             version = state.version

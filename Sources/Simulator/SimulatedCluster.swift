@@ -8,17 +8,19 @@ import Synchronization
 /// Helm needs its namespace, the workload steps need the release, and deleting a namespace
 /// removes the release in it. No real store is created, which logs, the API and the dashboard
 /// say plainly.
-public final class SimulatedCluster: ClusterDriver {
+public final class SimulatedCluster: ClusterDriver, ClusterReachability {
     public let settings: SimulationSettings
     public let inventory: any SimulatedInventory
     let clock: any Clock<Duration>
     private let rng: Mutex<SplitMix64>
+    private let unreachable: Mutex<Bool>
 
     public init(settings: SimulationSettings, inventory: any SimulatedInventory, clock: any Clock<Duration> = ContinuousClock()) {
         self.settings = settings
         self.inventory = inventory
         self.clock = clock
         self.rng = Mutex(SplitMix64(seed: settings.seed))
+        self.unreachable = Mutex(settings.unreachable)
     }
 
     public var description: String { "simulated cluster (no real stores are created)" }
@@ -143,8 +145,25 @@ public final class SimulatedCluster: ClusterDriver {
         return StoreCredentials(username: "admin", password: password)
     }
 
+    /// Cuts the simulated cluster off (every call fails as a real adapter fails when it
+    /// cannot reach the API server), or brings it back. For tests and demos of an outage.
+    public func setReachable(_ reachable: Bool) {
+        unreachable.withLock { $0 = !reachable }
+    }
+
+    /// Whether calls reach the simulated cluster (see `setReachable`).
+    public var isReachable: Bool { unreachable.withLock { !$0 } }
+
+    public func probe() async -> ClusterError? {
+        isReachable ? nil : .unreachable("cannot reach the simulated cluster's API server (connection refused)")
+    }
+
     /// Draws this attempt's fault: hang (until cancelled), permanent or transient failure.
+    /// An unreachable cluster fails every call before anything else.
     func injectFaults(_ name: String) async throws {
+        if !isReachable {
+            throw ClusterError.unreachable("\(name): cannot reach the simulated cluster's API server (connection refused)")
+        }
         let (hang, fail, flake) = rng.withLock { rng in
             (
                 Double.random(in: 0..<1, using: &rng) < (settings.hangs[name] ?? 0),

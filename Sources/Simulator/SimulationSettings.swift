@@ -11,16 +11,20 @@ public struct SimulationSettings: Sendable, Hashable {
     /// Probability that a step never completes, so its deadline fires (`--sim-hang`).
     public var hangs: [String: Double]
     public var seed: UInt64
+    /// The cluster starts cut off: every call fails as against an API server that went away
+    /// (`--sim-unreachable`; `SimulatedCluster.setReachable` changes it at run time).
+    public var unreachable: Bool
 
     public init(
         latency: Duration = .milliseconds(200), failures: [String: Double] = [:], flaky: [String: Double] = [:],
-        hangs: [String: Double] = [:], seed: UInt64 = 1
+        hangs: [String: Double] = [:], seed: UInt64 = 1, unreachable: Bool = false
     ) {
         self.latency = latency
         self.failures = failures
         self.flaky = flaky
         self.hangs = hangs
         self.seed = seed
+        self.unreachable = unreachable
     }
 
     /// Where faults can be injected: each provisioning step, the undo of a step

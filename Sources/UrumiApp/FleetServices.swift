@@ -43,7 +43,7 @@ struct FleetServices {
                     name: "drift checks", dependencies, settings: settings, logger: logger))
         }
         self.services = services
-        counts = { [readModel = dependencies.readModel] in try await StoreCounts.count(readModel) }
+        counts = { [readModel = dependencies.readModel] in try await readModel.counts() }
     }
 
     /// `schedule` under its lease when the dependencies share leases between replicas and

@@ -8,7 +8,7 @@ struct UrumiBench: AsyncParsableCommand {
         abstract: "Benchmarks of Urumi's parts that print figures.",
         subcommands: [
             AppendBenchmark.self, SagaBenchmark.self, SSEBenchmark.self, ReadsBenchmark.self, RebuildBenchmark.self,
-            RolloutBenchmark.self,
+            RolloutBenchmark.self, CountsBenchmark.self,
         ]
     )
 }

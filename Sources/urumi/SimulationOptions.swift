@@ -18,13 +18,17 @@ struct SimulationOptions: ParsableArguments {
     @Option(help: "Seed of the simulated faults (same seed, same draws).")
     var simSeed: UInt64 = 1
 
+    @Flag(help: "The simulated cluster refuses every call, as an API server that went away (until restarted without it).")
+    var simUnreachable = false
+
     func settings() throws -> SimulationSettings {
         guard let latency = SimulationSettings.parseDuration(simLatency) else {
             throw ValidationError("--sim-latency: expected a duration such as 200ms or 2s, got \(simLatency)")
         }
         return SimulationSettings(
             latency: latency, failures: try probabilities(simFail, "--sim-fail"),
-            flaky: try probabilities(simFlaky, "--sim-flaky"), hangs: try probabilities(simHang, "--sim-hang"), seed: simSeed)
+            flaky: try probabilities(simFlaky, "--sim-flaky"), hangs: try probabilities(simHang, "--sim-hang"), seed: simSeed,
+            unreachable: simUnreachable)
     }
 
     private func probabilities(_ values: [String], _ flag: String) throws -> [String: Double] {

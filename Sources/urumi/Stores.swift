@@ -261,25 +261,12 @@ struct Stores: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change a store's name, plan, WordPress/WooCommerce versions or plugins (the API's PATCH).")
         @OptionGroup var common: Common
-        @Option(help: "The shop's new title.") var name: String?
-        @Option(help: "small, medium or large (volumes only grow).") var plan: String?
-        @Option(help: "WordPress version, e.g. 7.1.0 (only forward).") var wordpressVersion: String?
-        @Option(help: "WooCommerce version, e.g. 11.2.0 (only forward).") var woocommerceVersion: String?
-        @Option(
-            name: .customLong("plugin"),
-            help: ArgumentHelp("A wordpress.org plugin to keep installed, SLUG or SLUG@VERSION (repeatable; the list replaces the current one).", valueName: "slug[@version]"))
-        var plugins: [String] = []
-        @Flag(help: "Remove every plugin Urumi installed.") var noPlugins = false
+        @OptionGroup var change: ChangeOptions
         @Option(help: ArgumentHelp("Deletion protection: on refuses DELETE until turned off.", valueName: "on|off"))
         var deletionProtection: String?
 
         func run() async throws {
-            if noPlugins && !plugins.isEmpty { throw ValidationError("--no-plugins and --plugin exclude each other") }
-            let parsed: [(slug: String?, version: String?)]? =
-                noPlugins ? [] : plugins.isEmpty ? nil : plugins.map { text in
-                    let parts = text.split(separator: "@", maxSplits: 1).map(String.init)
-                    return (parts.first, parts.count > 1 ? parts[1] : nil)
-                }
+            let parsed: [(slug: String?, version: String?)]? = change.pluginList?.map { ($0.slug, $0.version) }
             var protection: Bool?
             switch deletionProtection {
             case nil: protection = nil
@@ -288,15 +275,15 @@ struct Stores: AsyncParsableCommand {
             case let other?: throw ValidationError("--deletion-protection takes on or off, got \(other)")
             }
             let input = StoreChangeInput(
-                name: name, plan: plan, wordpressVersion: wordpressVersion, woocommerceVersion: woocommerceVersion,
-                plugins: parsed)
-            let change: StoreChange?
+                name: change.name, plan: change.plan, wordpressVersion: change.wordpressVersion,
+                woocommerceVersion: change.woocommerceVersion, plugins: parsed)
+            let validated: StoreChange?
             do {
-                change = protection != nil && input.isEmpty ? nil : try StoreChange.validate(input)
+                validated = protection != nil && input.isEmpty ? nil : try StoreChange.validate(input)
             } catch {
                 throw ValidationError("\(error)")
             }
-            try await common.run(.update, change, deletionProtection: protection)
+            try await common.run(.update, validated, deletionProtection: protection)
         }
     }
 

@@ -5,6 +5,6 @@ struct Urumi: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "urumi",
         abstract: "Provisions WooCommerce stores on Kubernetes, as an event-sourced service.",
-        subcommands: [Serve.self, Migrate.self, Projections.self, Audit.self, Events.self, Stores.self, Tokens.self, Sim.self]
+        subcommands: [Serve.self, Migrate.self, Projections.self, Audit.self, Events.self, Stores.self, Rollouts.self, Tokens.self, Sim.self]
     )
 }

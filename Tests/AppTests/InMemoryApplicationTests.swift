@@ -95,6 +95,8 @@ struct InMemoryApplicationTests {
 /// Retries wait their backoff on the injected clock, not in real time.
 @Suite("Retries on the manual clock", .timeLimit(.minutes(1)))
 struct RetryClockTests {
+    /// `--sim-flaky` fails like a cluster that answers with an error: the budget applies. An
+    /// unreachable simulated cluster is waited for instead (`SagaFaultTests.anUnreachableClusterIsWaitedFor...`).
     @Test func aTransientFailureWaitsItsBackoffOnTheClockThenGivesUp() async throws {
         let clock = ManualClock()
         var saga = InMemoryApplicationTests.saga

@@ -20,11 +20,40 @@ import Testing
         #expect(error.message.contains("\(code)"))
     }
 
-    @Test func unreachableServersAreTransient() {
+    @Test func unreachableServersAreTransientAndSaySo() {
         struct Refused: Error, CustomStringConvertible { var description: String { "connection refused" } }
         let error = KubernetesErrorClassifier.unreachable("https://127.0.0.1:1", Refused(), operation: "GET /version")
         #expect(error.kind == .transient)
+        #expect(error.isUnreachable, "the saga waits for the cluster instead of giving up")
         #expect(error.message.contains("connection refused"))
+    }
+
+    @Test(arguments: apiCases)
+    func anAPIServerThatAnswersWasReached(code: Int, kind: ClusterError.Kind) {
+        let error = KubernetesErrorClassifier.classify(
+            KubernetesAPIError(code: code, reason: nil, message: nil, operation: "create namespace store-x"))
+        #expect(!error.isUnreachable, "\(code): an answer, even a 5xx, comes from a reachable cluster")
+    }
+
+    /// What helm prints when it cannot talk to the API server, and failures that look alike
+    /// but come from a cluster that answered.
+    static let helmReachability: [(stderr: String, unreachable: Bool)] = [
+        ("Error: INSTALLATION FAILED: Kubernetes cluster unreachable: Get \"https://10.0.0.1:6443/version\": dial tcp 10.0.0.1:6443: connect: connection refused", true),
+        ("Error: UPGRADE FAILED: Get \"https://api:6443/apis\": net/http: TLS handshake timeout", true),
+        ("Error: Kubernetes cluster unreachable: Get \"https://api.example:6443/version\": dial tcp: lookup api.example on 10.96.0.10:53: no such host", true),
+        ("Error: UPGRADE FAILED: Get \"https://10.0.0.1:6443/api/v1/namespaces/store-1/secrets\": dial tcp 10.0.0.1:6443: i/o timeout", true),
+        ("Error: INSTALLATION FAILED: Internal error occurred: failed calling webhook \"validate.nginx.ingress.kubernetes.io\": Post \"https://ingress-nginx-controller-admission.ingress-nginx.svc:443/\": dial tcp 10.96.1.1:443: connect: connection refused", false),
+        ("Error: INSTALLATION FAILED: failed post-install: timed out waiting for the condition", false),
+        ("Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress", false),
+        ("Error: INSTALLATION FAILED: the server is currently unable to handle the request", false),
+        ("Error: INSTALLATION FAILED: failed post-install: job failed: DeadlineExceeded", false),
+    ]
+
+    @Test(arguments: helmReachability)
+    func helmTellsAnUnreachableClusterFromOneThatAnswered(stderr: String, unreachable: Bool) {
+        let error = HelmErrorClassifier.classify(command: "helm upgrade --install store-1", exitCode: 1, output: stderr)
+        #expect(error.isUnreachable == unreachable, "\(stderr)")
+        if unreachable { #expect(error.kind == .transient) }
     }
 
     static let helmCases: [(stderr: String, kind: ClusterError.Kind)] = [

@@ -144,6 +144,69 @@ import Testing
         }
     }
 
+    /// The API server goes away mid-provisioning (issue 15, item 6), twice: while the namespace
+    /// step talks to it (the client keeps trying to connect until the step's deadline; the
+    /// probe then finds the server gone), then while helm runs (helm says "Kubernetes cluster
+    /// unreachable"). Each time the store waits past its retry budget and the step's deadline,
+    /// undoes nothing, and is ready once the server is back.
+    @Test func aStoreWaitsForAnAPIServerThatWentAwayAndIsReadyOnceItIsBack() async throws {
+        try await KubeTestServer.with { server in
+            let helm = try HelmStandIn(server: server)
+            try await ClusterTestDatabase.with { database in
+                let urumi = try await UrumiServe(
+                    Self.serveArguments(database: database, kubeconfig: try Self.kubeconfig(for: server), helm: helm)
+                        + ["--retry-max-attempts", "3", "--step-deadline", "namespace=2s", "--step-deadline", "helm=5s"])
+                try helm.block("install")
+                await server.stop()
+                let created = try await urumi.request("POST", "/stores", json: ["name": "Patient Shop", "domain": "patient.example.com", "adminEmail": "a@example.com", "plan": "small"])
+                let id = try #require(created["id"] as? String, "\(created)")
+
+                func waitsOverdue(at step: String) async throws -> [String: Any] {
+                    try await urumi.waitForStore(id, until: "\(step) waits for the cluster past its deadline", timeout: .seconds(90)) { store in
+                        let attempts = (store["steps"] as? [[String: Any]])?.first { $0["name"] as? String == step }?["attempts"] as? Int
+                        return (store["waitingForCluster"] as? [String: Any])?["overdue"] as? Bool == true && (attempts ?? 0) > 3
+                    }
+                }
+                let first = try await waitsOverdue(at: "namespace")
+                #expect(first["status"] as? String == "provisioning", "\(first)")
+                #expect(first["currentStep"] as? String == "namespace")
+                #expect(first["needsAttention"] as? Bool == true)
+                #expect((first["lastError"] as? String)?.contains("cannot reach the Kubernetes API") == true, "\(first)")
+
+                // Back: the namespace is made and helm starts; then the server goes away again.
+                try await server.start()
+                let deadline = ContinuousClock.now + .seconds(30)
+                while !helm.calls().contains(where: { $0.first == "upgrade" }) && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                await server.stop()
+                helm.unblock("install")
+                let second = try await waitsOverdue(at: "helm")
+                #expect(second["status"] as? String == "provisioning", "\(second)")
+                #expect(second["currentStep"] as? String == "helm")
+                #expect((second["lastError"] as? String)?.contains("cannot reach the Kubernetes API") == true, "\(second)")
+                // The attempt under way when the server went away failed in helm, which said so.
+                let failures = try await urumi.request("GET", "/stores/\(id)/events?limit=1000")
+                let helmFailures = (failures["items"] as? [[String: Any]] ?? []).filter { $0["type"] as? String == "store.step-failed.v1" }
+                    .compactMap { $0["data"] as? [String: Any] }.filter { $0["step"] as? String == "helm" }
+                #expect(helmFailures.first.map { ($0["error"] as? String ?? "").contains("Kubernetes cluster unreachable") } == true, "\(helmFailures)")
+                #expect(helmFailures.allSatisfy { $0["waitingForCluster"] != nil && $0["retryable"] as? Bool == true }, "\(helmFailures)")
+
+                try await server.start()
+                let store = try await urumi.waitForStore(id, in: ["ready", "failed"])
+                #expect(store["status"] as? String == "ready", "\(store)\n\(urumi.log.suffix(2000))")
+                #expect(store["needsAttention"] as? Bool == false)
+                #expect(store["waitingForCluster"] == nil)
+                let events = try await urumi.request("GET", "/stores/\(id)/events?limit=1000")
+                let types = (events["items"] as? [[String: Any]] ?? []).compactMap { $0["type"] as? String }
+                #expect(!types.contains("store.compensation-started.v1"), "\(types)")
+                #expect(!helm.calls().contains { $0.first == "uninstall" })
+                #expect(await server.state.get("namespaces", nil, "store-\(id)") != nil)
+                await urumi.stop()
+            }
+        }
+    }
+
     @Test func startupSaysWhatIsMissingAndExitsNonZero() async throws {
         try await KubeTestServer.with { server in
             let helm = try HelmStandIn(server: server)

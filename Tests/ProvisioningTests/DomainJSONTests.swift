@@ -39,11 +39,12 @@ struct DomainJSONTests {
     static let stories: [[String]] = [
         [
             "store.requested.v1.1", "store.step-started.v1.1", "store.step-succeeded.v1.1", "store.step-failed.v1.1",
-            "store.step-failed.v1.2", "store.compensation-started.v1.1", "store.compensation-step-failed.v1.1",
+            "store.step-failed.v1.3", "store.step-failed.v1.2", "store.compensation-started.v1.1",
+            "store.compensation-step-failed.v1.2", "store.compensation-step-failed.v1.1",
             "store.step-compensated.v1.1", "store.compensation-failed.v1.1", "store.retry-requested.v1.1",
             "store.step-started.v1.1", "store.ready.v1.1", "store.deletion-protection-changed.v1.1",
             "store.health-checked.v1.1", "store.drift-detected.v1.1", "store.change-requested.v1.1", "store.change-step-started.v1.1",
-            "store.change-step-succeeded.v1.1", "store.change-step-failed.v1.1", "store.rollback-started.v1.1",
+            "store.change-step-succeeded.v1.1", "store.change-step-failed.v1.2", "store.change-step-failed.v1.1", "store.rollback-started.v1.1",
             "store.change-failed.v1.1", "store.change-requested.v1.2", "store.backup-completed.v1.1", "store.restored.v1.1",
             "store.changed.v1.1", "store.suspended.v1.1", "store.resumed.v1.1", "store.backup-failed.v1.1",
             "store.backup-deleted.v1.1", "store.backup-expired.v1.1", "store.credentials-viewed.v1.1",
@@ -86,7 +87,7 @@ struct DomainJSONTests {
         #expect(states.contains { $0.spec.adminEmail == PersonalText.erasedMarker && $0.personalDataSealed == true })
         #expect(states.contains { $0.operation != nil } && states.contains { !$0.backups.isEmpty })
         #expect(states.contains { $0.health != nil } && states.contains { $0.spec.cloneOf != nil })
-        #expect(states.contains { $0.drift != nil })
+        #expect(states.contains { $0.drift != nil } && states.contains { $0.waitingForCluster != nil })
     }
 
     /// The encoders are written field by field: a field added to the state or the view is

@@ -71,7 +71,10 @@ struct SagaCompensationTests {
         #expect(try #require(saga.state).needsAttention == false)
     }
 
-    @Test func aHelmUndoThatKeepsFailingFallsBackToDeletingTheNamespace() throws {
+    /// An uninstall that a cluster which answers keeps refusing (503) gives up after the
+    /// budget; one that cannot reach the cluster waits for it instead
+    /// (`SagaUnreachableClusterTests.anUndoThatCannotReachTheClusterWaitsInsteadOfLeavingLeftovers`).
+    @Test func aHelmUndoThatAnAnsweringClusterKeepsFailingFallsBackToDeletingTheNamespace() throws {
         let cluster = ScriptedCluster().running(.wordpress, .permanent())
             .undoing(.helm, .transient(), .transient(), .transient(), .transient(), .transient())
         var saga = SagaDriver.created(cluster: cluster, random: FixedRandom(0.75))

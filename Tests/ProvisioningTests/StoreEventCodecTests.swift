@@ -135,6 +135,28 @@ private let samples: [(StoreEvent, String)] = [
                 ], action: .corrected, operation: "op-9", observedRevision: 4)),
         "store.drift-detected.v1"
     ),
+    // Waiting for an unreachable cluster (issue 15): an optional `waitingForCluster` on the failures.
+    (
+        .stepFailed(
+            .init(
+                step: .helm, attempt: 7, error: "helm upgrade failed (exit 1): Kubernetes cluster unreachable",
+                retryable: true, nextAttemptAt: at(42.5), waitingForCluster: ClusterWait(since: at(1), overdue: true))),
+        "store.step-failed.v1"
+    ),
+    (
+        .compensationStepFailed(
+            .init(
+                step: .namespace, attempt: 2, error: "delete namespace: cannot reach the Kubernetes API",
+                retryable: true, nextAttemptAt: at(12), waitingForCluster: ClusterWait(since: at(9), overdue: false))),
+        "store.compensation-step-failed.v1"
+    ),
+    (
+        .changeStepFailed(
+            .init(
+                operation: "op-1", step: .workloads, attempt: 6, error: "watch pods: cannot reach the Kubernetes API",
+                retryable: true, nextAttemptAt: at(90), waitingForCluster: ClusterWait(since: at(30), overdue: false))),
+        "store.change-step-failed.v1"
+    ),
 ]
 
 private let manifest = BackupManifest(

@@ -19,6 +19,7 @@ private final class CountingReadModel: StoreReadModel {
     }
 
     func store(_ id: StoreID) async throws -> StoreView? { nil }
+    func counts() async throws -> StoreCounts { StoreCounts() }
     func checkpoint() async throws -> LogCursor { position.withLock { $0 } }
     func waitUntil(_ cursor: LogCursor, timeout: Duration) async throws -> Bool { true }
 }

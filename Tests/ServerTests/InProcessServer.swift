@@ -1,6 +1,7 @@
 import Foundation
 import ServiceLifecycle
 import Logging
+import Provisioning
 import UrumiApp
 
 @testable import urumi
@@ -19,6 +20,9 @@ enum InProcessServer {
     /// Where a running in-process server answers.
     struct Handle: Sendable {
         let baseURL: URL
+        /// The cluster the server drives (the simulated one unless the flags say otherwise):
+        /// a test can cut it off (`SimulatedCluster.setReachable`).
+        let cluster: any ClusterDriver
         var port: Int { baseURL.port! }
     }
 
@@ -51,7 +55,8 @@ enum InProcessServer {
                     throw ProcessFailure.failed("the in-process server did not start")
                 }
                 do {
-                    let value = try await body(Handle(baseURL: URL(string: "http://127.0.0.1:\(port)")!))
+                    let value = try await body(
+                        Handle(baseURL: URL(string: "http://127.0.0.1:\(port)")!, cluster: dependencies.driver))
                     await group.triggerGracefulShutdown()
                     try await tasks.waitForAll()
                     return value

@@ -1,4 +1,5 @@
 import Foundation
+import Simulator
 import Testing
 
 /// Step deadlines and transient failures, seen through the API and the log.
@@ -86,4 +87,60 @@ func date(_ value: Any?) -> Date? {
     let formatter = ISO8601DateFormatter()
     formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
     return formatter.date(from: text)
+}
+
+/// The simulated cluster cut off mid-provisioning, on real PostgreSQL (issue 15, item 6):
+/// the stores wait for it past their retry budget, say so, undo nothing, and are ready once
+/// it is back.
+@Suite("An unreachable cluster", .timeLimit(.minutes(3)))
+struct UnreachableClusterTests {
+    @Test func anUnreachableClusterIsWaitedForAndTheStoresAreReadyOnceItIsBack() async throws {
+        try await ServerDatabase.with { database in
+            try await InProcessServer.run(
+                databaseURL: database.url,
+                arguments: [
+                    "--sim-latency", "10ms", "--retry-base-delay", "20ms", "--retry-max-delay", "50ms",
+                    "--retry-max-attempts", "3", "--step-deadline", "namespace=400ms",
+                ]) { server in
+                let cluster = try #require(server.cluster as? SimulatedCluster)
+                let client = HTTPClient(base: server.baseURL)
+                let first = try await client.createdStoreID(domain: "away0.example.com")
+                _ = try await client.waitForStatus(first, "ready")
+                cluster.setReachable(false)
+                var ids: [String] = []
+                for index in 1...3 { ids.append(try await client.createdStoreID(domain: "away\(index).example.com")) }
+                // Well past the budget (3 attempts) and the namespace step's deadline, the stores still wait.
+                for id in ids {
+                    let store = try await client.waitForStore(id) { store in
+                        let wait = store["waitingForCluster"] as? [String: Any]
+                        return wait?["overdue"] as? Bool == true && (steps(store)["namespace"]?["attempts"] as? Int ?? 0) > 6
+                    }
+                    #expect(store["status"] as? String == "provisioning")
+                    #expect(store["currentStep"] as? String == "namespace")
+                    #expect(store["needsAttention"] as? Bool == true, "waiting past the deadline needs attention")
+                    #expect((store["lastError"] as? String)?.contains("cannot reach the simulated cluster") == true)
+                }
+                let counts = try await client.get("/stores/counts").json
+                #expect(counts["needsAttention"] as? Int == 3, "\(counts)")
+                // Nothing was given up or undone, and the ready store was left alone.
+                for id in ids {
+                    let types = try await database.eventTypes(ofStore: id)
+                    #expect(!types.contains("store.compensation-started.v1"), "\(types)")
+                    let failures = try await database.eventData(ofStore: id, type: "store.step-failed.v1")
+                    #expect(failures.allSatisfy { $0["waitingForCluster"] != nil && $0["retryable"] as? Bool == true })
+                }
+                #expect(try await client.get("/stores/\(first)").json["status"] as? String == "ready")
+
+                cluster.setReachable(true)
+                for id in ids {
+                    let store = try await client.waitForStatus(id, "ready")
+                    #expect(store["waitingForCluster"] == nil)
+                    #expect(store["needsAttention"] as? Bool == false)
+                    #expect(steps(store)["helm"]?["attempts"] as? Int == 1)
+                }
+                let inventory = try await database.inventory()
+                #expect(inventory.namespaces.count == 4 && inventory.releases.count == 4, "\(inventory)")
+            }
+        }
+    }
 }

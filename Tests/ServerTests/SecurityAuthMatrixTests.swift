@@ -38,6 +38,8 @@ enum APIRoute: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case storeEvents = "GET /stores/{id}/events"
     case storeCredentials = "GET /stores/{id}/credentials"
     case audit = "GET /audit"
+    case listRollouts = "GET /rollouts"
+    case dryRunRollout = "POST /rollouts?dry_run=true"
     case stream = "GET /stream"
     case session = "GET /session"
     case healthLive = "GET /health/live"
@@ -242,6 +244,11 @@ struct SecurityAuthMatrixTests {
         case .storeEvents: path = "/stores/\(fixture.readyStore)/events"
         case .storeCredentials: path = "/stores/\(fixture.readyStore)/credentials"
         case .audit: path = "/audit"
+        case .listRollouts: path = "/rollouts"
+        case .dryRunRollout:
+            // Plans a change and records nothing, so every caller may try it on the shared store.
+            path = "/rollouts?dry_run=true"
+            body = ["change": ["plan": "medium"], "selector": ["ids": [fixture.readyStore]]]
         case .stream: path = "/stream"
         case .session: path = "/session"
         case .healthLive: path = "/health/live"

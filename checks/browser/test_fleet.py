@@ -269,6 +269,42 @@ def test_a_failed_store_marks_the_failed_step_and_can_be_retried_and_deleted(tab
     expect_live(tab)
 
 
+def test_a_store_that_cannot_reach_the_cluster_waits_for_it_and_is_ready_once_it_is_back(tab, server, shot):
+    name = f"Patient {SUFFIX}"
+    server.stop()
+    server.start(extra=["--sim-unreachable", "--step-deadline", "namespace=1s", "--retry-max-delay", "1s"])
+    try:
+        expect_live(tab)
+        search(tab, name)
+        store_id = create(server, name, f"patient-{SUFFIX}.example.com")
+        row = rows(tab).filter(has_text=name)
+        waiting = row.get_by_test_id("waiting-for-cluster")
+        expect(waiting).to_contain_text("waiting for the cluster", timeout=20_000)
+        expect(row.locator(".badge")).to_contain_text("Provisioning")
+        # Past the namespace step's deadline (1 s) the store needs attention, and still waits.
+        server.wait_for_store(store_id, lambda s: (s.get("waitingForCluster") or {}).get("overdue") is True, timeout=20)
+        expect(waiting).to_have_attribute("data-overdue", "true", timeout=10_000)
+        expect(row.locator(".attention-mark")).to_have_count(1)
+        row.get_by_role("button", name=f"{name} (details)").click()
+        dialog = tab.get_by_role("dialog", name=name)
+        expect(dialog.get_by_test_id("attention")).to_contain_text("the cluster has been unreachable since")
+        expect(dialog.get_by_test_id("attention")).to_contain_text("nothing is undone")
+        shot(tab, "26-waiting-for-cluster", full_page=False)
+        dialog.get_by_role("button", name="Close details").click()
+        status, body = server.request("GET", f"/stores/{store_id}/events?limit=100")
+        assert status == 200, body
+        assert "store.compensation-started.v1" not in [event["type"] for event in body["items"]]
+    finally:
+        server.stop()
+        server.start()
+    # The cluster is back: the store goes on to ready; the badge and the attention mark go.
+    expect_live(tab)
+    server.wait_for_store(store_id, lambda s: s["status"] == "ready", timeout=30)
+    expect(row.locator(".badge")).to_contain_text("Ready", timeout=20_000)
+    expect(row.get_by_test_id("waiting-for-cluster")).to_have_count(0)
+    expect(row.locator(".attention-mark")).to_have_count(0)
+
+
 @pytest.fixture
 def phone(browser, server):
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)

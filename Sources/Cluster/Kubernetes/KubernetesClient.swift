@@ -59,10 +59,13 @@ public final class KubernetesClient: Sendable {
 
     /// Sends one request and returns the JSON body of a 2xx answer. Other statuses throw
     /// `KubernetesAPIError`; failing to reach the server throws a transient `ClusterError`.
+    /// `timeout` bounds this request (the client's request timeout when nil).
     public func send(
-        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, operation: String
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil,
+        timeout: Duration? = nil, operation: String
     ) async throws -> JSONValue {
-        let (status, bytes) = try await exchange(method, path, query: query, body: body, operation: operation)
+        let (status, bytes) = try await exchange(
+            method, path, query: query, body: body, timeout: timeout ?? requestTimeout, operation: operation)
         guard (200..<300).contains(status) else {
             throw KubernetesAPIError(code: status, body: bytes, operation: operation)
         }
@@ -111,9 +114,10 @@ public final class KubernetesClient: Sendable {
 
     /// One request with a body collected in memory.
     private func exchange(
-        _ method: HTTPMethod, _ path: String, query: [(String, String)], body: JSONValue?, operation: String
+        _ method: HTTPMethod, _ path: String, query: [(String, String)], body: JSONValue?, timeout: Duration,
+        operation: String
     ) async throws -> (Int, [UInt8]) {
-        let response = try await open(method, path, query: query, body: body, timeout: requestTimeout, operation: operation)
+        let response = try await open(method, path, query: query, body: body, timeout: timeout, operation: operation)
         return (Int(response.status.code), try await collect(response, operation: operation))
     }
 

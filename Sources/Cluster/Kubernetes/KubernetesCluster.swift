@@ -6,7 +6,7 @@ import Provisioning
 /// `helm` CLI for the store chart. Same semantics as `SimulatedCluster`: every operation is
 /// idempotent, helm needs the namespace, the workload steps need the namespace, and deleting
 /// the namespace removes everything in it.
-public final class KubernetesCluster: ClusterDriver {
+public final class KubernetesCluster: ClusterDriver, ClusterReachability {
     public let client: KubernetesClient
     public let helm: HelmCLI
     let layout: StoreChartLayout
@@ -177,6 +177,18 @@ public final class KubernetesCluster: ClusterDriver {
         }
         if !problems.isEmpty { throw KubeConfigError(problems.joined(separator: "; ")) }
         return found
+    }
+
+    /// Whether the API server answers `GET /version` within 5 s (any answer will do).
+    public func probe() async -> ClusterError? {
+        do {
+            _ = try await client.send(.GET, "/version", timeout: .seconds(5), operation: "GET /version")
+            return nil
+        } catch let error as ClusterError where error.isUnreachable {
+            return error
+        } catch {
+            return nil  // an answer, if not the one hoped for: the cluster is there
+        }
     }
 
     public func shutdown() async {

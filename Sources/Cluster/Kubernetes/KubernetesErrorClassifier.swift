@@ -34,8 +34,9 @@ public enum KubernetesErrorClassifier {
         }
     }
 
-    /// A failure to reach the API server at all (connection refused, TLS handshake, timeout).
+    /// A failure to reach the API server at all (connection refused, TLS handshake, timeout):
+    /// the saga waits for the cluster instead of giving up on the store.
     public static func unreachable(_ server: String, _ error: any Error, operation: String) -> ClusterError {
-        .transient("\(operation): cannot reach the Kubernetes API at \(server): \(String(describing: error).prefix(300))")
+        .unreachable("\(operation): cannot reach the Kubernetes API at \(server): \(String(describing: error).prefix(300))")
     }
 }

@@ -28,8 +28,22 @@ public struct StepState: Sendable, Hashable, Codable {
     /// Undoing this step failed for good in the current round; deleting the namespace (which
     /// removes everything in it) is the fallback.
     public var undoGaveUp = false
+    /// The last attempt (or undo attempt) could not reach the cluster: the step waits for it.
+    /// Cleared by an outcome from a cluster that answered.
+    public var waitingForCluster: ClusterWait?
+    /// Attempts of the current run that could not reach the cluster: they do not use up the
+    /// retry budget, which is for failures of a cluster that answered (nil: none).
+    public var unreachableAttempts: Int?
+    /// The same for the undo attempts of the current compensation round.
+    public var undoUnreachableAttempts: Int?
 
     public init() {}
+
+    /// Attempts up to `attempt` that reached the cluster (what the retry budget counts).
+    func reachedAttempts(_ attempt: Int) -> Int { attempt - (unreachableAttempts ?? 0) }
+
+    /// Undo attempts up to `attempt` that reached the cluster.
+    func reachedUndoAttempts(_ attempt: Int) -> Int { attempt - (undoUnreachableAttempts ?? 0) }
 
     /// An attempt started at `at`, to end by `deadline`.
     mutating func start(attempt: Int, at: Date, deadline: Date) {
@@ -49,14 +63,18 @@ public struct StepState: Sendable, Hashable, Codable {
         self.details = details
         lastError = nil
         nextAttemptAt = nil
+        waitingForCluster = nil
     }
 
-    /// The attempt failed at `at`; retried at `nextAttemptAt` when `retryable`.
-    mutating func fail(at: Date, error: String, retryable: Bool, nextAttemptAt: Date?) {
+    /// The attempt failed at `at`; retried at `nextAttemptAt` when `retryable`. `waiting`:
+    /// it could not reach the cluster.
+    mutating func fail(at: Date, error: String, retryable: Bool, nextAttemptAt: Date?, waiting: ClusterWait? = nil) {
         status = .failed
         finishedAt = at
         lastError = error
         self.retryable = retryable
         self.nextAttemptAt = nextAttemptAt
+        waitingForCluster = waiting
+        if waiting != nil { unreachableAttempts = (unreachableAttempts ?? 0) + 1 }
     }
 }

@@ -91,6 +91,9 @@ public enum StoreEvent: Sendable, Hashable {
         public let error: String
         public let retryable: Bool
         public let nextAttemptAt: Date?
+        /// Set when the attempt could not reach the cluster: the step waits for it (absent
+        /// before issue 15, and whenever the cluster answered).
+        public var waitingForCluster: ClusterWait? = nil
     }
 
     public struct Ready: Sendable, Hashable, Codable {

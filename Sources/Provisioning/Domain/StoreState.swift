@@ -88,6 +88,19 @@ public struct StoreState: Sendable, Hashable, Codable {
         return SagaStep.allCases.first { self[$0].status != .succeeded }
     }
 
+    /// The wait for an unreachable cluster of the step the store is on (provisioning, undoing
+    /// or an operation's), nil when the store is not waiting for the cluster.
+    public var waitingForCluster: ClusterWait? {
+        if status.isOperating {
+            guard let operation, let step = operation.currentStep else { return nil }
+            return operation[step].waitingForCluster
+        }
+        guard status == .provisioning || status == .compensating || status == .deleting, let step = currentStep else {
+            return nil
+        }
+        return self[step].waitingForCluster
+    }
+
     /// Whether a step's effects are in the cluster now.
     public func isPresent(_ step: SagaStep) -> Bool {
         let state = self[step]
@@ -155,7 +168,8 @@ public struct StoreState: Sendable, Hashable, Codable {
             if let revision = succeeded.details["revision"].flatMap(Int.init) { helmRevision = revision }
         case .stepFailed(let failed):
             self[failed.step].fail(
-                at: at, error: failed.error, retryable: failed.retryable, nextAttemptAt: failed.nextAttemptAt)
+                at: at, error: failed.error, retryable: failed.retryable, nextAttemptAt: failed.nextAttemptAt,
+                waiting: failed.waitingForCluster)
         case .ready(let ready):
             status = .ready
             urls = ready.urls
@@ -175,18 +189,25 @@ public struct StoreState: Sendable, Hashable, Codable {
                 self[step].undoAttempts = 0
                 self[step].undoNextAttemptAt = nil
                 self[step].undoGaveUp = false
+                self[step].undoUnreachableAttempts = nil
+                self[step].waitingForCluster = nil
             }
         case .stepCompensated(let compensated):
             // Deleting the namespace removes everything in it, the release included.
             for step in SagaStep.allCases where step.undoneBy == compensated.step || compensated.step == .namespace {
                 if self[step].status != .pending { self[step].status = .compensated }
                 self[step].undoGaveUp = false
+                self[step].waitingForCluster = nil
             }
             self[compensated.step].undoNextAttemptAt = nil
         case .compensationStepFailed(let failed):
             self[failed.step].undoAttempts = failed.attempt
             self[failed.step].undoNextAttemptAt = failed.nextAttemptAt
             self[failed.step].lastError = failed.error
+            self[failed.step].waitingForCluster = failed.waitingForCluster
+            if failed.waitingForCluster != nil {
+                self[failed.step].undoUnreachableAttempts = (self[failed.step].undoUnreachableAttempts ?? 0) + 1
+            }
             if !failed.retryable { self[failed.step].undoGaveUp = true }
         case .compensationFailed(let failed):
             status = .failed

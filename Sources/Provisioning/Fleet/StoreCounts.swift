@@ -21,20 +21,59 @@ public struct StoreCounts: Sendable, Hashable, Codable {
     public init() {}
 
     public mutating func add(_ view: StoreView) {
-        byStatus[view.status.rawValue, default: 0] += 1
-        guard view.status != .deleted else { return }
-        total += 1
-        byPlan[view.plan.rawValue, default: 0] += 1
-        byHealth[view.health?.state.rawValue ?? "unknown", default: 0] += 1
         let config = view.applied ?? view.desired
-        byWordPressVersion[config.effectiveWordPressVersion, default: 0] += 1
-        byWooCommerceVersion[config.effectiveWooCommerceVersion, default: 0] += 1
-        if view.needsAttention { needsAttention += 1 }
-        if view.drift?.isOutstanding == true { drifted += 1 }
+        add(
+            Group(
+                status: view.status.rawValue, plan: view.plan.rawValue, health: view.health?.state.rawValue ?? "unknown",
+                wordpressVersion: config.effectiveWordPressVersion, woocommerceVersion: config.effectiveWooCommerceVersion,
+                needsAttention: view.needsAttention, drifted: view.drift?.isOutstanding == true),
+            count: 1)
     }
 
-    /// Counts every store of the read model (one pass over its pages).
-    public static func count(_ readModel: any StoreReadModel) async throws -> StoreCounts {
+    /// Stores that count alike: what an aggregate over the store list groups by.
+    public struct Group: Sendable, Hashable {
+        public let status: String
+        public let plan: String
+        /// A `StoreHealth.State`, or `unknown`.
+        public let health: String
+        /// The effective versions of the config the store runs (the one asked for before it first ran).
+        public let wordpressVersion: String
+        public let woocommerceVersion: String
+        public let needsAttention: Bool
+        /// Drift on record and not corrected (`StoreDrift.isOutstanding`).
+        public let drifted: Bool
+
+        public init(
+            status: String, plan: String, health: String, wordpressVersion: String, woocommerceVersion: String,
+            needsAttention: Bool, drifted: Bool = false
+        ) {
+            self.status = status
+            self.plan = plan
+            self.health = health
+            self.wordpressVersion = wordpressVersion
+            self.woocommerceVersion = woocommerceVersion
+            self.needsAttention = needsAttention
+            self.drifted = drifted
+        }
+    }
+
+    /// Adds `count` stores of `group`.
+    public mutating func add(_ group: Group, count: Int) {
+        byStatus[group.status, default: 0] += count
+        guard group.status != StoreStatus.deleted.rawValue else { return }
+        total += count
+        byPlan[group.plan, default: 0] += count
+        byHealth[group.health, default: 0] += count
+        byWordPressVersion[group.wordpressVersion, default: 0] += count
+        byWooCommerceVersion[group.woocommerceVersion, default: 0] += count
+        if group.needsAttention { needsAttention += count }
+        if group.drifted { drifted += count }
+    }
+
+    /// Counts every store of the read model by reading all its pages and decoding each store:
+    /// what `StoreReadModel.counts()` answered before it was one aggregate (kept as the
+    /// reference its implementations are tested and measured against).
+    public static func countingPages(_ readModel: any StoreReadModel) async throws -> StoreCounts {
         var counts = StoreCounts()
         var after: String?
         var position: LogCursor?

@@ -159,7 +159,20 @@ public enum OperationPlanner {
                     StoreEvent.ChangeStepSucceeded(
                         operation: operation.id, step: step, attempt: attempt, durationMs: durationMs, details: recorded))
             ] + after
-        case .failed(let error) where error.kind == .transient && attempt < policy.retry.maxAttempts:
+        case .failed(let error) where error.isUnreachable:
+            // Rolling back needs the cluster too: an unreachable one is waited for, never a
+            // reason to roll back.
+            let (wait, next) = SagaPlanner.waitForCluster(
+                operation[step].waitingForCluster, from: operation[step].startedAt ?? now, attempt: attempt,
+                limit: policy.deadline(step), now: now, policy: policy, random: random)
+            return [
+                .changeStepFailed(
+                    StoreEvent.ChangeStepFailed(
+                        operation: operation.id, step: step, attempt: attempt, error: error.message, retryable: true,
+                        nextAttemptAt: next, waitingForCluster: wait))
+            ]
+        case .failed(let error)
+        where error.kind == .transient && operation[step].reachedAttempts(attempt) < policy.retry.maxAttempts:
             let wait = policy.retry.delay(afterAttempt: attempt, random: random)
             return [
                 .changeStepFailed(
@@ -169,8 +182,17 @@ public enum OperationPlanner {
             ]
         case .failed(let error):
             let message =
-                error.kind == .transient ? "\(error.message) (\(SagaPlanner.gaveUp(attempt)))" : error.message
+                error.kind == .transient
+                ? "\(error.message) (\(SagaPlanner.gaveUp(operation[step].reachedAttempts(attempt))))" : error.message
             return [failed(operation, step, attempt, message)]
+        case .deadlineExceeded(let limit) where operation[step].waitingForCluster != nil:
+            // Begun while waiting for the cluster: retried at once (see `SagaPlanner.afterWaiting`).
+            return [
+                .changeStepFailed(
+                    StoreEvent.ChangeStepFailed(
+                        operation: operation.id, step: step, attempt: attempt, error: SagaPlanner.waitedMessage(limit),
+                        retryable: true, nextAttemptAt: now))
+            ]
         case .deadlineExceeded(let limit):
             return [failed(operation, step, attempt, "deadline of \(SagaPlanner.format(limit)) passed")]
         }

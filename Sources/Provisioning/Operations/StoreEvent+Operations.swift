@@ -48,6 +48,9 @@ extension StoreEvent {
         public let error: String
         public let retryable: Bool
         public let nextAttemptAt: Date?
+        /// Set when the attempt could not reach the cluster: the step waits for it (absent
+        /// before issue 15, and whenever the cluster answered).
+        public var waitingForCluster: ClusterWait? = nil
     }
 
     /// A step failed for good: the release goes back to its last good revision.

@@ -29,7 +29,8 @@ extension StoreState {
         case .changeStepFailed(let failed):
             guard failed.operation == operation?.id else { return }
             operation?[failed.step].fail(
-                at: at, error: failed.error, retryable: failed.retryable, nextAttemptAt: failed.nextAttemptAt)
+                at: at, error: failed.error, retryable: failed.retryable, nextAttemptAt: failed.nextAttemptAt,
+                waiting: failed.waitingForCluster)
         case .rollbackStarted(let started):
             guard started.operation == operation?.id else { return }
             operation?.rollback = StoreOperation.Rollback(

@@ -12,6 +12,11 @@ public protocol StoreReadModel: Sendable {
     /// literally (no wildcards); callers check its length and characters.
     func page(statuses: [StoreStatus], search: String?, after: String?, limit: Int) async throws -> StorePage
 
+    /// How many stores there are by status, plan, health and versions (`StoreCounts`), as
+    /// one aggregate over the store list, with the log position it reflects at least. The
+    /// same numbers as `StoreCounts.countingPages` gives by reading every page.
+    func counts() async throws -> StoreCounts
+
     /// The log cursor of the last event the store list reflects.
     func checkpoint() async throws -> LogCursor
 

@@ -67,6 +67,14 @@ public final class InMemoryStoreProjection: StoreReadModel, SagaQueue, LogConsum
             items: try page.map { try StoreProjection.encode(StoreView($0)) }, next: next, position: position)
     }
 
+    public func counts() async throws -> StoreCounts {
+        let (views, position) = state.withLock { state in (state.stores.values.map(StoreView.init), state.checkpoint) }
+        var counts = StoreCounts()
+        for view in views { counts.add(view) }
+        counts.position = position.description
+        return counts
+    }
+
     /// Whether `text` holds `needle` (already lower-cased) ignoring case, as PostgreSQL's
     /// `ilike` compares: both sides lower-cased, then a plain substring match.
     static func contains(_ text: String, _ needle: String) -> Bool {

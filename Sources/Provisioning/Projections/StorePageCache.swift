@@ -100,6 +100,8 @@ public final class StorePageCache: StoreReadModel, LogConsumer {
 
     public func store(_ id: StoreID) async throws -> StoreView? { try await base.store(id) }
 
+    public func counts() async throws -> StoreCounts { try await base.counts() }
+
     public func checkpoint() async throws -> LogCursor { try await base.checkpoint() }
 
     public func waitUntil(_ cursor: LogCursor, timeout: Duration) async throws -> Bool {

@@ -92,6 +92,9 @@ extension StepState {
             json.field("undoAttempts", undoAttempts)
             json.field("undoGaveUp", undoGaveUp)
             json.field("undoNextAttemptAt", undoNextAttemptAt)
+            json.field("undoUnreachableAttempts", undoUnreachableAttempts)
+            json.field("unreachableAttempts", unreachableAttempts)
+            try json.field("waitingForCluster", encoded: waitingForCluster)
         }
     }
 }

@@ -48,6 +48,7 @@ extension StoreView {
             json.field("updatedAt", updatedAt)
             try json.field("urls", urls) { try $1.writeJSON(to: &$0) }
             json.field("version", Int(version))
+            try json.field("waitingForCluster", encoded: waitingForCluster)
         }
     }
 }

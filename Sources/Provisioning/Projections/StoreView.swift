@@ -16,8 +16,11 @@ public struct StoreView: Sendable, Hashable, Codable {
     public let lastError: String?
     /// The step that failed for good (its own status may since be `compensated`).
     public let failedStep: SagaStep?
-    /// Compensation could not clean up: an operator must look at `leftovers`.
+    /// Compensation could not clean up (an operator must look at `leftovers`), an operation's
+    /// rollback failed, or the store has waited for an unreachable cluster past its step's deadline.
     public let needsAttention: Bool
+    /// The store's current step cannot reach the cluster and waits for it (nil: it is not).
+    public let waitingForCluster: ClusterWait?
     public let leftovers: [SagaStep]
     public let requestedBy: String
     public let createdAt: Date
@@ -65,7 +68,8 @@ public struct StoreView: Sendable, Hashable, Codable {
         urls = state.status.hasShop ? state.urls : nil
         lastError = state.failureReason ?? SagaStep.allCases.compactMap { state[$0].lastError }.first
         failedStep = state.failedStep
-        needsAttention = state.needsAttention
+        waitingForCluster = state.waitingForCluster
+        needsAttention = state.needsAttention || waitingForCluster?.overdue == true
         leftovers = state.leftovers
         requestedBy = state.requestedBy
         createdAt = state.createdAt

@@ -24,7 +24,7 @@ extension SagaCoordinator {
                     logger.debug("saga call", metadata: ["call": "\(call)"])
                     let target = StoreTarget(runner.state)
                     guard
-                        let outcome = await execute(limit: deadline, interrupt: interrupt, { [driver] in
+                        let executed = await execute(limit: deadline, interrupt: interrupt, { [driver] in
                             try await driver.perform(call, for: target)
                         })
                     else {
@@ -34,6 +34,7 @@ extension SagaCoordinator {
                         effect = runner.resume(reloaded, now: now())
                         continue
                     }
+                    let outcome = await unlessUnreachable(executed)
                     if case .failed(let error) = outcome {
                         logger.info("saga call failed", metadata: ["call": "\(call)", "error": "\(error)"])
                     }
@@ -48,6 +49,16 @@ extension SagaCoordinator {
         } catch {
             if !Task.isCancelled { logger.error("saga run failed", metadata: ["error": "\(error)"]) }
         }
+    }
+
+    /// An attempt that ran out its deadline while the cluster cannot be reached (the driver's
+    /// probe says so) could not reach it: recorded as such, the saga waits for the cluster
+    /// instead of compensating (`ClusterWait`). Any other outcome as it is.
+    func unlessUnreachable(_ outcome: StepOutcome) async -> StepOutcome {
+        guard case .deadlineExceeded(let limit) = outcome, let cluster = driver as? any ClusterReachability,
+            let error = await cluster.probe()
+        else { return outcome }
+        return .failed(.unreachable("no answer within the deadline of \(SagaPlanner.format(limit)): \(error.message)"))
     }
 
     /// Appends `decided` fenced on the runner's version, and tells the runner.

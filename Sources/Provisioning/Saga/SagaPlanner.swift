@@ -87,7 +87,15 @@ public enum SagaPlanner {
             return [
                 .stepSucceeded(StoreEvent.StepSucceeded(step: step, attempt: attempt, durationMs: duration, details: details))
             ]
-        case .failed(let error) where error.kind == .transient && attempt < policy.retry.maxAttempts:
+        case .failed(let error) where error.isUnreachable:
+            return [
+                .stepFailed(
+                    waiting(
+                        error, step, attempt: attempt, state[step].waitingForCluster, from: startedAt,
+                        limit: policy.deadline(step), now: now, policy: policy, random: random))
+            ]
+        case .failed(let error)
+        where error.kind == .transient && state[step].reachedAttempts(attempt) < policy.retry.maxAttempts:
             let wait = policy.retry.delay(afterAttempt: attempt, random: random)
             return [
                 .stepFailed(
@@ -98,11 +106,27 @@ public enum SagaPlanner {
         case .failed(let error):
             let message =
                 error.kind == .transient
-                ? "\(error.message) (\(gaveUp(attempt)))" : error.message
+                ? "\(error.message) (\(gaveUp(state[step].reachedAttempts(attempt))))" : error.message
             return giveUp(state, step, attempt: attempt, message: message)
+        case .deadlineExceeded(let limit) where state[step].waitingForCluster != nil:
+            return [.stepFailed(afterWaiting(step, attempt: attempt, limit: limit, now: now))]
         case .deadlineExceeded(let limit):
             return giveUp(state, step, attempt: attempt, message: "deadline of \(format(limit)) passed")
         }
+    }
+
+    /// An attempt that began while the step waited for the cluster and ran out its deadline,
+    /// though the cluster answers again (else the runtime records it as unreachable): it may
+    /// have spent its time connecting while the cluster came back, so it is retried at once,
+    /// as a failure of a cluster that answered (no longer waiting: one that hangs again is the
+    /// step's own failure).
+    static func afterWaiting(_ step: SagaStep, attempt: Int, limit: Duration, now: Date) -> StoreEvent.StepFailed {
+        StoreEvent.StepFailed(
+            step: step, attempt: attempt, error: "\(waitedMessage(limit))", retryable: true, nextAttemptAt: now)
+    }
+
+    static func waitedMessage(_ limit: Duration) -> String {
+        "deadline of \(format(limit)) passed in an attempt begun while the cluster could not be reached; retried"
     }
 
     private static func giveUp(_ state: StoreState, _ step: SagaStep, attempt: Int, message: String) -> [StoreEvent] {
@@ -129,7 +153,16 @@ public enum SagaPlanner {
         switch outcome {
         case .succeeded:
             return [.stepCompensated(StoreEvent.StepCompensated(step: step, attempt: attempt))]
-        case .failed(let error) where error.kind == .transient && attempt < policy.retry.maxAttempts:
+        case .failed(let error) where error.isUnreachable:
+            // Undoing needs the cluster too: wait for it rather than give up with leftovers.
+            return [
+                .compensationStepFailed(
+                    waiting(
+                        error, step, attempt: attempt, state[step].waitingForCluster, from: now,
+                        limit: policy.undoDeadline, now: now, policy: policy, random: random))
+            ]
+        case .failed(let error)
+        where error.kind == .transient && state[step].reachedUndoAttempts(attempt) < policy.retry.maxAttempts:
             let wait = policy.retry.delay(afterAttempt: attempt, random: random)
             return [
                 .compensationStepFailed(
@@ -138,7 +171,11 @@ public enum SagaPlanner {
                         nextAttemptAt: now.addingTimeInterval(wait.seconds)))
             ]
         case .failed(let error):
-            message = error.kind == .transient ? "\(error.message) (\(gaveUp(attempt)))" : error.message
+            message =
+                error.kind == .transient
+                ? "\(error.message) (\(gaveUp(state[step].reachedUndoAttempts(attempt))))" : error.message
+        case .deadlineExceeded(let limit) where state[step].waitingForCluster != nil:
+            return [.compensationStepFailed(afterWaiting(step, attempt: attempt, limit: limit, now: now))]
         case .deadlineExceeded(let limit):
             message = "deadline of \(format(limit)) passed"
         }
@@ -154,6 +191,36 @@ public enum SagaPlanner {
             .compensationFailed(
                 StoreEvent.CompensationFailed(step: step, error: message, leftovers: state.touchedUndoSteps))
         ]
+    }
+
+    /// What an attempt that could not reach the cluster records: the wait (since `previous`
+    /// began, else since `start`; overdue once it outlasted `limit`, the step's deadline) and
+    /// when to try again. While the step has attempts left that is the usual backoff; then the
+    /// maximum delay, jittered over its upper half so that stores waiting on one cluster do not
+    /// all call it at the same moment when it is back. No give-up: see `ClusterWait`.
+    static func waitForCluster(
+        _ previous: ClusterWait?, from start: Date, attempt: Int, limit: Duration, now: Date, policy: SagaPolicy,
+        random: Double
+    ) -> (ClusterWait, Date) {
+        let since = previous?.since ?? min(start, now)
+        let overdue = now.timeIntervalSince(since) >= limit.seconds
+        let delay =
+            attempt < policy.retry.maxAttempts
+            ? policy.retry.delay(afterAttempt: attempt, random: random).seconds
+            : policy.retry.maxDelay.seconds * (0.5 + random / 2)
+        return (ClusterWait(since: since, overdue: overdue), now.addingTimeInterval(delay))
+    }
+
+    /// The failure of an attempt (or undo attempt) of `step` that could not reach the cluster.
+    private static func waiting(
+        _ error: ClusterError, _ step: SagaStep, attempt: Int, _ previous: ClusterWait?, from start: Date,
+        limit: Duration, now: Date, policy: SagaPolicy, random: Double
+    ) -> StoreEvent.StepFailed {
+        let (wait, next) = waitForCluster(
+            previous, from: start, attempt: attempt, limit: limit, now: now, policy: policy, random: random)
+        return StoreEvent.StepFailed(
+            step: step, attempt: attempt, error: error.message, retryable: true, nextAttemptAt: next,
+            waitingForCluster: wait)
     }
 
     static func gaveUp(_ attempts: Int) -> String {

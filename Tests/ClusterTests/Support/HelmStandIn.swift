@@ -47,6 +47,15 @@ struct HelmStandIn: Sendable {
         try "".write(toFile: "\(directory)/hang-\(command)", atomically: true, encoding: .utf8)
     }
 
+    /// Every run of `command` waits (after recording its call) until `unblock`.
+    func block(_ command: String) throws {
+        try "".write(toFile: "\(directory)/block-\(command)", atomically: true, encoding: .utf8)
+    }
+
+    func unblock(_ command: String) {
+        try? FileManager.default.removeItem(atPath: "\(directory)/block-\(command)")
+    }
+
     func clear(_ command: String) {
         try? FileManager.default.removeItem(atPath: "\(directory)/fail-\(command)")
         try? FileManager.default.removeItem(atPath: "\(directory)/hang-\(command)")
@@ -102,6 +111,7 @@ struct HelmStandIn: Sendable {
         env > "$dir/last-env"
         cmd="$1"
         [ "$cmd" = upgrade ] && cmd=install
+        while [ -f "$dir/block-$cmd" ]; do sleep 0.05; done
         if [ -f "$dir/hang-$cmd" ]; then
           echo $$ > "$dir/hang-$cmd.pid"
           (trap '' TERM; exec sleep 600) &
@@ -210,6 +220,14 @@ struct HelmStandIn: Sendable {
           cp "$1" "$dir/rev-$release/$n.yaml"
           echo "$n"
         }
+        # Like helm, a command that talks to the cluster first checks that it answers.
+        if [ "$cmd" != version ] && [ -f "$dir/api.env" ]; then
+          . "$dir/api.env"
+          if ! curl -s -o /dev/null --max-time 5 --cacert "$CA" --cert "$CERT" --key "$KEY" "$SERVER/version"; then
+            echo "Error: Kubernetes cluster unreachable: Get \"$SERVER/version\": dial tcp ${SERVER#https://}: connect: connection refused" >&2
+            exit 1
+          fi
+        fi
         case "$1" in
           version)
             echo "v3.16.4+gstandin"

@@ -105,14 +105,23 @@ final class UrumiServe: @unchecked Sendable {
 
     /// Polls the store until its status is one of `statuses` (or fails after `timeout`).
     func waitForStore(_ id: String, in statuses: Set<String>, timeout: Duration = .seconds(45)) async throws -> [String: Any] {
+        try await waitForStore(id, until: "its status is one of \(statuses)", timeout: timeout) {
+            statuses.contains($0["status"] as? String ?? "")
+        }
+    }
+
+    /// Polls the store until `done` holds (or fails after `timeout`, saying `what` it waited for).
+    func waitForStore(
+        _ id: String, until what: String, timeout: Duration = .seconds(45), _ done: ([String: Any]) -> Bool
+    ) async throws -> [String: Any] {
         let deadline = ContinuousClock.now + timeout
         var store: [String: Any] = [:]
         while ContinuousClock.now < deadline {
             store = try await request("GET", "/stores/\(id)")
-            if let status = store["status"] as? String, statuses.contains(status) { return store }
+            if done(store) { return store }
             try await Task.sleep(for: .milliseconds(100))
         }
-        Issue.record("store \(id) did not reach \(statuses): \(store)\n\(log.suffix(3000))")
+        Issue.record("store \(id): timed out waiting until \(what): \(store)\n\(log.suffix(3000))")
         return store
     }
 }

@@ -25,7 +25,7 @@ extension Recorded: CustomStringConvertible {
         case .stepSucceeded(let e):
             "\(e.step) #\(e.attempt) in \(e.durationMs)ms"
         case .stepFailed(let e), .compensationStepFailed(let e):
-            "\(e.step) #\(e.attempt), \(retry(e)): \(e.error)"
+            "\(e.step) #\(e.attempt), \(retry(e))\(waiting(e.waitingForCluster)): \(e.error)"
         case .ready(let e):
             "\(e.urls.shop) (admin \(e.urls.admin)) after \(e.totalDurationMs)ms"
         case .compensationStarted(let e):
@@ -51,7 +51,7 @@ extension Recorded: CustomStringConvertible {
         case .changeStepSucceeded(let e):
             "\(e.step) #\(e.attempt)\(e.details["revision"].map { " revision \($0)" } ?? "")"
         case .changeStepFailed(let e):
-            "\(e.step) #\(e.attempt), \(e.retryable ? (e.nextAttemptAt.map { "retry in \(millis(from: at, to: $0))ms" } ?? "retry now") : "final"): \(e.error)"
+            "\(e.step) #\(e.attempt), \(e.retryable ? (e.nextAttemptAt.map { "retry in \(millis(from: at, to: $0))ms" } ?? "retry now") : "final")\(waiting(e.waitingForCluster)): \(e.error)"
         case .rollbackStarted(let e):
             "to \(e.toRevision.map(String.init) ?? "previous") after \(e.failedStep.map(\.rawValue) ?? "-"): \(e.reason)"
         case .changed(let e), .suspended(let e), .resumed(let e), .restored(let e):
@@ -73,6 +73,12 @@ extension Recorded: CustomStringConvertible {
         case .changeFailed(let e):
             "\(e.kind.rawValue) \(e.rolledBack ? "rolled back" : "NOT rolled back") at revision \(e.revision.map(String.init) ?? "-"): \(e.reason)"
         }
+    }
+
+    /// `, waiting for the cluster for 12000ms (overdue)` when the attempt could not reach it.
+    private func waiting(_ wait: ClusterWait?) -> String {
+        guard let wait else { return "" }
+        return ", waiting for the cluster for \(millis(from: wait.since, to: at))ms\(wait.overdue ? " (overdue)" : "")"
     }
 
     private func retry(_ failed: StoreEvent.StepFailed) -> String {

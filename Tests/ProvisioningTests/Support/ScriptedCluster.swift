@@ -28,6 +28,16 @@ struct Script: Sendable {
         Script(ending: .fail(.transient(message)), takes: takes)
     }
 
+    /// The cluster's API server cannot be reached (connection refused): the saga waits for it.
+    static func unreachable(
+        _ message: String = "cannot reach the Kubernetes API: connection refused", takes: Duration = .seconds(1)
+    ) -> Script {
+        Script(ending: .fail(.unreachable(message)), takes: takes)
+    }
+
+    /// `count` calls that cannot reach the cluster.
+    static func unreachable(times count: Int) -> [Script] { Array(repeating: .unreachable(), count: count) }
+
     static func permanent(_ message: String = "chart error", takes: Duration = .seconds(1)) -> Script {
         Script(ending: .fail(.permanent(message)), takes: takes)
     }
@@ -78,6 +88,13 @@ struct ScriptedCluster {
 
     /// Queues how the next runs of `step` end.
     func running(_ step: SagaStep, _ scripts: Script...) -> ScriptedCluster {
+        var cluster = self
+        cluster.runs[step, default: []] += scripts
+        return cluster
+    }
+
+    /// Queues how the next runs of `step` end (a list built elsewhere).
+    func running(_ step: SagaStep, _ scripts: [Script]) -> ScriptedCluster {
         var cluster = self
         cluster.runs[step, default: []] += scripts
         return cluster

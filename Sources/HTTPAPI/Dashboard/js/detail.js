@@ -16,7 +16,9 @@ import { driftNotice } from './driftNotice.js';
 import { STEP_NAMES, dateTime, duration, el, eventSummary, eventTitle, time } from './format.js';
 import { operationHistory, operationProgress, rollbackAttention } from './operationPanel.js';
 import { operationRunningMessage, pluginText } from './operationWords.js';
-import { actionButton, changeButtons, link, statusBadge, stepList } from './storeCard.js';
+import {
+  actionButton, changeButtons, clusterWaitAttention, link, statusBadge, stepList,
+} from './storeCard.js';
 
 /** A store whose release is installed: ready, or changing, or suspended (its data kept). */
 const serving = (store) => ['ready', 'updating', 'suspended', 'backing-up', 'restoring'].includes(store.status);
@@ -160,7 +162,7 @@ export function setupDetail(dialog, { onAction, onChanged, onCreated, confirm, a
           el('li', {}, `${STEP_NAMES[s.name] ?? s.name} (attempt ${s.attempts}): ${s.lastError}`)))
         : null,
       store.needsAttention
-        ? el('p', { class: 'store-attention', 'data-testid': 'attention' }, rollbackAttention(store)
+        ? el('p', { class: 'store-attention', 'data-testid': 'attention' }, rollbackAttention(store) ?? clusterWaitAttention(store)
           ?? `⚠ Needs attention: clean-up did not finish. Left in the cluster: ${store.leftovers.join(', ') || 'unknown'}.`)
         : null,
       driftNotice(store),

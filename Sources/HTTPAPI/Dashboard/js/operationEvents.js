@@ -37,6 +37,8 @@ export function applyOperationEvent(view, next, event) {
         status: 'running', attempts: d.attempt, startedAt: at, finishedAt: null, nextAttemptAt: null,
       }));
     case 'store.change-step-succeeded.v1': {
+      // The end of a wait for the cluster: the server works out the attention flag.
+      if (view.waitingForCluster) return null;
       const after = withStep(next, operation, d.step, (step) => Object.assign(step, {
         status: 'succeeded', finishedAt: at, durationMs: d.durationMs, lastError: null,
       }));
@@ -44,6 +46,7 @@ export function applyOperationEvent(view, next, event) {
       return after && revision != null ? { ...after, helmRevision: revision } : after;
     }
     case 'store.change-step-failed.v1':
+      if (d.waitingForCluster || view.waitingForCluster) return null;
       return withStep(next, operation, d.step, (step) => Object.assign(step, {
         status: 'failed', finishedAt: at, lastError: d.error, nextAttemptAt: d.nextAttemptAt ?? null,
       }));

@@ -13,6 +13,24 @@ export function statusBadge(status) {
     el('span', { class: 'symbol', 'aria-hidden': 'true' }, info.symbol), ` ${info.label}`);
 }
 
+/** The "waiting for the cluster" badge of a store whose step cannot reach the cluster, or null. */
+export function clusterWaitBadge(store) {
+  const wait = store.waitingForCluster;
+  if (!wait) return null;
+  return el('span', {
+    class: 'cluster-wait', 'data-testid': 'waiting-for-cluster', 'data-overdue': wait.overdue ? 'true' : 'false',
+    title: `The cluster's API server has not answered since ${dateTime(wait.since)}; the step retries until it does (nothing is undone meanwhile).`,
+  }, el('span', { 'aria-hidden': 'true' }, ' ⟳'), ' waiting for the cluster');
+}
+
+/** The attention line of a store that has waited for the cluster past its step's deadline, or null. */
+export function clusterWaitAttention(store) {
+  const wait = store.waitingForCluster;
+  if (!wait?.overdue) return null;
+  return `⚠ Needs attention: the cluster has been unreachable since ${dateTime(wait.since)}, longer than the step may take. `
+    + 'The store keeps waiting for it and nothing is undone; check the cluster, or delete the store.';
+}
+
 /** The per-step list: name, status word, attempts, elapsed time, duration or next retry. */
 export function stepList(store) {
   return el('ol', { class: 'steps', 'aria-label': 'Provisioning steps' }, store.steps.map((step) => stepItem(step, store)));
@@ -106,7 +124,7 @@ export function updateCard(card, store, canChange) {
   const article = el('article', { 'aria-labelledby': headingId },
     el('div', { class: 'store-head' },
       el('h3', { id: headingId, class: 'store-name' }, store.name),
-      statusBadge(store.status)),
+      statusBadge(store.status), clusterWaitBadge(store)),
     el('p', { class: 'store-meta' }, el('span', { class: 'domain' }, store.domain), ` · ${store.plan} plan`),
     timing(store),
     store.urls ? el('p', { class: 'store-url' }, 'Shop: ', link(store.urls.shop)) : null,
@@ -114,7 +132,7 @@ export function updateCard(card, store, canChange) {
     operationProgress(store, { compact: true }),
     store.status === 'failed' && store.lastError ? el('p', { class: 'store-error' }, `Error: ${store.lastError}`) : null,
     store.needsAttention
-      ? el('p', { class: 'store-attention' }, rollbackAttention(store)
+      ? el('p', { class: 'store-attention' }, rollbackAttention(store) ?? clusterWaitAttention(store)
         ?? `⚠ Needs attention — left in the cluster: ${store.leftovers.join(', ') || 'unknown'}`)
       : null,
     actions);

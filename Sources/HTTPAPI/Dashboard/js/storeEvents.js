@@ -71,11 +71,11 @@ export function applyEvent(view, event) {
         status: 'succeeded', finishedAt: at, durationMs: d.durationMs, lastError: null, nextAttemptAt: null,
       });
       if (/^\d+$/.test(d.details?.revision ?? '')) next.helmRevision = Number(d.details.revision);
-      return withProvisioningStep(next);
+      return withClusterWait(withProvisioningStep(next), null);
     case 'store.step-failed.v1':
       if (!provisioning || !step) return null;
       Object.assign(step, { status: 'failed', finishedAt: at, lastError: d.error, nextAttemptAt: d.nextAttemptAt ?? null });
-      return withProvisioningStep(next);
+      return withClusterWait(withProvisioningStep(next), d.waitingForCluster ?? null);
     case 'store.ready.v1':
       if (!provisioning || !d.urls) return null;
       return { ...next, status: 'ready', urls: d.urls, readyAt: at, currentStep: null, applied: view.desired ?? null };
@@ -86,6 +86,14 @@ export function applyEvent(view, event) {
     default:
       return null;
   }
+}
+
+/**
+ * While provisioning: the wait for an unreachable cluster that the step's last outcome says
+ * (null once the cluster answered); waiting past the step's deadline needs attention.
+ */
+export function withClusterWait(view, wait) {
+  return { ...view, waitingForCluster: wait, needsAttention: Boolean(wait?.overdue) };
 }
 
 /** While provisioning: the first step not done is current; the first step error is the error. */

@@ -4,7 +4,7 @@
 
 import { OPERATING_STATUSES, STEP_NAMES, STORE_STATUS, duration, el, since } from './format.js';
 import { operationStepLine } from './operationPanel.js';
-import { failedStepOf, statusBadge } from './storeCard.js';
+import { clusterWaitBadge, failedStepOf, statusBadge } from './storeCard.js';
 
 const stepName = (name) => STEP_NAMES[name] ?? name;
 
@@ -68,6 +68,7 @@ export function updateRow(row, store) {
   status.replaceChildren(statusBadge(store.status),
     store.needsAttention ? el('span', { class: 'attention-mark', title: 'Needs attention' }, ' ⚠',
       el('span', { class: 'visually-hidden' }, ' needs attention')) : '',
+    clusterWaitBadge(store) ?? '',
     healthBadge(store));
   plan.textContent = store.plan;
   step.replaceChildren(currentStep(store));
