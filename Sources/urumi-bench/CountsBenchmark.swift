@@ -17,8 +17,7 @@ struct CountsBenchmark: AsyncParsableCommand {
         commandName: "counts",
         abstract: "Store counts by one SQL aggregate vs by paging through the store list.")
 
-    @Option(name: .customLong("database-url"), help: "PostgreSQL server URL (default: $DATABASE_URL).")
-    var databaseURL: String?
+    @OptionGroup var database: DatabaseOption
 
     @Option(help: "How many stores to load.")
     var stores: Int = 10_000
@@ -34,9 +33,7 @@ struct CountsBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let server = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] else {
-            throw ValidationError("no database: pass --database-url or set DATABASE_URL")
-        }
+        let server = try database.serverURL()
         var logger = Logger(label: "urumi-bench")
         logger.logLevel = .warning
         let (paging, aggregate) = try await BenchDatabase.with(serverURL: server, maxConnections: 8, logger: logger) {
