@@ -70,7 +70,7 @@ extension PostgresStoreProjector {
             let locked = try await connection.query("select pg_try_advisory_lock(\(rebuildLockKey)) as locked")
             guard try locked.first?.decode(Bool.self, "locked") == true else { throw RebuildError.alreadyRunning }
             do {
-                let report = try await rebuildOnline(on: connection, pool: pool, batchSize: batchSize)
+                let report = try await rebuildOnline(on: connection, batchSize: batchSize)
                 try await connection.query("select pg_advisory_unlock(\(rebuildLockKey))")
                 return report
             } catch {
@@ -96,9 +96,7 @@ extension PostgresStoreProjector {
             transactionID: try row.decode(UInt64.self, "transaction_id"), position: try row.decode(Int64.self, "position"))
     }
 
-    private static func rebuildOnline(
-        on connection: PostgresConnection, pool: PostgresPool, batchSize: Int
-    ) async throws -> OnlineRebuild {
+    private static func rebuildOnline(on connection: PostgresConnection, batchSize: Int) async throws -> OnlineRebuild {
         try await connection.query("select urumi_rebuild_begin()")
         let clock = ContinuousClock()
         var timings = Timings()
@@ -117,60 +115,29 @@ extension PostgresStoreProjector {
             timings.fold += clock.now - folding
             cursor = last.cursor
         }
-        /// Reads the batch after `cursor` (its events up to `bound`, if any), timed.
-        func read(_ connection: PostgresConnection, upTo bound: LogCursor? = nil) async throws -> ReadBatch {
+        /// Reads the batch after `cursor`, timed.
+        func read(_ connection: PostgresConnection) async throws -> ReadBatch {
             let started = clock.now
             defer { timings.read += clock.now - started }
-            return try await ReadBatch.read(on: connection, after: cursor, limit: batchSize, upTo: bound)
+            return try await ReadBatch.read(on: connection, after: cursor, limit: batchSize)
         }
-        /// Reads and folds from `cursor` until a batch reaches `target` (exactly `target`, not
-        /// past it, with `exactly`), the next batch read (on the connection's own thread, with
-        /// its keys) while this one is folded: reading and folding overlap.
-        func catchUp(to target: LogCursor, exactly: Bool) async throws -> Int {
-            let bound = exactly ? target : nil
+        // Catch up in passes, each to the head as it was when the pass began (so a pass ends
+        // however fast writers append), folding in memory; stop when a pass had little to do,
+        // or after a few. The next batch is read (on the connection's own thread, with its
+        // keys) while this one is folded: reading and folding overlap.
+        for _ in 0..<Self.catchUpPasses {
+            let target = try await head(on: connection)
             var folded = 0
-            var next = cursor < target ? try await read(connection, upTo: bound) : nil
+            var next = cursor < target ? try await read(connection) : nil
             while let batch = next, let last = batch.events.last {
                 async let ahead = last.cursor < target
-                    ? ReadBatch.read(on: connection, after: last.cursor, limit: batchSize, upTo: bound) : nil
+                    ? ReadBatch.read(on: connection, after: last.cursor, limit: batchSize) : nil
                 try await fold(batch)
                 folded += batch.events.count
                 batches += 1
                 let waiting = clock.now
                 next = try await ahead
                 timings.read += clock.now - waiting
-            }
-            return folded
-        }
-        // Catch up in passes, each to the head as it was when the pass began (so a pass ends
-        // however fast writers append), folding in memory; stop when a pass had little to do,
-        // or after a few. A long pass is split at a middle cursor: its second half is read and
-        // decoded on a second connection while the first is read and folded on this one, and
-        // applied after it (in log order).
-        for _ in 0..<Self.catchUpPasses {
-            let target = try await head(on: connection)
-            var folded = 0
-            if pool.maxConnections > 1, cursor < target,
-                let middle = try await Self.middle(after: cursor, before: target, minimum: batchSize, on: connection)
-            {
-                async let second = pool.withConnection { other in
-                    try await ReadBatch.readDecoded(on: other, after: middle, through: target, limit: batchSize)
-                }
-                folded += try await catchUp(to: middle, exactly: true)
-                let waiting = clock.now
-                let rest = try await second
-                timings.read += clock.now - waiting
-                let folding = clock.now
-                for (batch, decoded) in rest {
-                    guard let last = batch.events.last else { continue }
-                    dirty.formUnion(StoreProjection.apply(batch.events, decoded: decoded, to: &states))
-                    cursor = last.cursor
-                    folded += batch.events.count
-                    batches += 1
-                }
-                timings.fold += clock.now - folding
-            } else {
-                folded += try await catchUp(to: target, exactly: false)
             }
             events += folded
             if folded < batchSize { break }
@@ -235,6 +202,34 @@ extension PostgresStoreProjector {
         }
         try await connection.copy("copy saga_queue_next (\(unsafeRaw: CopyRows.queueColumns)) from stdin") { send in
             for rows in queue { try await send(rows) }
+        }
+    }
+
+    /// A batch of the log read ahead, with the keys its sealed fields need (read on the same
+    /// connection, so the fold needs no round trip of its own).
+    private struct ReadBatch: Sendable {
+        let events: [RecordedEvent]
+        let keys: any PersonalKeyRing
+
+        static func read(on connection: PostgresConnection, after cursor: LogCursor, limit: Int) async throws -> ReadBatch {
+            let events = try await PostgresEventStore.readAll(on: connection, after: cursor, limit: limit)
+            return ReadBatch(events: events, keys: try await PostgresStoreProjector.keys(for: events, on: connection))
+        }
+
+        /// The events decoded, in parts on as many tasks as there are cores (decoding is pure;
+        /// applying is not, and stays in order).
+        func decoded() async throws -> [StoreEvent?] {
+            let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, events.count / 200))
+            let size = (events.count + parts - 1) / parts
+            return try await withThrowingTaskGroup(of: (Int, [StoreEvent?]).self) { group in
+                for part in 0..<parts {
+                    let slice = events[part * size..<min((part + 1) * size, events.count)]
+                    group.addTask { (part, try StoreProjection.decode(slice, keys: keys)) }
+                }
+                var results = [[StoreEvent?]](repeating: [], count: parts)
+                for try await (part, decoded) in group { results[part] = decoded }
+                return results.flatMap { $0 }
+            }
         }
     }
 
