@@ -17,7 +17,13 @@ private final class Flags: Sendable {
 /// `urumi projections rebuild --online` on a real PostgreSQL: built beside the live read models
 /// while writers append and the live projector runs, swapped in at once; the result is byte for
 /// byte what an offline rebuild of the same log gives, and no reader ever saw the list shrink.
-@Suite("Online projection rebuild", .timeLimit(.minutes(3)))
+///
+/// Serialized: the other test's rebuild opens transactions (in its own database, but a
+/// snapshot's xmin is the cluster's), and the gap-free reader then stops short for a moment,
+/// so the first test's "caught up" loops ended early (3 of 5 runs of the suite failed so).
+/// Other suites run beside it (`--filter EventStoreTests`) can still do the same: a long
+/// transaction anywhere in the cluster stalls every gap-free reader.
+@Suite("Online projection rebuild", .serialized, .timeLimit(.minutes(3)))
 struct OnlineRebuildTests {
     /// The saga's events of a plain provisioning run, as it appends them.
     static func provisioning(_ id: StoreID) -> [NewEvent] {
