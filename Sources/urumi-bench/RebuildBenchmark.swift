@@ -18,8 +18,7 @@ struct RebuildBenchmark: AsyncParsableCommand {
         commandName: "rebuild",
         abstract: "Online projection rebuild rate vs a raw sequential read of the same events.")
 
-    @Option(name: .customLong("database-url"), help: "PostgreSQL server URL (default: $DATABASE_URL).")
-    var databaseURL: String?
+    @OptionGroup var database: DatabaseOption
 
     @Option(help: "How many stores to load (about 12 events each).")
     var stores: Int = 5_000
@@ -38,9 +37,7 @@ struct RebuildBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let server = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] else {
-            throw ValidationError("no database: pass --database-url or set DATABASE_URL")
-        }
+        let server = try database.serverURL()
         var logger = Logger(label: "urumi-bench")
         logger.logLevel = .warning
         let (events, reads, rebuilds, loadSeconds, phases) = try await BenchDatabase.with(
