@@ -118,8 +118,13 @@ public final class SagaCoordinator: Service, LogConsumer {
                 running.withLock { $0[lease.id] = interrupt }
                 group.addTask {
                     await self.drive(lease.id, interrupt: interrupt)
-                    self.running.withLock { _ = $0.removeValue(forKey: lease.id) }
+                    // Release before the saga leaves `running`: until then the leasing loop
+                    // excludes it. The other order let the loop lease it again (the lease is
+                    // ours, and the queue may still show it due) while this release was in
+                    // flight; the release then deleted the *new* run's lease, the next renewal
+                    // found it lost and stopped that run mid-step (its attempt started twice).
                     try? await self.queue.release(lease.id, owner: self.configuration.owner)
+                    self.running.withLock { _ = $0.removeValue(forKey: lease.id) }
                     self.slotFreed.bump()
                 }
             }
